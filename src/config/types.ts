@@ -1,0 +1,41 @@
+export type Severity = 'error' | 'warning' | 'info';
+export type SeveritySetting = Severity | 'off';
+export type FailOn = Severity | 'never';
+
+export interface IgnoreEntry {
+  rule: string;
+  /** `schema.table`, `schema.table.policy`, or a bare name matched against object.name */
+  object: string;
+  reason: string;
+}
+
+/** tenantguard.config.json after validation and defaults. Flags > env > file > defaults. */
+export interface Config {
+  tenantColumn: string;
+  /** The tenant root table; null = the table the tenant column references, else `organizations`. */
+  tenantTable: string | null;
+  contextSetting: string;
+  /** null = every non-owner role with grants on a table counts. */
+  appRole: string | null;
+  /** null = every non-system schema. */
+  schemas: string[] | null;
+  /** `table` or `schema.table` */
+  globalTables: string[];
+  rules: Record<string, SeveritySetting>;
+  ignore: IgnoreEntry[];
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+}
+
+export const DEFAULT_CONFIG: Config = {
+  tenantColumn: 'organization_id',
+  tenantTable: null,
+  contextSetting: 'app.current_org_id',
+  appRole: null,
+  schemas: null,
+  globalTables: [],
+  rules: {},
+  ignore: [],
+  statementTimeoutMs: 30_000,
+  lockTimeoutMs: 5_000,
+};

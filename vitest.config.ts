@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Every scenario gets its own database (server) or its own embedded instance,
+// so files can run in parallel; embedded instances are slow to boot, hence the timeouts.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
