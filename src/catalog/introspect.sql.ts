@@ -40,9 +40,11 @@ cols AS (
            'type', format_type(a.atttypid, a.atttypmod),
            'typeName', t.typname,
            'typeCategory', t.typtype,
-           'enumValues', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder)
-                          FROM pg_enum e
-                          WHERE e.enumtypid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END),
+           'enumValues', CASE WHEN t.typtype = 'e' OR et.typtype = 'e' THEN
+                           (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder)
+                            FROM pg_enum e
+                            WHERE e.enumtypid = CASE WHEN t.typtype = 'e' THEN t.oid ELSE et.oid END)
+                         END,
            'notNull', a.attnotnull,
            'default', pg_get_expr(ad.adbin, ad.adrelid),
            'identity', a.attidentity::text,
@@ -51,6 +53,8 @@ cols AS (
   FROM pg_attribute a
   JOIN rels r ON r.oid = a.attrelid AND r.relkind IN ('r', 'p', 'f')
   JOIN pg_type t ON t.oid = a.atttypid
+  -- element type of an array column (enum arrays need their labels too)
+  LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
   LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
   WHERE a.attnum > 0 AND NOT a.attisdropped
   GROUP BY a.attrelid
@@ -61,10 +65,10 @@ cons AS (
            'name', con.conname,
            'type', CASE con.contype WHEN 'p' THEN 'primary-key' WHEN 'u' THEN 'unique'
                      WHEN 'f' THEN 'foreign-key' WHEN 'c' THEN 'check' ELSE 'exclusion' END,
-           'columns', (SELECT coalesce(json_agg(a.attname ORDER BY k.ord), '[]')
-                       FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-                       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
-           'definition', pg_get_constraintdef(con.oid),
+           -- attnums; introspect.ts maps them to names (a join per constraint costs more)
+           'columns', coalesce(to_json(con.conkey), '[]'),
+           -- deparsing is costly at scale: only CHECK / EXCLUDE need their text
+           'definition', CASE WHEN con.contype IN ('c', 'x') THEN pg_get_constraintdef(con.oid) END,
            'references', CASE WHEN con.contype = 'f' THEN json_build_object(
                            'schema', fn.nspname,
                            'name', fc.relname,
@@ -88,14 +92,14 @@ idx AS (
   SELECT i.indrelid,
          json_agg(json_build_object(
            'name', ic.relname,
-           'columns', (SELECT json_agg(a.attname ORDER BY k.ord)
-                       FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-                       LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0
-                       WHERE k.ord <= i.indnkeyatts),
+           -- key attnums (0 = expression); introspect.ts maps them to names
+           'columns', to_json((i.indkey::int2[])[0:i.indnkeyatts - 1]),
            'unique', i.indisunique,
            'primary', i.indisprimary,
            'partial', i.indpred IS NOT NULL,
-           'definition', pg_get_indexdef(i.indexrelid),
+           -- deparse only what plain column lists cannot say
+           'definition', CASE WHEN i.indpred IS NOT NULL OR 0 = ANY (i.indkey::int2[])
+                              THEN pg_get_indexdef(i.indexrelid) END,
            'constraint', ixc.conname
          ) ORDER BY ic.relname) AS indexes
   FROM pg_index i

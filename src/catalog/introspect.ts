@@ -1,23 +1,44 @@
 import type { Queryable } from '../db/types.js';
 import { TenantguardError } from '../errors.js';
 import { CATALOG_QUERY } from './introspect.sql.js';
-import type { Catalog } from './types.js';
+import type { Catalog, Constraint, Index, Table } from './types.js';
 
 export interface IntrospectOptions {
   /** Schemas to read; null/undefined = every non-system schema. */
   schemas?: readonly string[] | null;
 }
 
-interface CatalogRow extends Catalog {
+/** Constraint and index key columns arrive as attnums; names are resolved here. */
+type RawTable = Omit<Table, 'constraints' | 'indexes'> & {
+  constraints: (Omit<Constraint, 'columns'> & { columns: number[] })[];
+  indexes: (Omit<Index, 'columns'> & { columns: number[] })[];
+};
+
+interface CatalogRow extends Omit<Catalog, 'tables'> {
+  tables: RawTable[];
   missingSchemas: string[];
 }
 
+function resolveColumnNames(table: RawTable): Table {
+  const byNumber = new Map(table.columns.map((c) => [c.position, c.name]));
+  return {
+    ...table,
+    constraints: table.constraints.map((c) => ({ ...c, columns: c.columns.map((n) => byNumber.get(n) ?? `#${n}`) })),
+    // attnum 0 marks an expression key part
+    indexes: table.indexes.map((i) => ({ ...i, columns: i.columns.map((n) => (n === 0 ? null : (byNumber.get(n) ?? null))) })),
+  };
+}
+
 /**
- * Reads the whole catalog in one statement, whatever the number of tables.
- * Only reads: safe inside a READ ONLY transaction.
+ * Reads the whole catalog in one statement, whatever the number of tables
+ * (plus one to turn JIT off for it: the planner's cost estimates for the
+ * catalog aggregates are huge, and JIT compilation would cost seconds).
+ * Only reads: safe inside a READ ONLY transaction; call it inside one so the
+ * JIT setting stays local to it.
  */
 export async function introspect(client: Queryable, options: IntrospectOptions = {}): Promise<Catalog> {
   const schemas = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
+  await client.query(`SELECT set_config('jit', 'off', true)`);
   const result = await client.query<{ catalog: CatalogRow | string }>(CATALOG_QUERY, [schemas]);
   const raw = result.rows[0]!.catalog;
   const row: CatalogRow = typeof raw === 'string' ? JSON.parse(raw) : raw;
@@ -25,11 +46,9 @@ export async function introspect(client: Queryable, options: IntrospectOptions =
     const missing = row.missingSchemas.map((s) => `"${s}"`).join(', ');
     throw new TenantguardError(
       `schema ${missing} does not exist in database "${row.database}"`,
-      row.schemas.length > 0 || schemas
-        ? 'check --schema / "schemas" in the config; list schemas with: SELECT nspname FROM pg_namespace'
-        : undefined,
+      `existing schemas: ${row.schemas.join(', ') || '(none)'}; check --schema or "schemas" in the config`,
     );
   }
-  const { missingSchemas: _missing, ...catalog } = row;
-  return catalog;
+  const { missingSchemas: _missing, tables, ...rest } = row;
+  return { ...rest, tables: tables.map(resolveColumnNames) };
 }

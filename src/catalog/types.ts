@@ -47,8 +47,8 @@ export interface Constraint {
   type: ConstraintType;
   /** Columns of this table, in constraint order. */
   columns: string[];
-  /** pg_get_constraintdef */
-  definition: string;
+  /** pg_get_constraintdef, for CHECK and EXCLUDE constraints only (null otherwise: deparsing every key is costly at scale). */
+  definition: string | null;
   /** For foreign keys: the referenced table and its columns, in the same order as `columns`. */
   references: (QualifiedName & { columns: string[] }) | null;
   /** DEFERRABLE (checked at commit rather than per statement). */
@@ -63,8 +63,8 @@ export interface Index {
   primary: boolean;
   /** Has a WHERE clause. */
   partial: boolean;
-  /** pg_get_indexdef */
-  definition: string;
+  /** pg_get_indexdef, for partial and expression indexes only (null otherwise). */
+  definition: string | null;
   /** Name of the constraint this index backs, if any. */
   constraint: string | null;
 }
