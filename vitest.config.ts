@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The end-to-end CLI tests run bin/tenantguard.js, which needs an up-to-date dist/.
+    globalSetup: ['test/support/build-dist.ts'],
   },
 });

@@ -1,5 +1,5 @@
 import type { Severity } from '../config/types.js';
-import type { Fix, FindingObject } from '../rules/types.js';
+import type { Fix, FindingObject, SourceLocation } from '../rules/types.js';
 
 export interface Finding {
   rule: string;
@@ -11,6 +11,11 @@ export interface Finding {
   fingerprint: string;
   /** Relative path of the rule's documentation page: docs/rules/<id>.md */
   docs: string;
+  /**
+   * Offline audits only: the migration file and line that created or last
+   * changed the object (or that the rule points at). Not part of the fingerprint.
+   */
+  location?: SourceLocation;
 }
 
 export interface Source {

@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/types.js';
 import type { Config, Severity } from '../config/types.js';
+import type { PolicySemantics } from '../tenancy/effective.js';
 import type { Tenancy } from '../tenancy/types.js';
 
 export type ObjectKind =
@@ -23,6 +24,14 @@ export interface FindingObject {
   table?: string;
 }
 
+/** A place in a repository file: where a migration created or changed an object. */
+export interface SourceLocation {
+  /** Path relative to the working directory, with forward slashes. */
+  file: string;
+  /** 1-based line of the statement's first token. */
+  line: number;
+}
+
 export interface Fix {
   title: string;
   /** Built only through sql/quote.ts. */
@@ -42,6 +51,32 @@ export interface Problem {
    * anything that changes between runs (oids, timestamps).
    */
   key?: string;
+  /** Where the problem is in a migration file, when the rule knows (offline audits). */
+  location?: SourceLocation;
+}
+
+/** How a migration statement changed an object. */
+export type MigrationAction = 'create' | 'alter' | 'enable-rls' | 'disable-rls' | 'force-rls' | 'no-force-rls';
+
+/** An object a migration created, with where it was created and changed afterwards (in apply order). */
+export interface TrackedObject {
+  kind: Exclude<ObjectKind, 'role' | 'database'>;
+  schema: string;
+  name: string;
+  /** The table a policy, column, constraint or index belongs to. */
+  table?: string;
+  /** The statement that (last) created it; null when it predates the migrations (e.g. platform schemas). */
+  created: SourceLocation | null;
+  changes: { action: MigrationAction; location: SourceLocation }[];
+}
+
+/** What the migration files did, statement by statement, under the objects' final names. */
+export interface MigrationHistory {
+  /** Layout the folder was recognised as: drizzle, supabase, prisma, up-sql, plain. */
+  layout: string;
+  /** Migration files in apply order (paths relative to the working directory). */
+  files: string[];
+  objects: TrackedObject[];
 }
 
 /** Everything a rule may look at. Pure data: rules do no I/O. */
@@ -49,6 +84,10 @@ export interface RuleContext {
   catalog: Catalog;
   tenancy: Tenancy;
   config: Config;
+  /** Policies as Postgres applies them: per-clause analysis and effective access per tenant table × role × command. */
+  policies: PolicySemantics;
+  /** Offline audits only: the migration files the database was built from. */
+  migrations?: MigrationHistory;
 }
 
 export interface Rule {

@@ -1,0 +1,152 @@
+import type { Catalog } from './catalog/types.js';
+import type { AuditResult, Source } from './check/types.js';
+import { loadConfig, type ConfigOverrides } from './config/load.js';
+import type { Config } from './config/types.js';
+import type { AppliedMigrations } from './db/types.js';
+import { TenantguardError } from './errors.js';
+import type { ProbeOptions, ProbeReport } from './probe/probe.js';
+import type { Rule, RuleContext } from './rules/types.js';
+import { packageVersion } from './version.js';
+
+export interface AuditOptions extends ConfigOverrides {
+  /** Working directory: where the config file, `.env` files and migrations folders are looked for. Default: process.cwd(). */
+  cwd?: string;
+  /** Environment (database URLs, TENANTGUARD_* settings). Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** Database URL (`--db`). */
+  db?: string;
+  /** Migrations folder applied to the embedded engine (`--migrations`). */
+  migrations?: string;
+  /** Config file (`--config`); otherwise searched for from `cwd` upward. */
+  configPath?: string;
+  /** Rules to run; default: every registered rule. */
+  rules?: readonly Rule[];
+  /** Told which source was chosen (the password is masked). */
+  onSource?: (description: string) => void;
+  /** Progress while migrations are applied to the embedded engine. */
+  onProgress?: (message: string) => void;
+  /**
+   * Also run the live probe (`--probe`): its leaks become probe-cross-tenant-read/-write
+   * findings. Timeouts come from the config; `onReport` receives the probe's own report.
+   */
+  probe?: Omit<ProbeOptions, 'statementTimeoutMs' | 'lockTimeoutMs'> & { onReport?: (report: ProbeReport) => void };
+}
+
+/** An audit with everything it was derived from, for commands that need more than the report. */
+export interface AuditRun {
+  result: AuditResult;
+  config: Config;
+  /** The config file used, or null. */
+  configPath: string | null;
+  /** The migrations applied, in migrations mode. */
+  migrations: AppliedMigrations | null;
+  catalog: Catalog;
+  context: RuleContext;
+}
+
+/**
+ * A database with no table at all, or with tables none of which is a tenant
+ * table, almost always means the wrong database, schema or tenant column:
+ * reporting "0 problems" there would be a false all-clear.
+ */
+function assertSomethingToAudit(catalog: Catalog, context: RuleContext, source: Source): void {
+  const where = source.kind === 'database' ? `database "${source.name}"` : `the migrations in ${source.name}`;
+  const schemas = catalog.schemas.length > 0 ? ` (schemas: ${catalog.schemas.join(', ')})` : '';
+  if (catalog.tables.length === 0) {
+    throw new TenantguardError(
+      `no tables found in ${where}${schemas}`,
+      source.kind === 'database'
+        ? 'check that --db / DATABASE_URL points at the application database and that its migrations have run'
+        : 'check that --migrations points at the folder that creates the tables',
+    );
+  }
+  // Without a single table that has the tenant column, every table that reaches
+  // the root would be reported as missing it: the column name is what is wrong.
+  if (!context.tenancy.tenantTables.some((tenantTable) => tenantTable.direct)) {
+    const column = context.tenancy.tenantColumn;
+    throw new TenantguardError(
+      `none of the ${catalog.tables.length} tables in ${where} has the tenant column "${column}"`,
+      'name the column that holds the tenant id with --tenant-column or "tenantColumn" in tenantguard.config.json',
+    );
+  }
+}
+
+/** Runs a whole audit: config → source → catalog (read only) → rules → result. Always closes the source. */
+export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRun> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const { rules: registry } = await import('./rules/index.js');
+  const rules = options.rules ?? registry;
+  const { config, path: configPath } = await loadConfig({
+    cwd,
+    env,
+    configPath: options.configPath,
+    knownRules: registry.map((rule) => rule.id),
+    flags: {
+      tenantColumn: options.tenantColumn,
+      tenantTable: options.tenantTable,
+      contextSetting: options.contextSetting,
+      appRole: options.appRole,
+      schemas: options.schemas && options.schemas.length > 0 ? options.schemas : undefined,
+      statementTimeoutMs: options.statementTimeoutMs,
+      lockTimeoutMs: options.lockTimeoutMs,
+    },
+  });
+
+  const { openSource } = await import('./db/source.js');
+  const opened = await openSource({
+    db: options.db,
+    migrations: options.migrations,
+    cwd,
+    env,
+    statementTimeoutMs: config.statementTimeoutMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    onProgress: options.onProgress,
+  });
+  try {
+    options.onSource?.(opened.description);
+    const [{ withReadOnlyTransaction }, { introspect }] = await Promise.all([
+      import('./db/read-only.js'),
+      import('./catalog/introspect.js'),
+    ]);
+    const catalog = await withReadOnlyTransaction(opened.client, (client) => introspect(client, { schemas: config.schemas }));
+    const [{ buildRuleContext }, { runRules }, { summarize }] = await Promise.all([
+      import('./check/context.js'),
+      import('./check/run-rules.js'),
+      import('./check/summary.js'),
+    ]);
+    // Offline: which file and line created or changed each object, for rules and for file:line locations.
+    const history = opened.migrations
+      ? await (await import('./db/migrations/history.js')).trackMigrations(opened.migrations)
+      : null;
+    const context = { ...(await buildRuleContext(catalog, config)), ...(history ? { migrations: history } : {}) };
+    assertSomethingToAudit(catalog, context, opened.source);
+    let ruleList = rules;
+    if (options.probe) {
+      const [{ probeDatabase }, { withProbeEvidence }] = await Promise.all([import('./probe/probe.js'), import('./probe/problems.js')]);
+      const { onReport, ...probeOptions } = options.probe;
+      const report = await probeDatabase(opened.client, context, { ...probeOptions, statementTimeoutMs: config.statementTimeoutMs, lockTimeoutMs: config.lockTimeoutMs });
+      onReport?.(report);
+      ruleList = withProbeEvidence(rules, context.tenancy, report);
+    }
+    const findings = history
+      ? (await import('./check/locate.js')).locateFindings(runRules(context, ruleList, config), history)
+      : runRules(context, ruleList, config);
+    const result: AuditResult = {
+      tool: 'tenantguard',
+      version: packageVersion(),
+      schemaVersion: 1,
+      source: opened.source,
+      findings,
+      summary: summarize(findings, context),
+    };
+    return { result, config, configPath, migrations: opened.migrations, catalog, context };
+  } finally {
+    await opened.close();
+  }
+}
+
+/** The audit as a library call: the same result the CLI reports. */
+export async function runAudit(options: AuditOptions = {}): Promise<AuditResult> {
+  return (await auditDetailed(options)).result;
+}

@@ -1,0 +1,98 @@
+import { CommanderError } from 'commander';
+import { isTenantguardError } from '../errors.js';
+import { packageVersion } from '../version.js';
+import type { CommandContext, Io } from './io.js';
+import { createProgram } from './program.js';
+
+export type { Io } from './io.js';
+
+/** The real process: the only place tenantguard touches process streams. */
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi;
+
+/** Passwords that must never be printed: those in URLs on the command line or in the environment. */
+function secretsIn(argv: readonly string[], env: Io['env']): string[] {
+  const secrets = new Set<string>();
+  const candidates = [...argv, env.TENANTGUARD_DATABASE_URL, env.DATABASE_URL, env.TENANTGUARD_TEST_DATABASE_URL];
+  for (const text of candidates) {
+    for (const match of text?.match(URL_IN_TEXT) ?? []) {
+      try {
+        const password = new URL(match).password;
+        if (password) secrets.add(password).add(decodeURIComponent(password));
+      } catch {
+        // Not a parseable URL: nothing to extract; the generic masking below still applies.
+      }
+    }
+  }
+  if (env.PGPASSWORD) secrets.add(env.PGPASSWORD);
+  // Very short strings would garble ordinary words; the URL masking in scrub() still covers them inside URLs.
+  return [...secrets].filter((s) => s.length >= 4);
+}
+
+/**
+ * Masks the password of any URL (`user:secret@` → `user:***@`; a URL read from
+ * a .env file can surface in a driver's message) and every known password,
+ * whatever printed it. The placeholder in example URLs (`user:password@`) stays readable.
+ */
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)(?!password@)[^\s@'"]*@/gi, '$1***@');
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
+}
+
+/** `tenantguard audit --bogus` → `tenantguard audit --help`. */
+function helpCommandFor(argv: readonly string[], commands: readonly string[]): string {
+  const command = argv.find((arg) => !arg.startsWith('-'));
+  return command && commands.includes(command) ? `tenantguard ${command} --help` : 'tenantguard --help';
+}
+
+/**
+ * Runs the CLI and returns the exit code: 0 = no finding at or above
+ * --fail-on, 1 = such findings, 2 = usage, config, connection, migration or
+ * internal error. Never throws and never calls process.exit.
+ */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let exitCode = 0;
+  const context: CommandContext = { io, setExitCode: (code) => (exitCode = code) };
+  const secrets = secretsIn(argv, io.env);
+  const printError = (message: string, hint?: string) => {
+    io.stderr.write(scrub(`tenantguard: ${message}\n`, secrets));
+    if (hint) io.stderr.write(scrub(`hint: ${hint}\n`, secrets));
+  };
+
+  let commands: string[] = [];
+  try {
+    const program = createProgram(context, packageVersion());
+    commands = program.commands.map((command) => command.name());
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end parsing through exitOverride too.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      // No command given: commander has printed the help on stderr.
+      if (error.code === 'commander.help') return 2;
+      // Commander puts its "(Did you mean …?)" suggestion on a second line: keep it, on the same line.
+      const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
+      printError(message, `run ${helpCommandFor(argv, commands)}`);
+      return 2;
+    }
+    if (isTenantguardError(error)) {
+      printError(error.message.split('\n')[0]!, error.hint);
+      return error.exitCode;
+    }
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr.write(scrub(`tenantguard: internal error\n${stack}\n`, secrets));
+    io.stderr.write('this is a bug, please report it with the output above\n');
+    return 2;
+  }
+}

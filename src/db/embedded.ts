@@ -1,0 +1,69 @@
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  /** A pg.Client speaking to the in-process engine, so the live code path serves both. */
+  client: pg.Client;
+  /** e.g. "PostgreSQL 18.7 (PGlite)" */
+  version: string;
+  /** Ends the client and closes PGlite; an open PGlite keeps the Node process alive. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /**
+   * Contrib extensions to make available to CREATE EXTENSION (e.g. 'pgcrypto',
+   * 'uuid-ossp', 'citext'). Each is loaded only when asked for: loading them
+   * all would add about a second to every start.
+   */
+  extensions?: readonly string[];
+}
+
+/** Contrib extensions PGlite ships, by their CREATE EXTENSION name. */
+export const EMBEDDED_EXTENSIONS: ReadonlyMap<string, string> = new Map(
+  [
+    'amcheck', 'auto_explain', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn',
+    'earthdistance', 'file_fdw', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime',
+    'pageinspect', 'pg_buffercache', 'pg_freespacemap', 'pg_stat_statements', 'pg_surgery', 'pg_trgm',
+    'pg_visibility', 'pg_walinspect', 'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time',
+    'unaccent', 'uuid_ossp',
+  ].map((module) => [module === 'uuid_ossp' ? 'uuid-ossp' : module, module]),
+);
+
+/**
+ * Start an in-memory PostgreSQL (PGlite, loaded lazily: it is only needed
+ * for migrations folders) and connect a pg.Client to it through PGlite's
+ * node-postgres adapter.
+ */
+export async function openEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  const extensions: Record<string, unknown> = {};
+  for (const name of new Set(options.extensions ?? [])) {
+    const module = EMBEDDED_EXTENSIONS.get(name);
+    if (!module) continue; // CREATE EXTENSION then fails with Postgres' own "is not available"
+    const loaded = (await import(`@electric-sql/pglite/contrib/${module}`)) as Record<string, unknown>;
+    extensions[module] = loaded[module];
+  }
+
+  const pglite = new PGlite({ extensions: extensions as never });
+  let client: pg.Client | null = null;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await client?.end().catch(() => {});
+    await pglite.close();
+  };
+  try {
+    await pglite.waitReady;
+    client = new pg.Client(createPgConfig(pglite) as unknown as pg.ClientConfig);
+    await client.connect();
+    const { rows } = await client.query<{ version: string }>(
+      `SELECT 'PostgreSQL ' || current_setting('server_version') || ' (PGlite)' AS version`,
+    );
+    return { client, version: rows[0]!.version, close };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}

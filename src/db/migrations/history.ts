@@ -1,0 +1,267 @@
+import type { MigrationAction, MigrationHistory, SourceLocation, TrackedObject } from '../../rules/types.js';
+import type { MigrationFile } from '../types.js';
+import { countNewlines, leadingTriviaLength } from './text-position.js';
+
+/**
+ * Replays migration statements on the real Postgres parse tree (libpg-query)
+ * to learn which file and line created or last changed each table, policy,
+ * column, constraint, index, view and function — under the names they end
+ * up with after renames, moves and drops. Findings point at those lines.
+ */
+
+// The parse tree is untyped JSON here: only the few fields read below matter.
+type Node = Record<string, any>;
+type Change = { action: MigrationAction; location: SourceLocation };
+
+interface ObjectRecord {
+  created: SourceLocation | null;
+  changes: Change[];
+}
+
+interface RelationRecord extends ObjectRecord {
+  kind: 'table' | 'view' | 'materialized-view';
+  /** Policies, columns and constraints, keyed `kind:name`. */
+  children: Map<string, ObjectRecord & { kind: 'policy' | 'column' | 'constraint' }>;
+}
+
+interface IndexRecord extends ObjectRecord {
+  relation: RelationRecord;
+}
+
+const RLS_ACTIONS: Record<string, MigrationAction> = {
+  AT_EnableRowSecurity: 'enable-rls',
+  AT_DisableRowSecurity: 'disable-rls',
+  AT_ForceRowSecurity: 'force-rls',
+  AT_NoForceRowSecurity: 'no-force-rls',
+};
+
+const RELATION_KINDS: Record<string, RelationRecord['kind']> = {
+  OBJECT_TABLE: 'table',
+  OBJECT_FOREIGN_TABLE: 'table',
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized-view',
+};
+
+const strings = (list: Node[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval as string);
+
+/** Maps byte offsets in a statement (parse tree locations) to file lines. */
+function lineMapper(file: string, sql: string, firstTokenLine: number) {
+  const bytes = /[^\x00-\x7f]/.test(sql) ? Buffer.from(sql, 'utf8') : null;
+  const base = firstTokenLine - countNewlines(sql, leadingTriviaLength(sql));
+  return (offset: number | undefined): SourceLocation => {
+    if (offset === undefined || offset < 0) return { file, line: firstTokenLine };
+    const before = bytes ? bytes.subarray(0, offset).toString('utf8') : sql.slice(0, offset);
+    return { file, line: Math.max(firstTokenLine, base + countNewlines(before)) };
+  };
+}
+
+class Tracker {
+  readonly relations = new Map<string, RelationRecord>();
+  readonly indexes = new Map<string, IndexRecord>();
+  readonly functions = new Map<string, ObjectRecord>();
+  /** Where unqualified names go: `SET search_path` changes it, as it does in the session applying the files. */
+  searchPath = ['public'];
+
+  private schemaFor(name: string, schema: string | undefined, existing: Map<string, unknown>): string {
+    if (schema) return schema;
+    return this.searchPath.find((s) => existing.has(`${s}.${name}`)) ?? this.searchPath[0] ?? 'public';
+  }
+
+  relationKey(rangeVar: Node): string {
+    return `${this.schemaFor(rangeVar.relname, rangeVar.schemaname, this.relations)}.${rangeVar.relname}`;
+  }
+
+  keyFromNames(names: string[], existing: Map<string, unknown>): string {
+    const name = names[names.length - 1]!;
+    return `${this.schemaFor(name, names.length > 1 ? names[names.length - 2] : undefined, existing)}.${name}`;
+  }
+
+  /** A relation a statement alters; one the migrations never created (a platform table) is tracked from here on. */
+  relation(rangeVar: Node, kind: RelationRecord['kind'] = 'table'): RelationRecord {
+    const key = this.relationKey(rangeVar);
+    let record = this.relations.get(key);
+    if (!record) {
+      record = { kind, created: null, changes: [], children: new Map() };
+      this.relations.set(key, record);
+    }
+    return record;
+  }
+
+  createRelation(rangeVar: Node, kind: RelationRecord['kind'], at: SourceLocation): RelationRecord {
+    const record: RelationRecord = { kind, created: at, changes: [], children: new Map() };
+    this.relations.set(this.relationKey(rangeVar), record);
+    return record;
+  }
+
+  setChild(relation: RelationRecord, kind: 'policy' | 'column' | 'constraint', name: string, at: SourceLocation) {
+    relation.children.set(`${kind}:${name}`, { kind, created: at, changes: [] });
+  }
+
+  renameKey<T>(map: Map<string, T>, from: string, to: string) {
+    const record = map.get(from);
+    if (record === undefined) return;
+    map.delete(from);
+    map.set(to, record);
+  }
+}
+
+function apply(t: Tracker, stmt: Node, at: (offset?: number) => SourceLocation): void {
+  const [type, node] = Object.entries(stmt)[0] as [string, Node];
+  const here = at();
+  switch (type) {
+    case 'CreateStmt': {
+      if (node.relation.relpersistence === 't') return;
+      if (node.if_not_exists && t.relations.has(t.relationKey(node.relation))) return;
+      const rel = t.createRelation(node.relation, 'table', here);
+      for (const elt of node.tableElts ?? []) {
+        if (elt.ColumnDef) {
+          t.setChild(rel, 'column', elt.ColumnDef.colname, at(elt.ColumnDef.location));
+          for (const c of elt.ColumnDef.constraints ?? []) {
+            if (c.Constraint?.conname) t.setChild(rel, 'constraint', c.Constraint.conname, at(c.Constraint.location));
+          }
+        } else if (elt.Constraint?.conname) {
+          t.setChild(rel, 'constraint', elt.Constraint.conname, at(elt.Constraint.location));
+        }
+      }
+      return;
+    }
+    case 'CreateTableAsStmt':
+      t.createRelation(node.into.rel, node.objtype === 'OBJECT_MATVIEW' ? 'materialized-view' : 'table', here);
+      return;
+    case 'ViewStmt':
+      t.createRelation(node.view, 'view', here);
+      return;
+    case 'AlterTableStmt': {
+      const kind = RELATION_KINDS[node.objtype];
+      if (!kind) return;
+      if (node.missing_ok && !t.relations.has(t.relationKey(node.relation))) return;
+      const rel = t.relation(node.relation, kind);
+      let altered = false;
+      for (const { AlterTableCmd: cmd } of node.cmds ?? []) {
+        if (!cmd) continue;
+        const rls = RLS_ACTIONS[cmd.subtype];
+        if (rls) rel.changes.push({ action: rls, location: here });
+        else if (cmd.subtype === 'AT_AddColumn') t.setChild(rel, 'column', cmd.def.ColumnDef.colname, at(cmd.def.ColumnDef.location));
+        else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) {
+          t.setChild(rel, 'constraint', cmd.def.Constraint.conname, at(cmd.def.Constraint.location));
+        } else if (cmd.subtype === 'AT_DropColumn') rel.children.delete(`column:${cmd.name}`);
+        else if (cmd.subtype === 'AT_DropConstraint') rel.children.delete(`constraint:${cmd.name}`);
+        else altered = true;
+      }
+      if (altered) rel.changes.push({ action: 'alter', location: here });
+      return;
+    }
+    case 'CreatePolicyStmt':
+      t.setChild(t.relation(node.table), 'policy', node.policy_name, here);
+      return;
+    case 'AlterPolicyStmt':
+      t.relation(node.table).children.get(`policy:${node.policy_name}`)?.changes.push({ action: 'alter', location: here });
+      return;
+    case 'IndexStmt': {
+      if (!node.idxname) return;
+      const schema = t.relationKey(node.relation).split('.')[0];
+      t.indexes.set(`${schema}.${node.idxname}`, { created: here, changes: [], relation: t.relation(node.relation) });
+      return;
+    }
+    case 'CreateFunctionStmt':
+      t.functions.set(t.keyFromNames(strings(node.funcname), t.functions), { created: here, changes: [] });
+      return;
+    case 'RenameStmt':
+      return rename(t, node, here);
+    case 'AlterObjectSchemaStmt':
+      if (RELATION_KINDS[node.objectType] && node.relation) {
+        t.renameKey(t.relations, t.relationKey(node.relation), `${node.newschema}.${node.relation.relname}`);
+      }
+      return;
+    case 'DropStmt':
+      return drop(t, node);
+    case 'VariableSetStmt':
+      if (node.name === 'search_path' && node.kind === 'VAR_SET_VALUE') {
+        const path = (node.args ?? []).map((a: Node) => a.A_Const?.sval?.sval).filter((s: unknown) => typeof s === 'string');
+        t.searchPath = path.filter((s: string) => s !== '$user');
+      }
+      return;
+  }
+}
+
+function rename(t: Tracker, node: Node, here: SourceLocation): void {
+  if (RELATION_KINDS[node.renameType]) {
+    const from = t.relationKey(node.relation);
+    t.renameKey(t.relations, from, `${from.split('.')[0]}.${node.newname}`);
+    t.relations.get(`${from.split('.')[0]}.${node.newname}`)?.changes.push({ action: 'alter', location: here });
+    return;
+  }
+  const child = { OBJECT_POLICY: 'policy', OBJECT_COLUMN: 'column', OBJECT_TABCONSTRAINT: 'constraint' }[node.renameType as string];
+  if (child && node.relation) {
+    const rel = t.relation(node.relation);
+    t.renameKey(rel.children, `${child}:${node.subname}`, `${child}:${node.newname}`);
+    rel.children.get(`${child}:${node.newname}`)?.changes.push({ action: 'alter', location: here });
+  } else if (node.renameType === 'OBJECT_INDEX' && node.relation) {
+    const from = t.relationKey(node.relation);
+    t.renameKey(t.indexes, from, `${from.split('.')[0]}.${node.newname}`);
+  }
+}
+
+function drop(t: Tracker, node: Node): void {
+  for (const object of node.objects ?? []) {
+    const names = strings(object.List?.items);
+    if (RELATION_KINDS[node.removeType]) t.relations.delete(t.keyFromNames(names, t.relations));
+    else if (node.removeType === 'OBJECT_INDEX') t.indexes.delete(t.keyFromNames(names, t.indexes));
+    else if (node.removeType === 'OBJECT_POLICY' && names.length >= 2) {
+      const table = t.relations.get(t.keyFromNames(names.slice(0, -1), t.relations));
+      table?.children.delete(`policy:${names[names.length - 1]}`);
+    } else if (node.removeType === 'OBJECT_FUNCTION' && object.ObjectWithArgs) {
+      t.functions.delete(t.keyFromNames(strings(object.ObjectWithArgs.objname), t.functions));
+    }
+  }
+}
+
+function split(key: string): { schema: string; name: string } {
+  const dot = key.indexOf('.');
+  return { schema: key.slice(0, dot), name: key.slice(dot + 1) };
+}
+
+function flatten(t: Tracker): TrackedObject[] {
+  const objects: TrackedObject[] = [];
+  const nameOf = new Map<RelationRecord, string>();
+  for (const [key, rel] of t.relations) {
+    nameOf.set(rel, key);
+    const { schema, name } = split(key);
+    objects.push({ kind: rel.kind, schema, name, created: rel.created, changes: rel.changes });
+    for (const [childKey, child] of rel.children) {
+      const childName = childKey.slice(childKey.indexOf(':') + 1);
+      objects.push({ kind: child.kind, schema, name: childName, table: name, created: child.created, changes: child.changes });
+    }
+  }
+  for (const [key, index] of t.indexes) {
+    const table = nameOf.get(index.relation);
+    if (table) objects.push({ kind: 'index', ...split(key), table: split(table).name, created: index.created, changes: index.changes });
+  }
+  for (const [key, fn] of t.functions) objects.push({ kind: 'function', ...split(key), created: fn.created, changes: fn.changes });
+  return objects;
+}
+
+export interface MigrationsToTrack {
+  layout: string;
+  files: readonly MigrationFile[];
+}
+
+/** Replays every statement's effect on object names; statements the parser rejects are passed over. */
+export async function trackMigrations(migrations: MigrationsToTrack): Promise<MigrationHistory> {
+  const { loadModule, parseSync } = await import('libpg-query');
+  await loadModule();
+  const tracker = new Tracker();
+  for (const file of migrations.files) {
+    for (const statement of file.statements) {
+      let stmts: Node[];
+      try {
+        stmts = parseSync(statement.sql).stmts ?? [];
+      } catch {
+        continue;
+      }
+      const at = lineMapper(file.displayPath, statement.sql, statement.line);
+      for (const { stmt } of stmts) if (stmt) apply(tracker, stmt as Node, at);
+    }
+  }
+  return { layout: migrations.layout, files: migrations.files.map((f) => f.displayPath), objects: flatten(tracker) };
+}

@@ -1,0 +1,69 @@
+import type { MigrationStatement } from '../types.js';
+import { codePointToIndex, countNewlines, leadingTriviaLength } from './text-position.js';
+
+/** A statement the PostgreSQL parser rejects; `line` is 1-based within the text that was split. */
+export class SqlSyntaxError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SqlSyntaxError';
+  }
+}
+
+type Parser = typeof import('libpg-query');
+let parser: Promise<Parser> | null = null;
+
+/** libpg-query is WebAssembly and takes ~0.1 s to load, so only migrations folders pay for it. */
+function loadParser(): Promise<Parser> {
+  parser ??= import('libpg-query').then(async (module) => {
+    await module.loadModule();
+    return module;
+  });
+  return parser;
+}
+
+/**
+ * Split SQL text into statements with PostgreSQL's own parser (libpg-query,
+ * the same grammar as the server), so semicolons inside strings, dollar-quoted
+ * function bodies and comments are handled exactly as Postgres handles them.
+ * Each statement starts at its first token (leading comments dropped) and
+ * carries the 1-based line of that token, counted from `firstLine`.
+ */
+export async function splitSql(text: string, firstLine = 1): Promise<MigrationStatement[]> {
+  const { parseSync } = await loadParser();
+  let parsed: ReturnType<Parser['parseSync']>;
+  try {
+    parsed = parseSync(text);
+  } catch (error) {
+    const details = (error as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
+    if (!details) throw error;
+    // cursorPosition is a 0-based character (code point) offset into `text`.
+    const line = firstLine + countNewlines(text, codePointToIndex(text, details.cursorPosition));
+    throw new SqlSyntaxError(line, details.message);
+  }
+
+  // stmt_location and stmt_len are UTF-8 byte offsets; 0 values are omitted
+  // from the JSON, and a missing stmt_len means "to the end of the text".
+  const bytes = Buffer.from(text, 'utf8');
+  const statements: MigrationStatement[] = [];
+  let scanned = 0;
+  let line = firstLine;
+  for (const { stmt_location: location = 0, stmt_len: length } of parsed.stmts ?? []) {
+    line += countNewlineBytes(bytes, scanned, location);
+    scanned = location;
+    const raw = bytes.subarray(location, length ? location + length : bytes.length).toString('utf8');
+    const skip = leadingTriviaLength(raw);
+    const sql = raw.slice(skip).trimEnd();
+    if (sql === '') continue;
+    statements.push({ sql, line: line + countNewlines(raw, skip) });
+  }
+  return statements;
+}
+
+function countNewlineBytes(bytes: Buffer, from: number, to: number): number {
+  let count = 0;
+  for (let i = bytes.indexOf(0x0a, from); i >= 0 && i < to; i = bytes.indexOf(0x0a, i + 1)) count++;
+  return count;
+}

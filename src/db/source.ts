@@ -1,0 +1,101 @@
+import { TenantguardError, UsageError } from '../errors.js';
+import { connectLive } from './connect.js';
+import { findDatabaseUrl } from './env-file.js';
+import { applyMigrations, extensionsCreatedBy } from './migrations/apply.js';
+import { discoverMigrations, displayPath } from './migrations/discover.js';
+import { findMigrationsFolder } from './migrations/find-folder.js';
+import type { OpenedSource, SourceRequest } from './types.js';
+import { describeTarget, parseDatabaseUrl } from './url.js';
+
+export type { OpenedSource, SourceRequest } from './types.js';
+
+/** Which source a request resolves to, and why (for the stderr line). */
+export type SourceChoice =
+  | { kind: 'database'; url: string; origin: string }
+  | { kind: 'migrations'; folder: string; origin: string };
+
+const SOURCE_HINT =
+  'pass --db URL, set TENANTGUARD_DATABASE_URL or DATABASE_URL (in the environment, .env.local or .env), ' +
+  'or pass --migrations DIR (drizzle.config out, supabase/migrations, prisma/migrations, migrations/ and drizzle/ are found automatically)';
+
+/**
+ * Resolve the source without opening it. Explicit flags first (--db, or
+ * --migrations: a flag on the command line outranks a DATABASE_URL that
+ * happens to be in the environment), then TENANTGUARD_DATABASE_URL, then
+ * DATABASE_URL (environment, .env.local, .env), then an auto-detected
+ * migrations folder.
+ */
+export async function chooseSource(request: Pick<SourceRequest, 'db' | 'migrations' | 'cwd' | 'env'>): Promise<SourceChoice> {
+  const { db, migrations, cwd, env } = request;
+  if (db !== undefined && migrations !== undefined) {
+    throw new UsageError('--db and --migrations cannot be used together', 'audit either a live database (--db URL) or a migrations folder (--migrations DIR)');
+  }
+  if (db !== undefined) {
+    if (db.trim() === '') throw new UsageError('--db needs a database URL', 'e.g. --db postgres://user:password@host:5432/database');
+    return { kind: 'database', url: db, origin: '--db' };
+  }
+  if (migrations !== undefined) {
+    if (migrations.trim() === '') throw new UsageError('--migrations needs a folder', 'e.g. --migrations drizzle');
+    return { kind: 'migrations', folder: migrations, origin: '--migrations' };
+  }
+  const setting = await findDatabaseUrl(cwd, env);
+  if (setting) {
+    const origin = setting.origin === 'environment' ? setting.name : `${setting.name} in ${setting.origin}`;
+    return { kind: 'database', url: setting.value, origin };
+  }
+  const search = await findMigrationsFolder(cwd);
+  if (search.found) return { kind: 'migrations', folder: search.found.folder, origin: search.found.reason };
+  const unreadable = search.unreadable.length > 0 ? ` (${search.unreadable.join(', ')}: no migrations tenantguard can read)` : '';
+  throw new TenantguardError(`no database or migrations folder to audit in ${cwd}${unreadable}`, SOURCE_HINT);
+}
+
+/**
+ * Open what the request names: a live connection (application_name
+ * tenantguard, the request's statement and lock timeouts for every
+ * transaction, sslmode honoured), or the embedded engine with the migrations
+ * folder applied. The caller must close() it.
+ */
+export async function openSource(request: SourceRequest): Promise<OpenedSource> {
+  const choice = await chooseSource(request);
+  return choice.kind === 'database' ? openDatabase(choice, request) : openMigrations(choice, request);
+}
+
+async function openDatabase(choice: Extract<SourceChoice, { kind: 'database' }>, request: SourceRequest): Promise<OpenedSource> {
+  const target = parseDatabaseUrl(choice.url, request.env);
+  const client = await connectLive(target, { statementTimeoutMs: request.statementTimeoutMs, lockTimeoutMs: request.lockTimeoutMs });
+  let closed = false;
+  return {
+    client,
+    source: { kind: 'database', name: target.database },
+    description: describeTarget(target) + (choice.origin === '--db' ? '' : `, from ${choice.origin}`),
+    migrations: null,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.end().catch(() => {});
+    },
+  };
+}
+
+async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations' }>, request: SourceRequest): Promise<OpenedSource> {
+  const discovered = await discoverMigrations(choice.folder, request.cwd);
+  request.onProgress?.('starting the embedded PostgreSQL engine (PGlite)');
+  const { openEmbedded } = await import('./embedded.js');
+  const engine = await openEmbedded({ extensions: extensionsCreatedBy(discovered) });
+  try {
+    const applied = await applyMigrations(engine.client, discovered, request.onProgress);
+    const shown = displayPath(discovered.folder, request.cwd);
+    const count = `${applied.files.length} file${applied.files.length === 1 ? '' : 's'}`;
+    const found = choice.origin === '--migrations' ? '' : `, found via ${choice.origin}`;
+    return {
+      client: engine.client,
+      source: { kind: 'migrations', name: shown },
+      description: `migrations ${shown} (${applied.layout}, ${count}) applied to the embedded ${engine.version}${found}`,
+      migrations: applied,
+      close: engine.close,
+    };
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+}

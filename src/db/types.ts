@@ -1,0 +1,76 @@
+import type pg from 'pg';
+import type { Source } from '../check/types.js';
+
+/** Anything that runs a query like a pg.Client: a live connection or the embedded engine's adapter. */
+export type Queryable = { query: pg.Client['query'] };
+
+/** One statement of a migration file, as it was sent to the engine. */
+export interface MigrationStatement {
+  /** The statement text, without its terminating semicolon. */
+  sql: string;
+  /** 1-based line in the file where the statement's first token is. */
+  line: number;
+}
+
+/** One migration file, split into statements, in the order it was applied. */
+export interface MigrationFile {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the working directory, as shown to users (file:line). */
+  displayPath: string;
+  statements: MigrationStatement[];
+}
+
+/** Name of the layout a migrations folder was recognised as. */
+export type MigrationLayoutName = string;
+
+/** Migrations discovered in a folder, before they are applied. */
+export interface DiscoveredMigrations {
+  layout: MigrationLayoutName;
+  /** Absolute path of the folder. */
+  folder: string;
+  files: MigrationFile[];
+  /** SQL run before the first file: what the platform provides (see MigrationLayout.prelude). */
+  prelude?: string;
+  /** Skip (and report) statements that need an extension the embedded engine lacks. */
+  skipsUnavailableExtensions?: boolean;
+}
+
+/** A statement that was not applied, and why. */
+export interface SkippedStatement {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+/** Migrations that were applied, in order, to the embedded engine. */
+export interface AppliedMigrations extends DiscoveredMigrations {
+  /** Statements skipped because the embedded engine lacks an extension they need. */
+  skipped: SkippedStatement[];
+}
+
+/** What to audit, as the CLI or the API asks for it. */
+export interface SourceRequest {
+  /** --db URL */
+  db?: string;
+  /** --migrations DIR (relative to cwd) */
+  migrations?: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  /** Progress lines for stderr (starting the embedded engine, applying migration 3/12 …). */
+  onProgress?: (message: string) => void;
+}
+
+/** An open database: a live server, or the embedded engine with the migrations applied. */
+export interface OpenedSource {
+  client: pg.Client;
+  source: Source;
+  /** One line for stderr; never contains a password. */
+  description: string;
+  /** The applied migrations, null for a live database. */
+  migrations: AppliedMigrations | null;
+  /** Ends the connection (and stops the embedded engine). Safe to call twice. */
+  close(): Promise<void>;
+}

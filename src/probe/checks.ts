@@ -1,0 +1,241 @@
+/**
+ * The checks of the generated leak suite, run live as the app role inside the
+ * probe's transaction. Verdicts follow what Postgres does:
+ * - a read leaks when org B's row (or, without a context, any row) is returned;
+ * - a write leaks when it touches org B's row, or when a new row for org B is
+ *   stored. Row level security checks a row before NOT NULL, CHECK, unique
+ *   and foreign-key constraints, so a constraint error (SQLSTATE class 23)
+ *   means the policies let the write through; 42501 is the refusal;
+ * - a stored write is confirmed by counting org B's rows as the connected role
+ *   (a BEFORE trigger may have sent the row back to org A);
+ * - TRUNCATE is not subject to row level security: it leaks exactly when the
+ *   app role holds the privilege, asked with has_table_privilege rather than
+ *   by truncating (which would take an ACCESS EXCLUSIVE lock on a live table).
+ */
+import { withLiterals } from '../scaffold/tests/statements.js';
+import type { IsolationCase, IsolationPlan } from '../scaffold/tests/types.js';
+import { quoteIdent, quoteLiteral } from '../sql/quote.js';
+import type { Seeded } from './seed.js';
+import { CHECK_SAVEPOINT, type ProbeSession } from './session.js';
+
+export type ProbeCheck =
+  | 'select'
+  | 'select-without-context'
+  | 'select-empty-context'
+  | 'select-bypass-setting'
+  | 'update-other-org'
+  | 'delete-other-org'
+  | 'insert-for-other-org'
+  | 'move-to-other-org'
+  | 'truncate';
+
+export interface ProbeLeak {
+  case: IsolationCase;
+  check: ProbeCheck;
+  kind: 'read' | 'write';
+  /** The tenant context the statement ran under, as the app sets it. */
+  context: string;
+  /** The statement that leaked, with its values inlined. */
+  statement: string;
+  /** What crossed the boundary: `org B's row {…}`. */
+  leaked: string;
+  /** Extra evidence (the constraint that stopped a write the policies let through). */
+  detail: string | null;
+  /** Distinguishes problems of one table and rule (stable across runs: no ids). */
+  key: string;
+}
+
+export interface CheckOutcome {
+  leaks: ProbeLeak[];
+  /** Checks that could not conclude, and why. */
+  notes: string[];
+}
+
+const READ_CHUNK = 200;
+// Reads run after ROLLBACK TO a savepoint taken once the phase's role and context are set:
+// a read changes nothing, and one savepoint per phase keeps the transaction shallow.
+const PHASE_SAVEPOINT = 'tenantguard_phase';
+const READ_GUARD = `ROLLBACK TO SAVEPOINT ${PHASE_SAVEPOINT}`;
+const ROLLBACK_TO_CHECK = `ROLLBACK TO SAVEPOINT ${CHECK_SAVEPOINT}`;
+
+const sqlState = (error: unknown) => (error as { code?: string } | null)?.code ?? '';
+const errorText = (error: unknown) => `${sqlState(error)}: ${error instanceof Error ? error.message : String(error)}`;
+
+export class CaseChecks {
+  readonly leaks: ProbeLeak[] = [];
+  readonly notes: string[] = [];
+
+  constructor(
+    private readonly session: ProbeSession,
+    private readonly plan: IsolationPlan,
+    private readonly seeded: Seeded,
+    private readonly role: string,
+  ) {}
+
+  private sql(parts: IsolationCase['read']): string {
+    return withLiterals(parts, this.seeded.resolve);
+  }
+
+  private rowText(id: string): string {
+    return this.seeded.returned.get(id)?.[2] ?? id;
+  }
+
+  private identity(id: string): string {
+    const returned = this.seeded.returned.get(id)!;
+    return `${returned[0]}/${returned[1]}`;
+  }
+
+  private leak(c: IsolationCase, check: ProbeCheck, context: string, statement: string, leaked: string, key: string, detail: string | null = null) {
+    this.leaks.push({ case: c, check, kind: check.startsWith('select') ? 'read' : 'write', context, statement, leaked, detail, key });
+  }
+
+  async becomeApp(): Promise<void> {
+    await this.session.control(`SET LOCAL ROLE ${quoteIdent(this.role)}`);
+  }
+
+  /** Sets the tenant context as the app does, then the savepoint the phase's reads roll back to. */
+  async setContext(value: string | null): Promise<void> {
+    if (value !== null) await this.session.control(`SELECT set_config(${quoteLiteral(this.plan.setting)}, ${quoteLiteral(value)}, true)`);
+    await this.session.control(`SAVEPOINT ${PHASE_SAVEPOINT}`);
+  }
+
+  /** The savepoint every write check rolls back to first. */
+  async startWrites(): Promise<void> {
+    await this.session.control(`SAVEPOINT ${CHECK_SAVEPOINT}`);
+  }
+
+  /** What current_setting(setting, true) reads now, for the evidence. */
+  async contextState(): Promise<string> {
+    const [row] = (await this.session.one(READ_GUARD, `SELECT current_setting(${quoteLiteral(this.plan.setting)}, true)`)).rows;
+    const value = row?.[0] as string | null;
+    return value === null ? `no ${this.plan.setting} set` : `${this.plan.setting} = ${quoteLiteral(value)}`;
+  }
+
+  /**
+   * Runs every case's read under the current context, batched; a batch with
+   * a failing read is replayed one read at a time. `tolerated` errors mean
+   * nothing was visible (no SELECT privilege; a cast of '' failing closed).
+   */
+  async reads(cases: IsolationCase[], tolerated: (state: string) => boolean, judge: (c: IsolationCase, own: boolean, other: boolean, sql: string) => void) {
+    for (let start = 0; start < cases.length; start += READ_CHUNK) {
+      const chunk = cases.slice(start, start + READ_CHUNK);
+      const statements = chunk.map((c) => this.sql(c.read));
+      let results;
+      try {
+        results = await this.session.batch(READ_GUARD, statements);
+      } catch {
+        await this.session.control(READ_GUARD);
+        results = null;
+      }
+      for (const [i, c] of chunk.entries()) {
+        let rows = results?.[i]?.rows;
+        if (!rows) {
+          try {
+            rows = (await this.session.one(READ_GUARD, statements[i]!)).rows;
+          } catch (error) {
+            await this.session.control(READ_GUARD);
+            if (!tolerated(sqlState(error))) this.notes.push(`${c.table}: SELECT failed (${errorText(error)})`);
+            continue;
+          }
+        }
+        const seen = new Set(rows.map((r) => `${r[0]}/${r[1]}`));
+        judge(c, seen.has(this.identity(c.own)), seen.has(this.identity(c.other)), statements[i]!);
+      }
+    }
+  }
+
+  /** Reads with no context or '' context: nothing may be visible. */
+  async nothingVisible(cases: IsolationCase[], check: 'select-without-context' | 'select-empty-context'): Promise<void> {
+    const context = await this.contextState();
+    await this.reads(cases, (s) => s === '42501' || s.startsWith('22'), (c, own, other, sql) => {
+      const leaked = [...(own ? [`org A's row ${this.rowText(c.own)}`] : []), ...(other ? [`org B's row ${this.rowText(c.other)}`] : [])];
+      if (leaked.length > 0) this.leak(c, check, context, sql, leaked.join(' and '), check);
+    });
+  }
+
+  /** Reads with org A's context: org A's row, not org B's. */
+  async ownRowsOnly(cases: IsolationCase[], orgA: string): Promise<void> {
+    const context = `${this.plan.setting} = ${quoteLiteral(orgA)}`;
+    await this.reads(cases, (s) => s === '42501', (c, own, other, sql) => {
+      if (other) this.leak(c, 'select', context, sql, `org B's row ${this.rowText(c.other)}`, 'select');
+      else if (!own) this.notes.push(`${c.table}: org A's own row is not visible with ${context}, so isolation cannot be told apart from denial`);
+    });
+  }
+
+  /** Any role can SET a custom setting the policies read (rls-semantics §15). Runs after SAVEPOINT tenantguard_check. */
+  async bypassSettings(c: IsolationCase, orgA: string): Promise<void> {
+    for (const bypass of c.bypass) {
+      for (const value of bypass.values) {
+        const read = this.sql(c.read);
+        let rows;
+        try {
+          [, { rows }] = (await this.session.batch(ROLLBACK_TO_CHECK, [
+            `SELECT set_config(${quoteLiteral(bypass.setting)}, ${quoteLiteral(value)}, true)`,
+            read,
+          ])) as [unknown, { rows: unknown[][] }];
+        } catch (error) {
+          if (!(sqlState(error) === '42501' || sqlState(error).startsWith('22'))) this.notes.push(`${c.table}: SELECT with ${bypass.setting} set failed (${errorText(error)})`);
+          continue;
+        }
+        if (rows.some((r) => `${r[0]}/${r[1]}` === this.identity(c.other))) {
+          const context = `${this.plan.setting} = ${quoteLiteral(orgA)} and ${bypass.setting} = ${quoteLiteral(value)} (any role can set it)`;
+          this.leak(c, 'select-bypass-setting', context, read, `org B's row ${this.rowText(c.other)}`, `select-bypass-setting:${bypass.setting}`);
+          break;
+        }
+      }
+    }
+  }
+
+  /** One write, rolled back to the check savepoint first: rows touched, refused (42501), or let through by the policies (class 23). */
+  private async attempt(sql: string): Promise<{ rows: number } | { refused: true } | { admitted: string } | { failed: string }> {
+    try {
+      return { rows: (await this.session.one(ROLLBACK_TO_CHECK, sql)).rowCount };
+    } catch (error) {
+      const state = sqlState(error);
+      if (state === '42501') return { refused: true };
+      if (state.startsWith('23')) return { admitted: errorText(error) };
+      return { failed: errorText(error) };
+    }
+  }
+
+  /** Org B's rows as the connected role sees them, inside the check's savepoint. */
+  private async rowsOfOrgB(c: IsolationCase): Promise<number> {
+    const orgB = this.seeded.orgId('B')!;
+    const results = await this.session.batch('SAVEPOINT tenantguard_confirm', [
+      'RESET ROLE',
+      `SELECT set_config(${quoteLiteral(this.plan.setting)}, ${quoteLiteral(orgB)}, true)`,
+      this.sql(c.countOther),
+    ]);
+    return Number(results[2]!.rows[0]![0]);
+  }
+
+  async writes(c: IsolationCase, orgA: string): Promise<void> {
+    const context = `${this.plan.setting} = ${quoteLiteral(orgA)}`;
+    const checks: { check: ProbeCheck; sql: string; leaked: string; stored: boolean }[] = [
+      { check: 'update-other-org', sql: this.sql(c.updateOther), leaked: `changed org B's row ${this.rowText(c.other)}`, stored: false },
+      { check: 'delete-other-org', sql: this.sql(c.deleteOther), leaked: `deleted org B's row ${this.rowText(c.other)}`, stored: false },
+      { check: 'insert-for-other-org', sql: this.sql(c.insertOther), leaked: 'stored a new row for org B', stored: true },
+      { check: 'move-to-other-org', sql: this.sql(c.moveOwn), leaked: `moved org A's row ${this.rowText(c.own)} into org B`, stored: true },
+    ];
+    for (const { check, sql, leaked, stored } of checks) {
+      const outcome = await this.attempt(sql);
+      if ('failed' in outcome) this.notes.push(`${c.table}: ${check} failed (${outcome.failed})`);
+      else if ('admitted' in outcome) this.leak(c, check, context, sql, leaked.replace(/^\w+/, 'reached'), check, `row level security let it through; only a constraint stopped it (${outcome.admitted})`);
+      else if ('rows' in outcome && outcome.rows > 0 && (!stored || (await this.rowsOfOrgB(c)) > 1)) this.leak(c, check, context, sql, leaked, check);
+    }
+  }
+
+  /** TRUNCATE ignores row level security: the privilege alone decides (rls-semantics §4). */
+  async truncate(cases: IsolationCase[]): Promise<void> {
+    if (cases.length === 0) return;
+    const role = quoteLiteral(this.role);
+    const columns = cases.map((c) => `has_table_privilege(${role}, ${quoteLiteral(c.target)}, 'TRUNCATE')`);
+    const [row] = (await this.session.one(ROLLBACK_TO_CHECK, `SELECT ARRAY[${columns.join(', ')}]::text`)).rows;
+    const granted = String(row?.[0] ?? '').replace(/[{}]/g, '').split(',');
+    cases.forEach((c, i) => {
+      if (granted[i] === 't' || granted[i] === 'true') {
+        this.leak(c, 'truncate', `${this.role} holds TRUNCATE`, c.truncate, `would delete every organization's rows, org B's row ${this.rowText(c.other)} included`, 'truncate');
+      }
+    });
+  }
+}

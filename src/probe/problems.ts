@@ -1,0 +1,50 @@
+/**
+ * Probe leaks as problems of the two probe rules, so they become ordinary
+ * findings (severity overrides, ignores, fingerprints, every reporter). The
+ * registered rules report nothing from the catalog alone; a probe run swaps in
+ * versions that report what it observed.
+ */
+import probeCrossTenantRead from '../rules/probe-cross-tenant-read.js';
+import probeCrossTenantWrite from '../rules/probe-cross-tenant-write.js';
+import type { Problem, Rule } from '../rules/types.js';
+import type { Tenancy } from '../tenancy/types.js';
+import type { ProbeCheck, ProbeLeak } from './checks.js';
+import type { ProbeReport } from './probe.js';
+
+const COMMAND: Record<ProbeCheck, string> = {
+  select: 'SELECT',
+  'select-without-context': 'SELECT',
+  'select-empty-context': 'SELECT',
+  'select-bypass-setting': 'SELECT',
+  'update-other-org': 'UPDATE',
+  'delete-other-org': 'DELETE',
+  'insert-for-other-org': 'INSERT',
+  'move-to-other-org': 'UPDATE',
+  truncate: 'TRUNCATE',
+};
+
+function problemFor(tenancy: Tenancy, role: string, leak: ProbeLeak): Problem {
+  const table = tenancy.tenantTableByKey.get(leak.case.key)!.table;
+  const detail = leak.detail ? `; ${leak.detail}` : '';
+  return {
+    object: { kind: 'table', schema: table.schema, name: table.name },
+    message:
+      `${COMMAND[leak.check]} as ${role} with ${leak.context} ${leak.leaked}${detail} ` +
+      `(statement: ${leak.statement.replace(/\s+/g, ' ')})`,
+    key: leak.key,
+  };
+}
+
+export function probeProblems(tenancy: Tenancy, report: ProbeReport, kind: 'read' | 'write'): Problem[] {
+  return report.leaks.filter((leak) => leak.kind === kind).map((leak) => problemFor(tenancy, report.role.role, leak));
+}
+
+/** The rule list with the probe rules reporting what `report` observed. */
+export function withProbeEvidence(rules: readonly Rule[], tenancy: Tenancy, report: ProbeReport): Rule[] {
+  const live = new Map<string, Rule>([
+    [probeCrossTenantRead.id, { ...probeCrossTenantRead, check: () => probeProblems(tenancy, report, 'read') }],
+    [probeCrossTenantWrite.id, { ...probeCrossTenantWrite, check: () => probeProblems(tenancy, report, 'write') }],
+  ]);
+  const present = rules.filter((rule) => !live.has(rule.id));
+  return [...present, ...live.values()];
+}

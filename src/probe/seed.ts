@@ -1,0 +1,132 @@
+/**
+ * Seeds the plan's rows inside the probe's transaction. Rows are sent in
+ * batches, one per dependency level (a row only refers to rows of earlier
+ * levels), so a thousand tables seed in a handful of round trips. When a
+ * batch fails, it is replayed row by row to find the rows that cannot be
+ * inserted; rows refused by row level security (the connected role owns a
+ * table with FORCE) are retried under their organization's context.
+ */
+import { withLiterals } from '../scaffold/tests/statements.js';
+import type { IsolationPlan, Org, SeedRow, SeedValue } from '../scaffold/tests/types.js';
+import type { ProbeSession } from './session.js';
+import { quoteLiteral } from '../sql/quote.js';
+
+export interface Seeded {
+  /** Row id → [tableoid, ctid, row as JSON, ...returns] as text. */
+  returned: Map<string, (string | null)[]>;
+  /** Row id → why it could not be inserted. */
+  failed: Map<string, string>;
+  /** set_config was called for the context setting while seeding: "never set" can no longer be observed. */
+  contextUsed: boolean;
+  resolve(value: SeedValue): string;
+  orgId(org: Org): string | null;
+}
+
+const SEED_SAVEPOINT = 'SAVEPOINT tenantguard_seed';
+const BATCH = 500;
+
+function errorText(error: unknown): string {
+  const state = (error as { code?: string }).code;
+  return `${state ? `${state}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
+}
+
+function createSeeded(plan: IsolationPlan): Seeded {
+  const rows = new Map(plan.rows.map((r) => [r.id, r]));
+  const seeded: Seeded = {
+    returned: new Map(),
+    failed: new Map(),
+    contextUsed: false,
+    resolve(value) {
+      if ('literal' in value) return value.literal;
+      const returned = seeded.returned.get(value.row);
+      if (!returned) throw new Error(`row ${value.row} was not seeded`);
+      const returns = rows.get(value.row)!.returns;
+      const index = value.column === 'tableoid' ? 0 : value.column === 'ctid' ? 1 : 3 + returns.indexOf(value.column);
+      const text = returned[index];
+      if (text === null || text === undefined) throw new Error(`row ${value.row} has no ${value.column}`);
+      return text;
+    },
+    orgId(org) {
+      try {
+        return seeded.resolve(plan.orgs[org]);
+      } catch {
+        return null;
+      }
+    },
+  };
+  return seeded;
+}
+
+/** Dependency level of each row: 0 for rows that refer to no other row. */
+function levels(rows: readonly SeedRow[]): SeedRow[][] {
+  const level = new Map<string, number>();
+  const byLevel: SeedRow[][] = [];
+  for (const row of rows) {
+    const refs = row.insert.filter((p): p is { row: string; column: string } => typeof p !== 'string' && 'row' in p);
+    const mine = refs.length === 0 ? 0 : Math.max(...refs.map((r) => (level.get(r.row) ?? 0) + 1));
+    level.set(row.id, mine);
+    (byLevel[mine] ??= []).push(row);
+  }
+  return byLevel.filter(Boolean);
+}
+
+function dependsOnFailed(row: SeedRow, seeded: Seeded): string | null {
+  for (const part of row.insert) {
+    if (typeof part !== 'string' && 'row' in part && !seeded.returned.has(part.row)) {
+      return `its parent row ${part.row} could not be inserted`;
+    }
+  }
+  return null;
+}
+
+async function insertOne(session: ProbeSession, plan: IsolationPlan, row: SeedRow, seeded: Seeded): Promise<void> {
+  const missing = dependsOnFailed(row, seeded);
+  if (missing) {
+    seeded.failed.set(row.id, missing);
+    return;
+  }
+  const sql = withLiterals(row.insert, seeded.resolve);
+  try {
+    seeded.returned.set(row.id, (await session.one(SEED_SAVEPOINT, sql)).rows[0] as (string | null)[]);
+    return;
+  } catch (error) {
+    await session.control('ROLLBACK TO SAVEPOINT tenantguard_seed');
+    if ((error as { code?: string }).code !== '42501') {
+      seeded.failed.set(row.id, errorText(error));
+      return;
+    }
+  }
+  // Row level security applies to the connected role here: insert under the row's organization's context.
+  const org = seeded.orgId(row.org ?? 'A');
+  try {
+    const context = org === null ? [] : [`SELECT set_config(${quoteLiteral(plan.setting)}, ${quoteLiteral(org)}, true)`];
+    seeded.contextUsed ||= org !== null;
+    const results = await session.batch(SEED_SAVEPOINT, [...context, sql]);
+    seeded.returned.set(row.id, results.at(-1)!.rows[0] as (string | null)[]);
+  } catch (error) {
+    await session.control('ROLLBACK TO SAVEPOINT tenantguard_seed');
+    seeded.failed.set(row.id, errorText(error));
+  }
+}
+
+export async function seedRows(session: ProbeSession, plan: IsolationPlan): Promise<Seeded> {
+  const seeded = createSeeded(plan);
+  for (const level of levels(plan.rows)) {
+    for (let start = 0; start < level.length; start += BATCH) {
+      const chunk = level.slice(start, start + BATCH).filter((row) => {
+        const missing = dependsOnFailed(row, seeded);
+        if (missing) seeded.failed.set(row.id, missing);
+        return !missing;
+      });
+      if (chunk.length === 0) continue;
+      try {
+        const results = await session.batch(SEED_SAVEPOINT, chunk.map((row) => withLiterals(row.insert, seeded.resolve)));
+        chunk.forEach((row, i) => seeded.returned.set(row.id, results[i]!.rows[0] as (string | null)[]));
+      } catch {
+        await session.control('ROLLBACK TO SAVEPOINT tenantguard_seed');
+        for (const row of chunk) await insertOne(session, plan, row, seeded);
+      }
+    }
+  }
+  return seeded;
+}

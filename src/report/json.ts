@@ -1,0 +1,38 @@
+import type { AuditResult, Finding } from '../check/types.js';
+import type { ReportOptions } from './options.js';
+
+/** One finding in the public JSON shape (architecture.md), with keys in contract order. */
+function findingJson(finding: Finding) {
+  const { kind, schema, name, table } = finding.object;
+  return {
+    rule: finding.rule,
+    severity: finding.severity,
+    object: table === undefined ? { kind, schema, name } : { kind, schema, name, table },
+    message: finding.message,
+    fix: finding.fix ? { title: finding.fix.title, sql: finding.fix.sql } : null,
+    fingerprint: finding.fingerprint,
+    docs: finding.docs,
+  };
+}
+
+/**
+ * `--format json`: the public, versioned report shape. Built field by field so
+ * that data added to AuditResult for other reporters never leaks into it.
+ */
+export function renderJson(result: AuditResult, _options?: ReportOptions): string {
+  const report = {
+    tool: 'tenantguard',
+    version: result.version,
+    schemaVersion: 1,
+    source: { kind: result.source.kind, name: result.source.name },
+    findings: result.findings.map(findingJson),
+    summary: {
+      error: result.summary.error,
+      warning: result.summary.warning,
+      info: result.summary.info,
+      tables: result.summary.tables,
+      tenantTables: result.summary.tenantTables,
+    },
+  };
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,63 @@
+import type { Table } from '../catalog/types.js';
+import { displayName, quoteQualified } from '../sql/quote.js';
+import { PUBLIC, ownerAccess, reachingRoles, rlsBypass } from '../tenancy/roles.js';
+import type { Tenancy } from '../tenancy/types.js';
+import { defineRule } from './define-rule.js';
+import type { Problem } from './types.js';
+
+const name = (role: string) => displayName(null, role);
+
+/** Why `role` is exempt as the owner; null when it is not. Superuser/BYPASSRLS is noted: FORCE does not bind those. */
+function exemption(tenancy: Tenancy, role: string, table: Table): string | null {
+  const access = ownerAccess(tenancy.roles, role, table);
+  if (access === null) return null;
+  const owner = name(table.owner);
+  const how = {
+    owner: `${name(role)} owns it`,
+    'member-of-owner': `${name(role)} is a member of its owner ${owner} with INHERIT, so Postgres treats it as the owner`,
+    'can-set-role-to-owner': `${name(role)} can SET ROLE ${owner}, its owner`,
+  }[access];
+  const bypass = rlsBypass(tenancy.roles, role);
+  if (bypass === null) return how;
+  const via = bypass.via === role ? '' : ` through SET ROLE ${name(bypass.via)}`;
+  return `${how} (and it also bypasses RLS as ${bypass.attribute.toUpperCase()}${via}, which FORCE does not stop)`;
+}
+
+function problemFor(tenancy: Tenancy, table: Table): Problem {
+  const target = displayName(table.schema, table.name);
+  const object = { kind: 'table' as const, schema: table.schema, name: table.name };
+  const fix = { title: `Force row level security on ${target}`, sql: `ALTER TABLE ${quoteQualified(table.schema, table.name)} FORCE ROW LEVEL SECURITY;` };
+  const roles = reachingRoles(tenancy, table).filter((r) => r !== PUBLIC);
+  const exempt = roles.flatMap((role) => exemption(tenancy, role, table) ?? []);
+  if (exempt.length > 0) {
+    return {
+      object,
+      severity: 'error',
+      message:
+        `row level security on ${target} is enabled but not forced, and ${exempt.join('; ')}: ` +
+        `the owner is exempt from the table's policies, so that role reads and writes every tenant's rows`,
+      fix,
+    };
+  }
+  const today = roles.length > 0 ? `none of the roles that reach it (${roles.map(name).join(', ')}) acts as the owner` : 'no other role reaches it';
+  return {
+    object,
+    severity: 'warning',
+    message:
+      `row level security on ${target} is enabled but not forced: its owner ${name(table.owner)} and members of it ` +
+      `with INHERIT are exempt from the table's policies and read and write every tenant's rows; today ${today}`,
+    fix,
+  };
+}
+
+export default defineRule({
+  id: 'rls-not-forced',
+  title: 'Row level security not forced',
+  defaultSeverity: 'error',
+  description: 'Without FORCE ROW LEVEL SECURITY the table owner and members of the owner role bypass every policy.',
+  check({ tenancy }) {
+    return tenancy.tenantTables
+      .filter(({ table }) => table.kind !== 'foreign-table' && table.rlsEnabled && !table.rlsForced)
+      .map(({ table }) => problemFor(tenancy, table));
+  },
+});

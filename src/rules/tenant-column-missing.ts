@@ -1,0 +1,65 @@
+import { tableKey } from '../catalog/types.js';
+import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
+import { describeForeignKeyPath, tenantParentOf } from '../tenancy/describe.js';
+import type { Tenancy, TenantTable } from '../tenancy/types.js';
+import { defineRule } from './define-rule.js';
+import type { Fix } from './types.js';
+
+/** The type the new column must have: the tenant column of the table the path ends at, or the root's key. */
+function tenantColumnType(tenancy: Tenancy, tenantTable: TenantTable): string | null {
+  const end = tenancy.tenantTableByKey.get(tableKey(tenantTable.path.at(-1)!.to));
+  if (end) return end.table.columns.find((c) => c.name === tenancy.tenantColumn)?.type ?? null;
+  return tenancy.rootKey?.type ?? null;
+}
+
+function addTenantColumn(tenancy: Tenancy, tenantTable: TenantTable): Fix | null {
+  const type = tenantColumnType(tenancy, tenantTable);
+  if (type === null) return null;
+  const { table } = tenantTable;
+  const hop = tenantTable.path[0]!;
+  const target = quoteQualified(table.schema, table.name);
+  const column = quoteIdent(tenancy.tenantColumn);
+  const parent = tenancy.tenantTableByKey.get(tableKey(hop.to));
+  // From a tenant parent copy its tenant column; from the root take the key its FK points at.
+  const source = parent ? column : quoteIdent(tenancy.rootKey?.column ?? hop.referencedColumns[0]!);
+  const join = hop.columns.map((c, i) => `parent.${quoteIdent(hop.referencedColumns[i]!)} = child.${quoteIdent(c)}`).join(' AND ');
+  const nullable = hop.columns.filter((c) => !table.columns.find((col) => col.name === c)?.notNull);
+  const lines = [`ALTER TABLE ${target} ADD COLUMN ${column} ${type};`];
+  if (parent && !parent.direct) {
+    lines.push(`-- run after ${displayName(hop.to.schema, hop.to.name)} has ${tenancy.tenantColumn} (its own tenant-column-missing fix)`);
+  }
+  lines.push(
+    `UPDATE ${target} AS child SET ${column} = parent.${source} FROM ${quoteQualified(hop.to.schema, hop.to.name)} AS parent WHERE ${join};`,
+  );
+  if (nullable.length > 0) {
+    lines.push(`-- rows whose ${nullable.join(', ')} is NULL get no ${tenancy.tenantColumn}: assign or delete them before SET NOT NULL`);
+  }
+  lines.push(`ALTER TABLE ${target} ALTER COLUMN ${column} SET NOT NULL;`);
+  if (tenancy.root && tenancy.rootKey) {
+    const root = quoteQualified(tenancy.root.schema, tenancy.root.name);
+    lines.push(`ALTER TABLE ${target} ADD FOREIGN KEY (${column}) REFERENCES ${root} (${quoteIdent(tenancy.rootKey.column)});`);
+  }
+  lines.push(`CREATE INDEX ON ${target} (${column});`);
+  return { title: `Add ${tenancy.tenantColumn} to ${displayName(table.schema, table.name)}, backfilled from ${displayName(hop.to.schema, hop.to.name)}`, sql: lines.join('\n') };
+}
+
+export default defineRule({
+  id: 'tenant-column-missing',
+  title: 'Tenant table without the tenant column',
+  defaultSeverity: 'error',
+  description:
+    'A table whose rows belong to a tenant through a foreign-key path has no tenant column, so no policy can pin its rows to the tenant without a join.',
+  check({ tenancy }) {
+    // A partition gets the column from its parent (ALTER TABLE on a partition cannot add one).
+    return tenancy.tenantTables
+      .filter((t) => t.reason === 'foreign-key' && tenantParentOf(tenancy, t.table) === null)
+      .map((t) => ({
+        object: { kind: 'table' as const, schema: t.table.schema, name: t.table.name },
+        message:
+          `${displayName(t.table.schema, t.table.name)} has no ${tenancy.tenantColumn} column, yet its rows belong to a tenant ` +
+          `through ${describeForeignKeyPath(tenancy, t)}: a policy on it cannot compare ${tenancy.tenantColumn} with the ` +
+          `tenant context and must join along that path in every statement`,
+        fix: addTenantColumn(tenancy, t),
+      }));
+  },
+});

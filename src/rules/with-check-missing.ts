@@ -1,0 +1,77 @@
+import type { Policy, Table } from '../catalog/types.js';
+import { quoteIdent, quoteQualified } from '../sql/quote.js';
+import { clauseText, firstReason, policyLabel, roleLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
+import { tenantPredicateSql, usesContextSetting } from '../tenancy/tenant-predicate.js';
+import type { Verdict } from '../policy/verdict.js';
+import { defineRule } from './define-rule.js';
+import type { Problem, RuleContext } from './types.js';
+
+function alterCheck(table: Table, policy: Policy, expression: string) {
+  return {
+    title: `Write the WITH CHECK of ${policyLabel(policy)} explicitly`,
+    sql: `ALTER POLICY ${quoteIdent(policy.name)} ON ${quoteQualified(table.schema, table.name)} WITH CHECK (${expression});`,
+  };
+}
+
+/** The USING that stands in as the check, as each role that writes through it sees it (rls-semantics §8). */
+function fallbackVerdicts(ctx: RuleContext, table: Table, policy: Policy): { role: string; verdict: Verdict }[] {
+  return ctx.policies.effective.flatMap((a) => {
+    if (a.table !== table || a.check === null) return [];
+    const term = [...a.check.permissive, ...a.check.restrictive].find((t) => t.policy === policy && t.fallback);
+    return term ? [{ role: a.role, verdict: term.verdict }] : [];
+  });
+}
+
+function problemFor(ctx: RuleContext, table: Table, policy: Policy): Problem {
+  const { tenancy } = ctx;
+  const object = { kind: 'policy' as const, schema: table.schema, name: policy.name, table: table.name };
+  const head = `${policyLabel(policy)} on ${tableLabel(table)} is FOR ${policy.command} without WITH CHECK`;
+  if (policy.command === 'INSERT') {
+    return {
+      object,
+      severity: 'info',
+      message: `${head}: an INSERT policy without WITH CHECK admits no new row, so it allows no INSERT (deny, not a leak)`,
+    };
+  }
+  const using = clauseText(policy.using!);
+  // Only a permissive policy widens what can be written; a restrictive one can only narrow it.
+  const loose = policy.permissive
+    ? fallbackVerdicts(ctx, table, policy).filter((v) => v.verdict.scope === 'open' || v.verdict.scope === 'owner')
+    : [];
+  if (loose.length > 0) {
+    const reason = firstReason(loose[0]!.verdict.reasons, tenancy.tenantColumn);
+    const predicate = usesContextSetting(ctx.policies, tenancy) ? tenantPredicateSql(tenancy, table) : null;
+    return {
+      object,
+      severity: 'error',
+      message:
+        `${head}, so Postgres checks new rows against its USING (${using}), which does not pin ${tenancy.tenantColumn}` +
+        `${reason ? ` (${reason})` : ''}: ${loose.map((v) => roleLabel(v.role)).join(', ')} can write rows into any ${tenantNoun(tenancy)}`,
+      fix: predicate ? alterCheck(table, policy, predicate) : null,
+    };
+  }
+  return {
+    object,
+    message:
+      `${head}: Postgres checks new rows against its USING (${using}) instead; ` +
+      'write the check explicitly so the write rule is visible and does not change silently when USING is edited',
+    fix: alterCheck(table, policy, policy.using!.trim()),
+  };
+}
+
+export default defineRule({
+  id: 'with-check-missing',
+  title: 'Policy admits writes without an explicit WITH CHECK',
+  defaultSeverity: 'warning',
+  description:
+    'A FOR ALL/UPDATE policy without WITH CHECK checks new rows against its USING (a hole when USING does not pin the tenant column); an INSERT policy without WITH CHECK denies every insert.',
+  check(ctx) {
+    return ctx.tenancy.tenantTables.flatMap(({ table }) =>
+      table.kind === 'foreign-table'
+        ? []
+        : table.policies
+            .filter((p) => p.withCheck === null && (p.command === 'INSERT' || ((p.command === 'ALL' || p.command === 'UPDATE') && p.using !== null)))
+            .map((p) => problemFor(ctx, table, p)),
+    );
+  },
+});

@@ -1,0 +1,190 @@
+/**
+ * Pure planning: from the audit's catalog, tenancy and findings to the list of
+ * steps that give each selected tenant table the safe shape
+ * (rls-semantics.md, "The safe shape tenantguard scaffolds") and fix what the
+ * findings name. Rendering to SQL happens in render.ts.
+ */
+import { tableKey, type Catalog, type Table } from '../../catalog/types.js';
+import type { Finding } from '../../check/types.js';
+import { TenantguardError } from '../../errors.js';
+import { displayName } from '../../sql/quote.js';
+import type { Tenancy, TenantTable } from '../../tenancy/types.js';
+import { boundedName } from './names.js';
+import { isOwnTenantPolicy, planReplacedPolicies, policyApplies, tenantPolicyName } from './policies.js';
+import { selectTables, selectViews, findingTableKey } from './select.js';
+import type { SqlParser } from './sql-parser.js';
+import { compareNames, planTenantColumns } from './tenant-column.js';
+import { isTenantContextComparison } from './tenant-predicate.js';
+import {
+  RULES_FIXED_BY_SCAFFOLD,
+  type MigrationOptions,
+  type MigrationPlan,
+  type MigrationStep,
+  type TenantPredicate,
+} from './types.js';
+
+export interface PlanInput {
+  catalog: Catalog;
+  tenancy: Tenancy;
+  findings: readonly Finding[];
+  options: MigrationOptions;
+  parser: SqlParser;
+}
+
+export function planMigration(input: PlanInput): MigrationPlan {
+  const { catalog, tenancy, findings, options, parser } = input;
+  const appRole = catalog.roles.find((r) => r.name === options.appRole);
+  if (!appRole) {
+    throw new TenantguardError(
+      `role ${JSON.stringify(options.appRole)} does not exist in the database`,
+      'pass the role your app connects as with --app-role (or "appRole" in tenantguard.config.json)',
+    );
+  }
+  const notes: string[] = [];
+  const { selected, skipped } = selectTables(tenancy, findings, options.tables);
+  for (const t of skipped) notes.push(`${displayName(t.schema, t.name)} is a foreign table: Postgres cannot apply RLS to it (§6); restrict its grants instead.`);
+  if (selected.length === 0) {
+    throw new TenantguardError(
+      options.tables ? 'none of the selected tables is a tenant table that RLS can protect' : 'the audit flagged no tenant table: nothing to scaffold',
+      options.tables ? 'run `tenantguard audit` to see the tenant tables' : 'pass --table NAME to scaffold the safe shape for a table anyway',
+    );
+  }
+  const selectedKeys = new Set(selected.map((t) => tableKey(t.table)));
+  const isTenant = (expr: string | null) =>
+    expr !== null && isTenantContextComparison(parser, expr, options.tenantColumn, options.contextSetting);
+
+  const columnSteps = planTenantColumns(
+    selected.filter((t) => !t.table.columns.some((c) => c.name === options.tenantColumn)),
+    tenancy,
+    options.contextSetting,
+  );
+  const addedType = new Map(columnSteps.map((s) => [tableKey(s.table), s.predicate.columnType]));
+  const steps: MigrationStep[] = [...columnSteps];
+  const fixed = new Set<Finding>();
+
+  for (const { table } of [...selected].sort((a, b) => compareNames(a.table, b.table))) {
+    const key = tableKey(table);
+    const column = table.columns.find((c) => c.name === options.tenantColumn);
+    const predicate: TenantPredicate = {
+      column: options.tenantColumn,
+      columnType: column?.type ?? addedType.get(key)!,
+      contextSetting: options.contextSetting,
+    };
+    const onTable = findings.filter((f) => findingTableKey(f) === key);
+    const has = (rule: string) => onTable.some((f) => f.rule === rule);
+    const name = { schema: table.schema, name: table.name };
+
+    if (column && !column.notNull && has('tenant-column-nullable')) steps.push({ kind: 'set-not-null', table: name, column: column.name });
+    if (column && !hasLeadingIndex(table, column.name)) {
+      steps.push({ kind: 'create-index', table: name, column: column.name, indexName: boundedName(`${table.name}_${column.name}`, '_idx') });
+    }
+    const replaced = planReplacedPolicies(table, onTable, predicate, options.appRole, parser);
+    steps.push(...replaced);
+    steps.push({ kind: 'enable-rls', table: name });
+
+    // Existing permissive policies that reach the app role stay as they are (the
+    // restrictive policy bounds them, §7); adding a FOR ALL one beside them could
+    // widen a deliberate per-command design.
+    const afterReplacement = table.policies.map((p) => {
+      const r = replaced.find((s) => s.name === p.name);
+      return r ? { ...p, roles: r.roles } : p;
+    });
+    const permissiveForApp = afterReplacement.filter((p) => p.permissive && policyApplies(p, options.appRole, tenancy.roles));
+    if (permissiveForApp.length === 0) {
+      const policyName = tenantPolicyName('tenant_access', true, table.policies, options.appRole, isTenant);
+      steps.push({ kind: 'tenant-policy', table: name, name: policyName, permissive: true, appRole: options.appRole, predicate });
+    } else if (!permissiveForApp.some((p) => isOwnTenantPolicy(p, true, options.appRole, isTenant) || replaced.some((r) => r.name === p.name))) {
+      notes.push(
+        `${displayName(table.schema, table.name)} keeps its permissive ${plural(permissiveForApp.length, 'policy', 'policies')} ` +
+          `${permissiveForApp.map((p) => p.name).sort().join(', ')} for ${options.appRole}; the restrictive tenant policy bounds ${permissiveForApp.length === 1 ? 'it' : 'them'}.`,
+      );
+    }
+    const ownIsolation = table.policies.find((p) => isOwnTenantPolicy(p, false, options.appRole, isTenant));
+    const isolationName = ownIsolation?.name ?? tenantPolicyName('tenant_isolation', false, table.policies, options.appRole, isTenant);
+    steps.push({ kind: 'tenant-policy', table: name, name: isolationName, permissive: false, appRole: options.appRole, predicate });
+
+    if (has('truncate-granted')) {
+      const grantees = table.grants
+        .filter((g) => g.privileges.includes('TRUNCATE') && g.grantee !== table.owner)
+        .map((g) => g.grantee)
+        .sort();
+      if (grantees.length > 0) steps.push({ kind: 'revoke-truncate', table: name, grantees });
+    }
+    for (const f of onTable) if (RULES_FIXED_BY_SCAFFOLD.includes(f.rule) && f.rule !== 'view-bypasses-rls') fixed.add(f);
+  }
+
+  for (const view of selectViews(catalog, findings, options.tables === null ? null : selectedKeys)) {
+    if (catalog.serverVersion < 150000) {
+      notes.push(`${displayName(view.schema, view.name)}: security_invoker needs PostgreSQL 15 or later; recreate the view or revoke its grants.`);
+      continue;
+    }
+    steps.push({ kind: 'security-invoker', view: { schema: view.schema, name: view.name } });
+    for (const f of findings) if (f.rule === 'view-bypasses-rls' && f.object.schema === view.schema && f.object.name === view.name) fixed.add(f);
+  }
+
+  for (const f of findings) {
+    if (RULES_FIXED_BY_SCAFFOLD.includes(f.rule) || !f.fix?.sql) continue;
+    const key = findingTableKey(f);
+    if (options.tables !== null && (key === null || !selectedKeys.has(key))) continue;
+    if (key !== null && !selectedKeys.has(key) && tenancy.tenantTables.some((t) => tableKey(t.table) === key)) continue;
+    steps.push({ kind: 'rule-fix', finding: f, title: f.fix.title, statements: splitFix(parser, f) });
+    fixed.add(f);
+  }
+
+  notes.push(...ownerNotes(selected, catalog, options.appRole));
+  return {
+    tables: selected.map((t) => ({ schema: t.table.schema, name: t.table.name })).sort(compareNames),
+    appRole: options.appRole,
+    tenantColumn: options.tenantColumn,
+    contextSetting: options.contextSetting,
+    findings: findings.filter((f) => fixed.has(f)),
+    notes,
+    steps: dedupeRuleFixes(steps),
+  };
+}
+
+/** An index whose first key column is the tenant column serves the policy's equality (§19). */
+function hasLeadingIndex(table: Table, column: string): boolean {
+  return table.indexes.some((i) => !i.partial && i.columns[0] === column);
+}
+
+/** §2: FORCE puts the owner under the policies too; say who that affects. */
+function ownerNotes(selected: readonly TenantTable[], catalog: Catalog, appRole: string): string[] {
+  const owners = [...new Set(selected.map((t) => t.table.owner))].sort();
+  return owners.flatMap((owner) => {
+    const role = catalog.roles.find((r) => r.name === owner);
+    if (!role || role.superuser || role.bypassRls || owner === appRole) return [];
+    return [
+      `FORCE puts the owner ${owner} under these policies: jobs or later migrations that touch rows as ${owner} ` +
+        `must set the tenant context first or run as a role with BYPASSRLS.`,
+    ];
+  });
+}
+
+function splitFix(parser: SqlParser, finding: Finding): string[] {
+  try {
+    return parser.splitStatements(finding.fix!.sql);
+  } catch (error) {
+    throw new TenantguardError(
+      `the fix SQL of ${finding.rule} for ${displayName(finding.object.schema, finding.object.name)} does not parse: ${(error as Error).message}`,
+      'this is a bug in tenantguard; re-run with that rule turned off in tenantguard.config.json',
+    );
+  }
+}
+
+/** Two findings may offer the same statement (e.g. one per role); emit it once. */
+function dedupeRuleFixes(steps: MigrationStep[]): MigrationStep[] {
+  const seen = new Set<string>();
+  return steps.filter((s) => {
+    if (s.kind !== 'rule-fix') return true;
+    const key = s.statements.join('\n');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function plural(n: number, one: string, many: string): string {
+  return n === 1 ? one : many;
+}
+

@@ -1,0 +1,251 @@
+/**
+ * Rendering: a MigrationPlan → SQL text, from the files in templates/migration.
+ * Every identifier and literal is quoted through sql/quote.ts before it reaches
+ * a template; the output depends only on the plan (no timestamps), so the same
+ * audit always yields the same bytes.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { QualifiedName } from '../../catalog/types.js';
+import { TenantguardError } from '../../errors.js';
+import { displayName, quoteIdent, quoteLiteral, quoteQualified, quoteRole } from '../../sql/quote.js';
+import { TEMPLATES_DIR, fillTemplate, readTemplate } from '../fill-template.js';
+import type { MigrationPlan, MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
+
+export type MigrationTemplates = Readonly<Record<string, string>>;
+
+export async function loadMigrationTemplates(): Promise<MigrationTemplates> {
+  const files = (await readdir(path.join(TEMPLATES_DIR, 'migration'))).filter((f) => f.endsWith('.sql')).sort();
+  const entries = await Promise.all(files.map(async (f) => [f.replace(/\.sql$/, ''), await readTemplate(`migration/${f}`)] as const));
+  return Object.fromEntries(entries);
+}
+
+export interface RenderedMigration {
+  /** Comment block naming what the migration fixes. */
+  header: string;
+  /** One entry per statement, with its leading comment lines. */
+  statements: string[];
+}
+
+/** The dollar-quote tag of the DO block; an identifier containing it would end the block early. */
+const DO_TAG = '$tenantguard$';
+
+export function renderMigration(plan: MigrationPlan, templates: MigrationTemplates): RenderedMigration {
+  const statements: string[] = [];
+  const pendingComments: string[] = [];
+  const emit = (name: string, values: Record<string, string>) => {
+    for (const chunk of fill(templates, name, values)) {
+      if (isCommentOnly(chunk)) pendingComments.push(chunk);
+      else statements.push([...pendingComments.splice(0), chunk].join('\n'));
+    }
+  };
+  const emitRaw = (comment: string[], sql: string[]) => {
+    if (sql.length === 0) return;
+    statements.push([...pendingComments.splice(0), ...comment, sql[0]!].join('\n'), ...sql.slice(1));
+  };
+  for (const step of plan.steps) renderStep(step, emit, emitRaw, templates);
+  return { header: renderHeader(plan, templates), statements };
+}
+
+/** A migration file for runners that apply the file as it is (psql, supabase, plain folders). */
+export function renderSqlFile(rendered: RenderedMigration, templates: MigrationTemplates, options: { transaction: boolean }): string {
+  const body = options.transaction
+    ? [fill(templates, 'begin', {})[0]!, ...rendered.statements, fill(templates, 'commit', {})[0]!]
+    : rendered.statements;
+  return `${rendered.header}\n${body.join('\n\n')}\n`;
+}
+
+/** drizzle-orm's migrator splits on this marker and runs all migrations in one transaction. */
+export const DRIZZLE_BREAKPOINT = '--> statement-breakpoint';
+
+export function renderDrizzleFile(rendered: RenderedMigration): string {
+  for (const s of rendered.statements) {
+    if (s.includes(DRIZZLE_BREAKPOINT)) {
+      throw new TenantguardError(
+        `a name in this migration contains "${DRIZZLE_BREAKPOINT}", which drizzle's migrator would split on`,
+        'use --layout plain and apply the file with psql',
+      );
+    }
+  }
+  const [first, ...rest] = rendered.statements;
+  return `${[`${rendered.header}\n${first ?? ''}`, ...rest].join(`\n${DRIZZLE_BREAKPOINT}\n`)}\n`;
+}
+
+type Emit = (template: string, values: Record<string, string>) => void;
+type EmitRaw = (comment: string[], statements: string[]) => void;
+
+function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates: MigrationTemplates): void {
+  switch (step.kind) {
+    case 'add-tenant-column': {
+      const last = step.hops.length;
+      const source = `t${last}.${quoteIdent(step.sourceColumn)}`;
+      const values = {
+        table: quoteQualified(step.table.schema, step.table.name),
+        table_display: commentText(display(step.table)),
+        path: commentText([display(step.table), ...step.hops.map((h) => display(h.to))].join(' → ')),
+        tenant_column: quoteIdent(step.predicate.column),
+        tenant_column_display: commentText(displayName(null, step.predicate.column)),
+        column_type: step.predicate.columnType,
+        source,
+        from_list: step.hops.map((h, i) => `${quoteQualified(h.to.schema, h.to.name)} AS t${i + 1}`).join(', '),
+        join_condition: step.hops
+          .flatMap((h, i) => h.columns.map((c, j) => `t${i}.${quoteIdent(c)} = t${i + 1}.${quoteIdent(h.referencedColumns[j]!)}`))
+          .join(' AND '),
+        context_setting: quoteLiteral(step.predicate.contextSetting),
+        table_regclass: quoteLiteral(quoteQualified(step.table.schema, step.table.name)),
+        constraint_literal: quoteLiteral(step.constraintName),
+        constraint: quoteIdent(step.constraintName),
+        root: step.root ? quoteQualified(step.root.schema, step.root.name) : '',
+        root_key: step.root ? quoteIdent(step.root.key) : '',
+        index: quoteIdent(step.indexName),
+      };
+      if (!step.root) throw new TenantguardError('the tenant root table is unknown', 'set "tenantTable" in tenantguard.config.json');
+      if (Object.values(values).some((v) => v.includes(DO_TAG))) {
+        throw new TenantguardError(`a name contains ${DO_TAG}, which this migration uses as a quote tag`, 'rename the object first');
+      }
+      emit('add-tenant-column', values);
+      return;
+    }
+    case 'set-not-null':
+      emit('set-not-null', { table: qualified(step.table), tenant_column: quoteIdent(step.column) });
+      return;
+    case 'create-index':
+      emit('tenant-index', { table: qualified(step.table), tenant_column: quoteIdent(step.column), index: quoteIdent(step.indexName) });
+      return;
+    case 'replace-policy': {
+      const shape = step.using && step.withCheck ? 'using-check' : step.using ? 'using' : 'check';
+      const values: Record<string, string> = {
+        policy_display: commentText(`${quoteIdent(step.name)} on ${display(step.table)}`),
+        reason: commentText(step.reasons.join(', ')),
+        policy: quoteIdent(step.name),
+        table: qualified(step.table),
+        policy_kind: step.permissive ? 'PERMISSIVE' : 'RESTRICTIVE',
+        command: step.command,
+        roles: step.roles.map(quoteRole).join(', '),
+      };
+      if (step.using) values['using'] = expression(step.using, step.predicate);
+      if (step.withCheck) values['with_check'] = expression(step.withCheck, step.predicate);
+      emit(`replace-policy-${shape}`, values);
+      return;
+    }
+    case 'enable-rls':
+      emit('enable-rls', { table: qualified(step.table), table_display: commentText(display(step.table)) });
+      return;
+    case 'tenant-policy':
+      emit(step.permissive ? 'tenant-access-policy' : 'tenant-isolation-policy', {
+        policy: quoteIdent(step.name),
+        table: qualified(step.table),
+        app_role: quoteRole(step.appRole),
+        tenant_column: quoteIdent(step.predicate.column),
+        context_setting: quoteLiteral(step.predicate.contextSetting),
+        column_type: step.predicate.columnType,
+      });
+      return;
+    case 'revoke-truncate':
+      emit('revoke-truncate', { table: qualified(step.table), grantees: step.grantees.map(quoteRole).join(', ') });
+      return;
+    case 'security-invoker':
+      emit('security-invoker', { view: qualified(step.view), view_display: commentText(display(step.view)) });
+      return;
+    case 'rule-fix': {
+      const { finding } = step;
+      const comment = fill(templates, 'rule-fix', {
+        rule: commentText(finding.rule),
+        object: commentText(objectDisplay(finding.object)),
+        title: commentText(step.title),
+      });
+      emitRaw(comment, step.statements);
+      return;
+    }
+  }
+}
+
+/** The typed, fail-closed tenant predicate of the safe shape (§12, §17, §18). */
+export function tenantPredicateSql(p: TenantPredicate): string {
+  return `${quoteIdent(p.column)} = (SELECT NULLIF(current_setting(${quoteLiteral(p.contextSetting)}, true), '')::${p.columnType})`;
+}
+
+function expression(expr: PolicyExpression, predicate: TenantPredicate): string {
+  return expr.kind === 'tenant' ? tenantPredicateSql(predicate) : expr.sql;
+}
+
+function renderHeader(plan: MigrationPlan, templates: MigrationTemplates): string {
+  const findings = plan.findings.length
+    ? plan.findings.map((f) => `--   ${f.rule}  ${commentText(objectDisplay(f.object))}  ${f.fingerprint}`).join('\n')
+    : '--   (none: tables selected with --table)';
+  let header = fillTemplate(templates['header']!, {
+    tables: commentText(plan.tables.map(display).join(', ')),
+    app_role: commentText(plan.appRole),
+    tenant_column: commentText(plan.tenantColumn),
+    context_setting: commentText(plan.contextSetting),
+    findings,
+  }, 'header.sql');
+  if (plan.notes.length > 0) {
+    const notes = plan.notes.map((n) => wrapComment(commentText(n), '--   - ', '--     ')).join('\n');
+    header += fillTemplate(templates['notes']!, { notes }, 'notes.sql');
+  }
+  const added = plan.steps.filter((s) => s.kind === 'add-tenant-column');
+  if (added.length > 0) {
+    header += fillTemplate(templates['locking']!, { tables: commentText(added.map((s) => display(s.table)).join(', ')) }, 'locking.sql');
+  }
+  return header.replace(/\n+$/, '');
+}
+
+/** Fills a template and splits it into statements (a template separates them with a blank line). */
+function fill(templates: MigrationTemplates, name: string, values: Record<string, string>): string[] {
+  const template = templates[name];
+  if (template === undefined) throw new Error(`templates/migration/${name}.sql is missing`);
+  const unused = Object.keys(values).filter((k) => !template.includes(`{{${k}}}`));
+  if (unused.length > 0) throw new Error(`${name}.sql: unused values ${unused.join(', ')}`);
+  return template
+    .trim()
+    .split(/\n[ \t]*\n/)
+    .map((chunk) => fillTemplate(chunk, pick(chunk, values), `${name}.sql`));
+}
+
+/** Only the values a chunk uses (a template's statements share one set of values). */
+function pick(chunk: string, values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => chunk.includes(`{{${k}}}`)));
+}
+
+function isCommentOnly(chunk: string): boolean {
+  return chunk.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('--'));
+}
+
+function qualified(name: QualifiedName): string {
+  return quoteQualified(name.schema, name.name);
+}
+
+function display(name: QualifiedName): string {
+  return displayName(name.schema, name.name);
+}
+
+function objectDisplay(object: { schema: string | null; name: string; table?: string }): string {
+  return object.table !== undefined && object.schema !== null
+    ? `${displayName(object.schema, object.table)}.${displayName(null, object.name)}`
+    : displayName(object.schema, object.name);
+}
+
+/**
+ * Text placed after `--`: a line break in a name would end the comment and
+ * turn the rest of the name into SQL, so control characters are escaped.
+ */
+export function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function wrapComment(text: string, first: string, rest: string, width = 80): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const prefix = lines.length === 0 ? first : rest;
+    if (line && prefix.length + line.length + 1 + word.length > width) {
+      lines.push(prefix + line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  lines.push((lines.length === 0 ? first : rest) + line);
+  return lines.join('\n');
+}

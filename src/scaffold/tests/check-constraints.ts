@@ -1,0 +1,264 @@
+/**
+ * Reads a table's CHECK constraints (their real parse trees) into restrictions
+ * on the columns a synthesized row fills. Postgres accepts a row when every
+ * CHECK is true or NULL, so a comparison on a column left NULL never rejects
+ * it; only `IS NOT NULL` forces such a column to be filled. An OR is met by
+ * its first branch that can be met; anything outside the simple forms below
+ * makes the table unseedable, with the constraint named.
+ */
+import type { Column, Table } from '../../catalog/types.js';
+import type { SqlNode, SqlParser } from '../migration/sql-parser.js';
+import { isOrderable, noRules, type ColumnRules } from './values.js';
+
+/** How the row gets a column's value. */
+export type ColumnSource = 'literal' | 'fixed' | 'null';
+
+type Comparison = '=' | '<>' | '<' | '<=' | '>' | '>=';
+
+type Atom =
+  | { kind: 'compare'; column: string; op: Comparison; value: string }
+  | { kind: 'one-of'; column: string; values: string[]; negated: boolean }
+  | { kind: 'length'; column: string; op: Comparison; value: number }
+  | { kind: 'pattern'; column: string; source: string; caseInsensitive: boolean; negated: boolean }
+  | { kind: 'null-test'; column: string; isNull: boolean }
+  | { kind: 'columns'; left: string; op: Comparison; right: string };
+
+export interface CheckAnalysis {
+  /** Restrictions for columns that get literals. */
+  rules: Map<string, ColumnRules>;
+  /** Columns that would be left NULL but a CHECK requires to be filled. */
+  fill: Set<string>;
+  /** Why no row can be synthesized, or null. */
+  unsupported: string | null;
+}
+
+const COMPARISONS = new Set<string>(['=', '<>', '<', '<=', '>', '>=']);
+const FLIPPED: Record<Comparison, Comparison> = { '=': '=', '<>': '<>', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+const LENGTH_FUNCTIONS = new Set(['char_length', 'character_length', 'length', 'octet_length']);
+const TRANSPARENT_FUNCTIONS = new Set(['btrim', 'trim', 'lower', 'upper']);
+
+const obj = (node: unknown, key: string): SqlNode | null => {
+  const value = node && typeof node === 'object' ? (node as SqlNode)[key] : undefined;
+  return value && typeof value === 'object' ? (value as SqlNode) : null;
+};
+const list = (node: SqlNode | null, key: string): SqlNode[] => ((node?.[key] as SqlNode[] | undefined) ?? []);
+const sval = (node: SqlNode): string | undefined => obj(node, 'String')?.['sval'] as string | undefined;
+
+function columnOf(node: unknown): string | null {
+  const ref = obj(node, 'ColumnRef');
+  if (!ref) {
+    const fn = obj(node, 'FuncCall');
+    const name = fn ? sval(list(fn, 'funcname').at(-1)!) : undefined;
+    // lower(name), btrim(name): the constraint still restricts the column itself.
+    if (fn && name && TRANSPARENT_FUNCTIONS.has(name) && list(fn, 'args').length === 1) return columnOf(list(fn, 'args')[0]);
+    const cast = obj(node, 'TypeCast');
+    return cast ? columnOf(cast['arg']) : null;
+  }
+  const fields = list(ref, 'fields');
+  return fields.length > 0 ? (sval(fields.at(-1)!) ?? null) : null;
+}
+
+function constantOf(node: unknown): string | null {
+  const cast = obj(node, 'TypeCast');
+  if (cast) return constantOf(cast['arg']);
+  const constant = obj(node, 'A_Const');
+  if (!constant || constant['isnull']) return null;
+  if (obj(constant, 'ival')) return String((obj(constant, 'ival')!['ival'] as number | undefined) ?? 0);
+  if (obj(constant, 'fval')) return String(obj(constant, 'fval')!['fval']);
+  if (obj(constant, 'sval')) return String(obj(constant, 'sval')!['sval'] ?? '');
+  if (obj(constant, 'boolval')) return obj(constant, 'boolval')!['boolval'] ? 'true' : 'false';
+  // `- 5`: a unary minus the deparser left on a number
+  const negation = obj(node, 'A_Expr');
+  if (negation && !negation['lexpr'] && sval(list(negation, 'name')[0]!) === '-') {
+    const inner = constantOf(negation['rexpr']);
+    return inner === null ? null : `-${inner}`;
+  }
+  return null;
+}
+
+function lengthOf(node: unknown): string | null {
+  const fn = obj(node, 'FuncCall');
+  const name = fn ? sval(list(fn, 'funcname').at(-1)!) : undefined;
+  return fn && name && LENGTH_FUNCTIONS.has(name) && list(fn, 'args').length === 1 ? columnOf(list(fn, 'args')[0]) : null;
+}
+
+/** One set of atoms that makes `node` true, or null when the expression is not a supported form. */
+function solve(node: SqlNode, canFill: (column: string) => boolean): Atom[] | null {
+  const bool = obj(node, 'BoolExpr');
+  if (bool) {
+    const args = list(bool, 'args');
+    if (bool['boolop'] === 'AND_EXPR') {
+      const parts = args.map((a) => solve(a, canFill));
+      return parts.every((p) => p !== null) ? parts.flat() as Atom[] : null;
+    }
+    if (bool['boolop'] === 'OR_EXPR') {
+      for (const arg of args) {
+        const branch = solve(arg, canFill);
+        if (branch && branch.every((atom) => atom.kind !== 'null-test' || atom.isNull || canFill(atom.column))) return branch;
+      }
+      return null;
+    }
+    // NOT flag, NOT (x IS NULL)
+    const inner = args[0];
+    const column = columnOf(inner);
+    if (column) return [{ kind: 'one-of', column, values: ['false'], negated: false }];
+    const test = obj(inner, 'NullTest');
+    const tested = test ? columnOf(test['arg']) : null;
+    return tested ? [{ kind: 'null-test', column: tested, isNull: test!['nulltesttype'] !== 'IS_NULL' }] : null;
+  }
+  const test = obj(node, 'NullTest');
+  if (test) {
+    const column = columnOf(test['arg']);
+    return column ? [{ kind: 'null-test', column, isNull: test['nulltesttype'] === 'IS_NULL' }] : null;
+  }
+  const flag = columnOf(node);
+  if (flag && obj(node, 'ColumnRef')) return [{ kind: 'one-of', column: flag, values: ['true'], negated: false }];
+
+  const expr = obj(node, 'A_Expr');
+  if (!expr) return null;
+  const op = sval(list(expr, 'name').at(-1) ?? {}) ?? '';
+  const left = expr['lexpr'];
+  const right = expr['rexpr'];
+  if (expr['kind'] === 'AEXPR_OP_ANY' || expr['kind'] === 'AEXPR_OP_ALL' || expr['kind'] === 'AEXPR_IN') {
+    const column = columnOf(left);
+    const elements = obj(right, 'A_ArrayExpr') ? list(obj(right, 'A_ArrayExpr'), 'elements') : ((right as SqlNode[] | undefined) ?? []);
+    const values = Array.isArray(elements) ? elements.map(constantOf) : [];
+    if (!column || values.length === 0 || values.some((v) => v === null)) return null;
+    if (op === '=' && expr['kind'] !== 'AEXPR_OP_ALL') return [{ kind: 'one-of', column, values: values as string[], negated: false }];
+    if (op === '<>' && expr['kind'] !== 'AEXPR_OP_ANY') return [{ kind: 'one-of', column, values: values as string[], negated: true }];
+    return null;
+  }
+  if (expr['kind'] !== 'AEXPR_OP') return null;
+  if (op === '~' || op === '~*' || op === '!~' || op === '!~*') {
+    const column = columnOf(left);
+    const source = constantOf(right);
+    return column && source !== null
+      ? [{ kind: 'pattern', column, source, caseInsensitive: op.endsWith('*'), negated: op.startsWith('!') }]
+      : null;
+  }
+  if (!COMPARISONS.has(op)) return null;
+  const comparison = op as Comparison;
+  const [lc, rc] = [columnOf(left), columnOf(right)];
+  const [lv, rv] = [constantOf(left), constantOf(right)];
+  const [ll, rl] = [lengthOf(left), lengthOf(right)];
+  if (ll && rv !== null) return [{ kind: 'length', column: ll, op: comparison, value: Number(rv) }];
+  if (rl && lv !== null) return [{ kind: 'length', column: rl, op: FLIPPED[comparison], value: Number(lv) }];
+  if (lc && rv !== null) return [{ kind: 'compare', column: lc, op: comparison, value: rv }];
+  if (rc && lv !== null) return [{ kind: 'compare', column: rc, op: FLIPPED[comparison], value: lv }];
+  if (lc && rc) return [{ kind: 'columns', left: lc, op: comparison, right: rc }];
+  return null;
+}
+
+/** `CHECK ((price > 0)) NOT VALID` → `(price > 0)` */
+export function checkExpression(definition: string): string | null {
+  const match = /^CHECK \(([\s\S]*)\)(?: NO INHERIT)?(?: NOT VALID)?$/.exec(definition.trim());
+  return match ? match[1]! : null;
+}
+
+function applyAtom(atom: Atom, rules: ColumnRules, column: Column): string | null {
+  const numeric = isOrderable(column) && !['date', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval'].includes(column.typeName);
+  switch (atom.kind) {
+    case 'one-of':
+      if (atom.negated) rules.noneOf.push(...atom.values);
+      else rules.oneOf = rules.oneOf === null ? atom.values : rules.oneOf.filter((v) => atom.values.includes(v));
+      return null;
+    case 'compare':
+      if (atom.op === '=') rules.oneOf = rules.oneOf === null ? [atom.value] : rules.oneOf.filter((v) => v === atom.value);
+      else if (atom.op === '<>') rules.noneOf.push(atom.value);
+      else if (numeric && Number.isFinite(Number(atom.value))) {
+        const bound = { value: Number(atom.value), inclusive: atom.op.endsWith('=') };
+        if (atom.op.startsWith('>')) rules.min = rules.min && rules.min.value > bound.value ? rules.min : bound;
+        else rules.max = rules.max && rules.max.value < bound.value ? rules.max : bound;
+      } else return `compares "${column.name}" (${column.type}) with ${atom.value}`;
+      return null;
+    case 'length': {
+      const exclusive = atom.op === '<' ? -1 : atom.op === '>' ? 1 : 0;
+      if (atom.op === '=' ) { rules.minLength = atom.value; rules.maxLength = atom.value; }
+      else if (atom.op.startsWith('>')) rules.minLength = Math.max(rules.minLength ?? 0, atom.value + exclusive);
+      else if (atom.op.startsWith('<')) rules.maxLength = Math.min(rules.maxLength ?? Infinity, atom.value + exclusive);
+      else if (atom.value === 0) rules.minLength = Math.max(rules.minLength ?? 0, 1);
+      return null;
+    }
+    case 'pattern':
+      rules.patterns.push({ source: atom.source, caseInsensitive: atom.caseInsensitive, negated: atom.negated });
+      return null;
+    default:
+      return null;
+  }
+}
+
+export function analyzeChecks(table: Table, parser: SqlParser | null, sourceOf: (column: string) => ColumnSource): CheckAnalysis {
+  // A column filled for one CHECK's IS NOT NULL must meet every other CHECK too: repeat until the fill set is stable.
+  let analysis = analyzePass(table, parser, sourceOf, new Set());
+  for (let round = 0; round < 4 && analysis.unsupported === null; round++) {
+    const next = analyzePass(table, parser, sourceOf, analysis.fill);
+    if (next.fill.size === analysis.fill.size) return next;
+    analysis = next;
+  }
+  return analysis;
+}
+
+function analyzePass(
+  table: Table,
+  parser: SqlParser | null,
+  sourceOf: (column: string) => ColumnSource,
+  filled: ReadonlySet<string>,
+): CheckAnalysis {
+  const analysis: CheckAnalysis = { rules: new Map(), fill: new Set(filled), unsupported: null };
+  const columns = new Map(table.columns.map((c) => [c.name, c]));
+  const source = (name: string): ColumnSource => (analysis.fill.has(name) ? 'literal' : sourceOf(name));
+  const rulesFor = (name: string) => {
+    let rules = analysis.rules.get(name);
+    if (!rules) analysis.rules.set(name, (rules = noRules()));
+    return rules;
+  };
+  const canFill = (name: string) => {
+    const column = columns.get(name);
+    return column !== undefined && source(name) !== 'fixed' && column.generated === '' && column.identity === '';
+  };
+
+  for (const constraint of table.constraints.filter((c) => c.type === 'check')) {
+    const expression = checkExpression(constraint.definition ?? '');
+    const node = expression !== null && parser !== null ? parser.parseExpression(expression) : null;
+    const atoms = node ? solve(node, canFill) : null;
+    if (!atoms) {
+      analysis.unsupported = `CHECK constraint ${constraint.name} is not a simple condition tenantguard can satisfy: ${constraint.definition}`;
+      return analysis;
+    }
+    for (const atom of atoms) {
+      if (atom.kind === 'null-test') {
+        if (atom.isNull && source(atom.column) !== 'null') {
+          analysis.unsupported = `CHECK constraint ${constraint.name} requires "${atom.column}" to be NULL, but the row needs a value there`;
+          return analysis;
+        }
+        if (!atom.isNull && source(atom.column) === 'null') analysis.fill.add(atom.column);
+        continue;
+      }
+      if (atom.kind === 'columns') {
+        // a < b: b gets the higher rank; both come from the row's shared base (values.ts).
+        const [low, high] = atom.op.startsWith('>') ? [atom.right, atom.left] : [atom.left, atom.right];
+        if (source(low) !== 'literal' || source(high) !== 'literal') continue;
+        const [lowColumn, highColumn] = [columns.get(low), columns.get(high)];
+        if (!lowColumn || !highColumn || !isOrderable(lowColumn) || !isOrderable(highColumn)) {
+          analysis.unsupported = `CHECK constraint ${constraint.name} compares columns tenantguard cannot order: ${constraint.definition}`;
+          return analysis;
+        }
+        const [lr, hr] = [rulesFor(low), rulesFor(high)];
+        lr.ordered = hr.ordered = true;
+        if (atom.op === '=') hr.rank = lr.rank;
+        else if (atom.op !== '<=' && atom.op !== '>=') hr.rank = Math.max(hr.rank, lr.rank + 1);
+        continue;
+      }
+      // A comparison on a column left NULL is NULL, which a CHECK accepts; a fixed value is not ours to choose.
+      if (source(atom.column) !== 'literal') continue;
+      const column = columns.get(atom.column);
+      if (!column) continue;
+      const problem = applyAtom(atom, rulesFor(atom.column), column);
+      if (problem) {
+        analysis.unsupported = `CHECK constraint ${constraint.name} ${problem}`;
+        return analysis;
+      }
+    }
+  }
+  return analysis;
+}

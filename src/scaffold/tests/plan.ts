@@ -1,0 +1,87 @@
+/**
+ * The isolation plan for a set of tenant tables: the rows to seed (rows.ts)
+ * and, per table, the statements that must not cross from org A into org B.
+ * Every statement names its target row by (tableoid, ctid) — exact for any
+ * table, with or without a primary key, and for partitioned tables too.
+ */
+import { tableKey, type Catalog } from '../../catalog/types.js';
+import { displayName, quoteIdent, quoteQualified } from '../../sql/quote.js';
+import type { Tenancy } from '../../tenancy/types.js';
+import type { SqlParser } from '../migration/sql-parser.js';
+import { bypassSettings } from './bypass-settings.js';
+import { synthesizeRows, type TableRows } from './rows.js';
+import type { IsolationCase, IsolationPlan, SeedValue, StatementPart, TodoCase } from './types.js';
+
+export interface PlanOptions {
+  role: string;
+  nonce: string;
+  /** Only these tenant tables (catalog tableKey); default: all. */
+  tables?: ReadonlySet<string>;
+  parser: SqlParser | null;
+}
+
+const systemColumn = (row: string, column: 'tableoid' | 'ctid'): SeedValue => ({ row, column });
+
+/** `tableoid = … AND ctid = …` for a seeded row. */
+function whereRow(row: string): StatementPart[] {
+  return [' WHERE tableoid = ', systemColumn(row, 'tableoid'), ' AND ctid = ', systemColumn(row, 'ctid')];
+}
+
+function assign(columns: string[], values: SeedValue[], separator: string): StatementPart[] {
+  return columns.flatMap((column, i) => [...(i > 0 ? [separator] : []), `${quoteIdent(column)} = `, values[i]!]);
+}
+
+function caseFor(catalog: Catalog, tenancy: Tenancy, key: string, rows: TableRows, role: string): IsolationCase {
+  const table = tenancy.tenantTableByKey.get(key)!.table;
+  const target = quoteQualified(table.schema, table.name);
+  const { scope, extra } = rows;
+  return {
+    table: displayName(table.schema, table.name),
+    key,
+    target,
+    role,
+    setting: tenancy.contextSetting,
+    setRole: `SET LOCAL ROLE ${quoteIdent(role)}`,
+    seed: rows.seed,
+    own: rows.own,
+    other: rows.other,
+    read: [
+      `SELECT tableoid::int8::text, ctid::text FROM ${target} WHERE (tableoid, ctid) IN ((`,
+      systemColumn(rows.own, 'tableoid'), ', ', systemColumn(rows.own, 'ctid'), '), (',
+      systemColumn(rows.other, 'tableoid'), ', ', systemColumn(rows.other, 'ctid'), '))',
+    ],
+    // Steal org B's row: with its tenant key set to A's it would pass a WITH CHECK on A's context,
+    // so only USING (the rows the UPDATE can see) stands between A and B's row.
+    updateOther: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.A, ', '), ...whereRow(rows.other)],
+    deleteOther: [`DELETE FROM ${target}`, ...whereRow(rows.other)],
+    insertOther: [
+      `INSERT INTO ${target} (${extra.columns.map(quoteIdent).join(', ')}) VALUES (`,
+      ...extra.values.flatMap((value, i) => [...(i > 0 ? [', '] : []), value]),
+      ')',
+    ],
+    insertOtherColumns: extra.columns,
+    moveOwn: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.B, ', '), ...whereRow(rows.own)],
+    countOther: [`SELECT count(*)::int FROM ${target} WHERE `, ...assign(scope.columns, scope.B, ' AND ')],
+    truncate: `TRUNCATE ${target}`,
+    bypass: bypassSettings(catalog, table, tenancy.contextSetting),
+  };
+}
+
+export async function planIsolation(catalog: Catalog, tenancy: Tenancy, options: PlanOptions): Promise<IsolationPlan> {
+  const seeds = await synthesizeRows(catalog, tenancy, { nonce: options.nonce, tables: options.tables, parser: options.parser });
+  const cases: IsolationCase[] = [];
+  const todo: TodoCase[] = [];
+  for (const { table } of tenancy.tenantTables) {
+    const key = tableKey(table);
+    const rows = seeds.tables.get(key);
+    if (!rows) continue;
+    if ('unseedable' in rows) todo.push({ table: displayName(table.schema, table.name), key, role: options.role, todo: `cannot seed: ${rows.unseedable}` });
+    else cases.push(caseFor(catalog, tenancy, key, rows, options.role));
+  }
+  return { setting: tenancy.contextSetting, orgs: seeds.orgs, rows: seeds.rows, cases, todo };
+}
+
+/** Whether any table the plan may touch has a CHECK constraint (the parser is needed only then). */
+export function needsParser(catalog: Catalog): boolean {
+  return catalog.tables.some((t) => t.constraints.some((c) => c.type === 'check'));
+}

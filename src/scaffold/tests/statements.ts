@@ -1,0 +1,39 @@
+/**
+ * Renders statement parts two ways: with `$n` parameters (the generated suite
+ * passes values separately) or with quoted literals (the probe batches
+ * several statements into one round trip, which the extended protocol cannot).
+ */
+import { quoteLiteral } from '../../sql/quote.js';
+import type { SeedValue, StatementPart } from './types.js';
+
+export interface ParameterizedStatement {
+  sql: string;
+  params: SeedValue[];
+}
+
+export function withParameters(parts: readonly StatementPart[]): ParameterizedStatement {
+  let sql = '';
+  const params: SeedValue[] = [];
+  for (const part of parts) {
+    if (typeof part === 'string') sql += part;
+    else {
+      params.push(part);
+      sql += `$${params.length}`;
+    }
+  }
+  return { sql, params };
+}
+
+/** `resolve` turns a value into its text (a seeded row's column read back through RETURNING). */
+export function withLiterals(parts: readonly StatementPart[], resolve: (value: SeedValue) => string): string {
+  return parts.map((part) => (typeof part === 'string' ? part : quoteLiteral(resolve(part)))).join('');
+}
+
+/** Position of a referenced column in a seeded row's RETURNING list: tableoid, ctid, the row as JSON, then `returns`. */
+export function returnedIndex(returns: readonly string[], column: string): number {
+  if (column === 'tableoid') return 0;
+  if (column === 'ctid') return 1;
+  const index = returns.indexOf(column);
+  if (index < 0) throw new Error(`column ${column} is not read back from its row`);
+  return 3 + index;
+}

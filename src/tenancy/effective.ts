@@ -1,0 +1,209 @@
+/**
+ * Effective row level security, per tenant table × role × command, the way
+ * Postgres applies it (ddl-rowsecurity, sql-createpolicy; rls-semantics §1–3, §7–8):
+ * - RLS off, the owner (or a member of it with INHERIT) without FORCE, a
+ *   superuser or a BYPASSRLS role: no policy applies;
+ * - a policy applies when its command is the command or ALL and its roles
+ *   include PUBLIC or a role whose privileges the role holds;
+ * - permissive policies are OR-ed, restrictive ones AND-ed, and with no
+ *   permissive policy nothing is admitted;
+ * - the check on new rows is WITH CHECK, else USING (FOR ALL / UPDATE, and
+ *   restrictive policies too); a permissive policy with neither admits nothing.
+ */
+import type { Catalog, Policy, PolicyCommand, Privilege, Table } from '../catalog/types.js';
+import { createPolicyAnalyzer, type ClauseAnalysis, type ClauseName, type PolicyAnalyzer } from '../policy/analyzer.js';
+import { allOf, anyOf, DENY, type Scope, type Verdict } from '../policy/verdict.js';
+import { hasPrivilegesOf, ownerAccess, PUBLIC, reachingRoles, tablePrivileges } from './roles.js';
+import type { Tenancy, TenantTable } from './types.js';
+
+export type Command = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+export const COMMANDS: readonly Command[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+
+/** One policy's contribution to a predicate. */
+export interface PolicyTerm {
+  policy: Policy;
+  /** The clause whose expression is used. */
+  clause: ClauseName;
+  /** USING stands in for a missing WITH CHECK (rls-semantics §8). */
+  fallback: boolean;
+  /** null: the policy has no expression for this side. */
+  analysis: ClauseAnalysis | null;
+  verdict: Verdict;
+}
+
+export interface EffectivePredicate {
+  verdict: Verdict;
+  permissive: PolicyTerm[];
+  restrictive: PolicyTerm[];
+  /** Permissive terms that make the predicate as loose as it is; empty when it is tenant-scoped or denies. */
+  culprits: PolicyTerm[];
+}
+
+export type Exemption = 'rls-disabled' | 'owner' | 'member-of-owner' | 'superuser' | 'bypassrls';
+
+export interface EffectiveAccess {
+  tenantTable: TenantTable;
+  table: Table;
+  /** A role name, or `PUBLIC` for grants to everyone. */
+  role: string;
+  command: Command;
+  /** Why no policy applies to this role; null when policies decide. */
+  exemption: Exemption | null;
+  /** Which existing rows the command reaches (USING): SELECT, UPDATE, DELETE. */
+  read: EffectivePredicate | null;
+  /** Which new rows it may write (WITH CHECK): INSERT, UPDATE. */
+  check: EffectivePredicate | null;
+}
+
+export type AccessVerdict = 'denied' | 'tenant-scoped' | 'owner-scoped' | 'unverified' | 'leaky';
+
+const VERDICT_OF_SCOPE: Record<Scope, AccessVerdict> = {
+  deny: 'denied',
+  tenant: 'tenant-scoped',
+  owner: 'owner-scoped',
+  unknown: 'unverified',
+  open: 'leaky',
+};
+
+export function verdictOf(predicate: EffectivePredicate): AccessVerdict {
+  return VERDICT_OF_SCOPE[predicate.verdict.scope];
+}
+
+export interface PolicySemantics {
+  /** Every tenant table (foreign tables excepted) × reaching role holding the privilege × command. */
+  effective: readonly EffectiveAccess[];
+  /** Role-independent analysis of one clause of a policy. */
+  clause(table: Table, policy: Policy, which: ClauseName): ClauseAnalysis | null;
+  /** Effective access of any role on any table (views and functions run as their owner). */
+  accessOf(table: Table, role: string, command: Command): Omit<EffectiveAccess, 'tenantTable'>;
+}
+
+function appliesToCommand(policy: PolicyCommand, command: Command): boolean {
+  return policy === 'ALL' || policy === command;
+}
+
+function appliesToRole(tenancy: Tenancy, policy: Policy, role: string): boolean {
+  return policy.roles.some((r) => r === 'public' || (role !== PUBLIC && hasPrivilegesOf(tenancy.roles, role, r)));
+}
+
+export function exemptionOf(tenancy: Tenancy, table: Table, role: string): Exemption | null {
+  if (!table.rlsEnabled) return 'rls-disabled';
+  if (role === PUBLIC) return null;
+  const r = tenancy.roles.roles.get(role);
+  if (r?.superuser) return 'superuser';
+  if (r?.bypassRls) return 'bypassrls';
+  const access = ownerAccess(tenancy.roles, role, table);
+  if (!table.rlsForced && (access === 'owner' || access === 'member-of-owner')) return access;
+  return null;
+}
+
+function combine(permissive: PolicyTerm[], restrictive: PolicyTerm[]): EffectivePredicate {
+  const any = anyOf(permissive.map((t) => t.verdict));
+  // a restrictive policy without an expression for this side restricts nothing
+  const limits = restrictive.filter((t) => t.analysis !== null).map((t) => t.verdict);
+  const verdict = permissive.length === 0 ? DENY : allOf([any, ...limits]);
+  const loose = verdict.scope !== 'deny' && verdict.scope !== 'tenant';
+  const culprits = loose
+    ? permissive.filter((t) => t.verdict.scope === any.scope && (!any.alwaysTrue || t.verdict.alwaysTrue))
+    : [];
+  return { verdict, permissive, restrictive, culprits };
+}
+
+export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promise<PolicySemantics> {
+  const selectScopes = new Map<string, Scope | null>();
+  let analyzer: PolicyAnalyzer | null = null;
+
+  const term = (table: Table, policy: Policy, side: 'read' | 'check', role: string | null): PolicyTerm => {
+    const clause = (which: ClauseName) => analyzer!.clause(table, policy, which, role);
+    let analysis: ClauseAnalysis | null;
+    let which: ClauseName = 'using';
+    let fallback = false;
+    if (side === 'read') analysis = clause('using');
+    else {
+      analysis = clause('withCheck');
+      which = 'withCheck';
+      if (analysis === null && policy.using !== null) {
+        analysis = clause('using');
+        which = 'using';
+        fallback = true;
+      }
+    }
+    return { policy, clause: which, fallback, analysis, verdict: analysis?.verdict ?? DENY };
+  };
+
+  const predicate = (table: Table, role: string, command: Command, side: 'read' | 'check'): EffectivePredicate => {
+    const applicable = table.policies.filter(
+      (p) => appliesToCommand(p.command, command) && appliesToRole(tenancy, p, role),
+    );
+    const terms = applicable.map((p) => term(table, p, side, role === PUBLIC ? null : role));
+    return combine(terms.filter((t) => t.policy.permissive), terms.filter((t) => !t.policy.permissive));
+  };
+
+  const accessOf = (table: Table, role: string, command: Command): Omit<EffectiveAccess, 'tenantTable'> => {
+    const exemption = exemptionOf(tenancy, table, role);
+    const policiesDecide = exemption === null;
+    return {
+      table,
+      role,
+      command,
+      exemption,
+      read: policiesDecide && command !== 'INSERT' ? predicate(table, role, command, 'read') : null,
+      check: policiesDecide && (command === 'INSERT' || command === 'UPDATE') ? predicate(table, role, command, 'check') : null,
+    };
+  };
+
+  // How a table's own RLS limits what a role sees of it inside a policy's subquery.
+  const rowScope = (table: Table, role: string | null): Scope | null => {
+    if (role === null || exemptionOf(tenancy, table, role) !== null) return null;
+    const key = `${table.oid}|${role}`;
+    if (selectScopes.has(key)) return selectScopes.get(key)!;
+    selectScopes.set(key, null); // a policy that reads its own table recurses: judge it unlimited meanwhile
+    const scope = predicate(table, role, 'SELECT', 'read').verdict.scope;
+    selectScopes.set(key, scope);
+    return scope;
+  };
+
+  if (catalog.tables.some((t) => t.policies.length > 0)) {
+    analyzer = await createPolicyAnalyzer(catalog, tenancy.tenantColumn, rowScope);
+  }
+
+  const effective: EffectiveAccess[] = [];
+  for (const tenantTable of tenancy.tenantTables) {
+    const { table } = tenantTable;
+    if (table.kind === 'foreign-table') continue;
+    for (const role of reachingRoles(tenancy, table)) {
+      const held = new Set<Privilege>(tablePrivileges(tenancy.roles, role, table));
+      for (const command of COMMANDS) {
+        if (held.has(command)) effective.push({ tenantTable, ...accessOf(table, role, command) });
+      }
+    }
+  }
+
+  return {
+    effective,
+    clause: (table, policy, which) => analyzer?.clause(table, policy, which, null) ?? null,
+    accessOf,
+  };
+}
+
+export interface PolicyClause {
+  table: Table;
+  policy: Policy;
+  which: ClauseName;
+  analysis: ClauseAnalysis;
+}
+
+/** Every USING and WITH CHECK of every policy on a tenant table, analysed (foreign tables have no RLS). */
+export function tenantPolicyClauses(tenancy: Tenancy, semantics: PolicySemantics): PolicyClause[] {
+  const out: PolicyClause[] = [];
+  for (const { table } of tenancy.tenantTables) {
+    if (table.kind === 'foreign-table') continue;
+    for (const policy of table.policies) {
+      for (const which of ['using', 'withCheck'] as const) {
+        const analysis = semantics.clause(table, policy, which);
+        if (analysis) out.push({ table, policy, which, analysis });
+      }
+    }
+  }
+  return out;
+}

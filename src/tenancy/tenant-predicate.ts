@@ -1,0 +1,60 @@
+/**
+ * The tenant predicate tenantguard proposes in fixes — the fail-closed,
+ * index-friendly, once-per-statement form (rls-semantics §12, §17, §18):
+ *   organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)
+ * Offered only when the app keeps its tenant in that setting (some tenant
+ * policy reads it, or no policy exists yet); apps whose tenant comes from
+ * auth.uid() and a membership table get no rewritten SQL.
+ */
+import type { Table } from '../catalog/types.js';
+import type { Fix } from '../rules/types.js';
+import { quoteIdent, quoteLiteral, quoteQualified, quoteRole } from '../sql/quote.js';
+import type { PolicySemantics } from './effective.js';
+import type { Tenancy } from './types.js';
+
+export function usesContextSetting(semantics: PolicySemantics, tenancy: Tenancy): boolean {
+  let anyPolicy = false;
+  for (const { table } of tenancy.tenantTables) {
+    for (const policy of table.policies) {
+      anyPolicy = true;
+      for (const which of ['using', 'withCheck'] as const) {
+        const clause = semantics.clause(table, policy, which);
+        if (clause?.verdict.scope === 'tenant' && clause.notes.settings.includes(tenancy.contextSetting)) return true;
+      }
+    }
+  }
+  return !anyPolicy;
+}
+
+/** `organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)`, or null without the tenant column. */
+export function tenantPredicateSql(tenancy: Tenancy, table: Table): string | null {
+  const column = table.columns.find((c) => c.name === tenancy.tenantColumn);
+  if (!column) return null;
+  // format_type() output is Postgres' own rendering of the type: already valid SQL
+  const context = `(SELECT NULLIF(current_setting(${quoteLiteral(tenancy.contextSetting)}, true), '')::${column.type})`;
+  return `${quoteIdent(column.name)} = ${context}`;
+}
+
+function freePolicyName(table: Table, wanted: string): string {
+  const taken = new Set(table.policies.map((p) => p.name));
+  let name = wanted;
+  for (let i = 2; taken.has(name); i++) name = `${wanted}_${i}`;
+  return name;
+}
+
+/**
+ * A RESTRICTIVE policy that ANDs the tenant predicate into every command for
+ * the given roles, whatever permissive policies exist (rls-semantics §7).
+ */
+export function restrictiveTenantPolicyFix(semantics: PolicySemantics, tenancy: Tenancy, table: Table, roles: readonly string[]): Fix | null {
+  const predicate = tenantPredicateSql(tenancy, table);
+  if (predicate === null || roles.length === 0 || !usesContextSetting(semantics, tenancy)) return null;
+  const name = freePolicyName(table, 'tenant_isolation');
+  const target = quoteQualified(table.schema, table.name);
+  return {
+    title: `Add a restrictive tenant policy on ${table.schema}.${table.name}`,
+    sql:
+      `CREATE POLICY ${quoteIdent(name)} ON ${target} AS RESTRICTIVE FOR ALL TO ${roles.map(quoteRole).join(', ')}\n` +
+      `  USING (${predicate})\n  WITH CHECK (${predicate});`,
+  };
+}

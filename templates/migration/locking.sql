@@ -1,0 +1,5 @@
+--
+-- Locking: adding and backfilling a tenant column takes an ACCESS EXCLUSIVE lock
+-- on {{tables}} and rewrites their rows; validating the new foreign keys scans
+-- them again. Reads and writes of these tables wait until the migration commits,
+-- so on big tables run it in a maintenance window.

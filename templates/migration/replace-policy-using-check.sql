@@ -1,0 +1,6 @@
+-- Replaces policy {{policy_display}}: {{reason}}.
+DROP POLICY IF EXISTS {{policy}} ON {{table}};
+
+CREATE POLICY {{policy}} ON {{table}} AS {{policy_kind}} FOR {{command}} TO {{roles}}
+  USING      ({{using}})
+  WITH CHECK ({{with_check}});

@@ -1,0 +1,6 @@
+-- Permissive: grants the tenant its own rows (with no permissive policy nothing is admitted).
+DROP POLICY IF EXISTS {{policy}} ON {{table}};
+
+CREATE POLICY {{policy}} ON {{table}} AS PERMISSIVE FOR ALL TO {{app_role}}
+  USING      ({{tenant_column}} = (SELECT NULLIF(current_setting({{context_setting}}, true), '')::{{column_type}}))
+  WITH CHECK ({{tenant_column}} = (SELECT NULLIF(current_setting({{context_setting}}, true), '')::{{column_type}}));

@@ -1,0 +1,80 @@
+/**
+ * The bundled example app (fixtures/example-app, a Drizzle project) and its
+ * deliberate flaws: the offline audit of its migrations finds exactly them,
+ * `npm start` shows them without failing, and on the server engine the same
+ * schema applied to a live database gives the same findings.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rules } from '../../src/rules/index.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
+import { runCli } from '../support/cli.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const app = join(root, 'fixtures', 'example-app');
+const config = join(app, 'tenantguard.config.json');
+
+/** The flaws the example app was written with (fixtures/example-app/README.md). */
+const FLAWS = [
+  'rls-disabled error table public.invitations',
+  'rls-not-forced error table public.organization_members',
+  'rls-not-forced error table public.projects',
+  'with-check-missing warning policy public.projects.tenant_isolation',
+  'rls-disabled error table public.tasks',
+  'tenant-column-missing error table public.tasks',
+];
+
+/** Only the rules that exist can report: a flaw whose rule is not registered yet is not expected. */
+const registered = new Set(rules.map((rule) => rule.id));
+const expected = FLAWS.filter((flaw) => registered.has(flaw.split(' ')[0]!));
+
+interface JsonFinding {
+  rule: string;
+  severity: string;
+  object: { kind: string; schema: string; name: string; table?: string };
+}
+
+const describeFinding = (f: JsonFinding) =>
+  `${f.rule} ${f.severity} ${f.object.kind} ${f.object.schema}.${f.object.table ? `${f.object.table}.` : ''}${f.object.name}`;
+
+describe('example app', () => {
+  it('its migrations, audited offline, show exactly its flaws', async () => {
+    const run = await runCli(['audit', '--migrations', 'fixtures/example-app/drizzle', '--config', config, '--format', 'json'], { cwd: root });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout);
+    expect(report.source).toEqual({ kind: 'migrations', name: 'fixtures/example-app/drizzle' });
+    expect(report.findings.map(describeFinding)).toEqual(expected);
+    // organizations is the root, plans is global: neither is a tenant table.
+    expect(report.summary).toMatchObject({ tables: 6, tenantTables: 4 });
+    expect(run.code).toBe(1);
+  });
+
+  it('`npm start` shows the findings and exits 0 (it is a demo, not a CI gate)', async () => {
+    const run = await execa('npm', ['start', '--silent'], { cwd: root, reject: false, env: { NO_COLOR: '1' } });
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toMatch(/^Auditing migrations fixtures\/example-app\/drizzle \(drizzle, 2 files\)/);
+    expect(run.stdout).toMatch(/^public\.invitations\n {2}error {4}rls-disabled\n/);
+    expect(run.stdout).toMatch(/in 4 of 4 tenant tables\n?$/);
+  });
+
+  describe.runIf(serverUrl)('the same schema on a live server', () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      // Drizzle's breakpoints are SQL comments, so the files apply as they are.
+      const files = ['0000_init.sql', '0001_rls.sql'];
+      const sql = (await Promise.all(files.map((f) => readFile(join(app, 'drizzle', f), 'utf8')))).join(';\n');
+      db = await createTestDatabase({ setup: sql });
+    });
+    afterAll(async () => {
+      await db?.close();
+    });
+
+    it('gives the same findings', async () => {
+      const run = await runCli(['audit', '--db', db.url!, '--config', config, '--app-role', db.role('app_user'), '--format', 'json']);
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout).findings.map(describeFinding)).toEqual(expected);
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { splitSql, SqlSyntaxError } from '../../../src/db/migrations/split-sql.js';
+import { compareNatural } from '../../../src/db/migrations/natural-order.js';
+
+async function syntaxErrorLine(text: string): Promise<{ line: number; message: string }> {
+  try {
+    await splitSql(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SqlSyntaxError);
+    return { line: (error as SqlSyntaxError).line, message: (error as SqlSyntaxError).message };
+  }
+  throw new Error('expected a syntax error');
+}
+
+describe('splitSql', () => {
+  it('splits where PostgreSQL does: not inside strings, dollar quotes or nested comments', async () => {
+    const text = [
+      "/* outer /* nested; */ still comment; */ SELECT 'a;b' AS s;", // 1
+      '',
+      'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$', // 3
+      'BEGIN',
+      "  RETURN 'x;y'; -- ; in a comment",
+      'END',
+      '$body$;',
+      ';;', // empty statements are not statements
+      "SELECT E'it\\'s; fine'", // 9, last statement without a semicolon
+    ].join('\n');
+    const statements = await splitSql(text);
+    expect(statements.map((s) => s.line)).toEqual([1, 3, 9]);
+    expect(statements[0]!.sql).toBe("SELECT 'a;b' AS s");
+    expect(statements[1]!.sql).toMatch(/^CREATE FUNCTION f\(\)[\s\S]*\$body\$$/);
+    expect(statements[2]!.sql).toBe("SELECT E'it\\'s; fine'");
+  });
+
+  it('counts lines correctly after multibyte and astral characters (byte offsets ≠ string indexes)', async () => {
+    const text = [
+      "-- données, Ünïcödé, 😀😀😀😀",
+      "COMMENT ON SCHEMA public IS 'schéma 😀 principal';",
+      '',
+      '-- 🙂',
+      'SELECT 1;',
+      "SELECT '😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀'; SELECT 2;",
+      'SELECT 3;',
+    ].join('\n');
+    const statements = await splitSql(text);
+    expect(statements.map((s) => [s.line, s.sql])).toEqual([
+      [2, "COMMENT ON SCHEMA public IS 'schéma 😀 principal'"],
+      [5, 'SELECT 1'],
+      [6, "SELECT '😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀'"],
+      [6, 'SELECT 2'],
+      [7, 'SELECT 3'],
+    ]);
+  });
+
+  it('offsets lines by firstLine and keeps CRLF files right', async () => {
+    const statements = await splitSql('\r\n\r\nSELECT 1;\r\nSELECT\r\n  2;', 10);
+    expect(statements.map((s) => s.line)).toEqual([12, 13]);
+  });
+
+  it('reports the line of a syntax error, counting characters not UTF-16 units', async () => {
+    expect(await syntaxErrorLine('SELECT 1;\nSELECT 2;\nSELEC 3;')).toEqual({ line: 3, message: 'syntax error at or near "SELEC"' });
+    // 8 astral characters on line 1: a UTF-16 reading of the character offset would land on line 1.
+    expect((await syntaxErrorLine("SELECT '😀😀😀😀😀😀😀😀';\nSELEC 1;")).line).toBe(2);
+    expect((await syntaxErrorLine("SELECT 1;\n\nSELECT 'unterminated")).message).toMatch(/unterminated quoted string/);
+  });
+});
+
+describe('compareNatural', () => {
+  it('orders digit runs by value and is independent of locale', () => {
+    const names = ['10_c.sql', '2_b.sql', '1_a.sql', '002_x.sql', 'B.sql', 'a.sql', '20240101000000_init.sql', '9_z.sql'];
+    expect([...names].sort(compareNatural)).toEqual([
+      '1_a.sql',
+      '2_b.sql',
+      '002_x.sql',
+      '9_z.sql',
+      '10_c.sql',
+      '20240101000000_init.sql',
+      'B.sql',
+      'a.sql',
+    ]);
+  });
+});

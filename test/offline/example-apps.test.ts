@@ -1,0 +1,80 @@
+/**
+ * The offline audit (migrations applied to the embedded engine) must find
+ * what an audit of the same schema on a PostgreSQL server finds. Each example
+ * app under fixtures/apps is audited both ways; the server half runs when
+ * TENANTGUARD_TEST_DATABASE_URL is set.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/audit.js';
+import type { Finding } from '../../src/check/types.js';
+import { applyMigrations } from '../../src/db/migrations/apply.js';
+import { discoverMigrations } from '../../src/db/migrations/discover.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
+
+const APPS = [
+  { name: 'drizzle', folder: 'drizzle', appRole: 'app_user' },
+  { name: 'supabase', folder: 'supabase/migrations', appRole: undefined },
+  { name: 'prisma', folder: 'prisma/migrations', appRole: 'app_user' },
+] as const;
+
+const appDir = (name: string) => fileURLToPath(new URL(`../../fixtures/apps/${name}/`, import.meta.url));
+
+/** What must agree between the engines: everything but the file location, which only migrations have. */
+function comparable(findings: Finding[], rolePrefix = '') {
+  return findings.map(({ location: _location, fingerprint, ...rest }) => {
+    const text = JSON.stringify(rest);
+    // Fingerprints are compared where no (namespaced) role name went into them.
+    const normalized = rolePrefix ? text.replaceAll(rolePrefix, '') : text;
+    return { ...JSON.parse(normalized), fingerprint: rolePrefix && text.includes(rolePrefix) ? '(role-dependent)' : fingerprint };
+  });
+}
+
+const opened: TestDatabase[] = [];
+afterAll(async () => {
+  for (const db of opened) await db.close();
+});
+
+describe.each(APPS)('the $name example app', ({ name, folder, appRole }) => {
+  let offline: Finding[];
+
+  it('is audited offline from its detected migrations folder, findings pointing at migration lines', async () => {
+    const result = await runAudit({ cwd: appDir(name), env: {} });
+    expect(result.source).toEqual({ kind: 'migrations', name: folder });
+    offline = result.findings;
+    const rules = offline.map((f) => `${f.object.name}:${f.rule}`);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'invoices:migration-disables-rls',
+        'invoices:rls-disabled',
+        'tasks:rls-disabled',
+        'organization_members:rls-not-forced',
+      ]),
+    );
+    expect(rules.filter((r) => r.startsWith('projects:'))).toEqual([]);
+    for (const finding of offline) expect(finding.location?.file).toMatch(new RegExp(`^${folder}/`));
+    const disabled = offline.find((f) => f.rule === 'migration-disables-rls')!;
+    expect(disabled.location!.file).toContain('invoices_policy_moved');
+  });
+
+  it.skipIf(!serverUrl)('finds the same on a PostgreSQL server with the same schema', async () => {
+    const db = await createTestDatabase();
+    opened.push(db);
+    const discovered = await discoverMigrations(folder, appDir(name));
+    // Roles are cluster-wide on a shared server: every role the schema creates
+    // (Supabase's anon, authenticated, service_role included) is namespaced.
+    await applyMigrations(db.client, {
+      ...discovered,
+      prelude: discovered.prelude && db.sql(discovered.prelude),
+      files: discovered.files.map((f) => ({ ...f, statements: f.statements.map((s) => ({ ...s, sql: db.sql(s.sql) })) })),
+    });
+    const live = await runAudit({ cwd: appDir(name), env: {}, db: db.url!, appRole: appRole && db.role(appRole) });
+    expect(live.source.kind).toBe('database');
+    const prefix = db.role('');
+    expect(comparable(live.findings, prefix)).toEqual(
+      comparable(offline.filter((f) => f.rule !== 'migration-disables-rls')).map((f, i) =>
+        comparable(live.findings, prefix)[i]?.fingerprint === '(role-dependent)' ? { ...f, fingerprint: '(role-dependent)' } : f,
+      ),
+    );
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Audit → scaffold → apply, against a real test database, for the scaffold's tests.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { introspect } from '../../src/catalog/introspect.js';
+import type { Catalog } from '../../src/catalog/types.js';
+import { buildRuleContext } from '../../src/check/context.js';
+import { runRules } from '../../src/check/run-rules.js';
+import type { Finding } from '../../src/check/types.js';
+import { DEFAULT_CONFIG, type Config } from '../../src/config/types.js';
+import { rules } from '../../src/rules/index.js';
+import type { RuleContext } from '../../src/rules/types.js';
+import { planMigration } from '../../src/scaffold/migration/plan.js';
+import { loadMigrationTemplates, renderMigration, renderSqlFile } from '../../src/scaffold/migration/render.js';
+import { loadSqlParser } from '../../src/scaffold/migration/sql-parser.js';
+import type { MigrationPlan } from '../../src/scaffold/migration/types.js';
+import type { TestDatabase } from '../support/db.js';
+
+export const EXAMPLE_APP = path.resolve(import.meta.dirname, '../../fixtures/example-app');
+
+/** Applies a drizzle-kit migrations folder in journal order, the way drizzle's migrator splits it. */
+export async function applyDrizzleFolder(db: TestDatabase, folder: string): Promise<void> {
+  const journal = JSON.parse(await readFile(path.join(folder, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  for (const entry of journal.entries) {
+    const text = await readFile(path.join(folder, `${entry.tag}.sql`), 'utf8');
+    for (const statement of text.split('--> statement-breakpoint')) {
+      if (statement.trim()) await db.exec(statement);
+    }
+  }
+}
+
+export interface Audited {
+  catalog: Catalog;
+  context: RuleContext;
+  findings: Finding[];
+  config: Config;
+}
+
+export async function audit(db: TestDatabase, overrides: Partial<Config> = {}): Promise<Audited> {
+  const config: Config = { ...DEFAULT_CONFIG, ...overrides };
+  const catalog = await introspect(db.client, { schemas: config.schemas });
+  const context = await buildRuleContext(catalog, config);
+  return { catalog, context, findings: runRules(context, rules, config), config };
+}
+
+export interface Scaffolded {
+  plan: MigrationPlan;
+  sql: string;
+}
+
+/** Plans and renders the plain-SQL migration for what `audited` found. */
+export async function scaffold(audited: Audited, tables: string[] | null = null): Promise<Scaffolded> {
+  const [parser, templates] = await Promise.all([loadSqlParser(), loadMigrationTemplates()]);
+  const plan = planMigration({
+    catalog: audited.catalog,
+    tenancy: audited.context.tenancy,
+    findings: audited.findings,
+    parser,
+    options: {
+      appRole: audited.config.appRole!,
+      tenantColumn: audited.config.tenantColumn,
+      contextSetting: audited.config.contextSetting,
+      tables,
+    },
+  });
+  const sql = renderSqlFile(renderMigration(plan, templates), templates, { transaction: true });
+  return { plan, sql };
+}
+
+/** A catalog with what changes between two reads of the same state removed (oids, statistics). */
+export function comparable(catalog: Catalog): unknown {
+  return JSON.parse(
+    JSON.stringify(catalog, (key, value) => (key === 'oid' || key === 'estimatedRows' ? undefined : value)),
+  );
+}

@@ -1,0 +1,34 @@
+/**
+ * Vitest global setup: the end-to-end CLI tests run bin/tenantguard.js, which
+ * imports dist/. Build dist/ first when it is missing or older than a source
+ * file, so `npm test` in a fresh clone never runs a stale or absent build.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const builtEntry = join(root, 'dist', 'cli', 'main.js');
+
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+export default function buildDist(): void {
+  const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'package.json')), newestMtime(join(root, 'tsconfig.json')));
+  if (existsSync(builtEntry) && statSync(builtEntry).mtimeMs >= sources) return;
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? String(error);
+    // tsc still emits JavaScript when only types are wrong; `npm run build` in CI fails on those.
+    if (!existsSync(builtEntry)) throw new Error(`the build failed, so the CLI cannot be tested end to end:\n${output}`);
+    console.warn(`tsc reported errors (dist/ was still written):\n${output}`);
+  }
+}
