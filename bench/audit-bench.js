@@ -21,7 +21,7 @@ import pg from 'pg';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'tenantguard.js');
-const rssHook = join(root, 'bench', 'report-max-rss.mjs');
+const metricsHook = join(root, 'bench', 'child-metrics.mjs');
 const RUNS = 3;
 const BENCH_ROLE = 'tenantguard_bench_app';
 
@@ -80,12 +80,12 @@ async function serverReachable() {
   }
 }
 
-/** Runs the CLI in a child process; returns wall time and the child's own peak RSS. */
+/** Runs the CLI in a child process; returns wall time, the child's own peak RSS and its statement count. */
 function timeCli(args) {
-  const rssFile = join(mkdtempSync(join(tmpdir(), 'tenantguard-bench-')), 'rss');
+  const metricsFile = join(mkdtempSync(join(tmpdir(), 'tenantguard-bench-')), 'metrics.json');
   const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', rssHook, bin, ...args], {
-    env: { ...process.env, TENANTGUARD_BENCH_RSS_FILE: rssFile, NO_COLOR: '1' },
+  const child = spawnSync(process.execPath, ['--import', metricsHook, bin, ...args], {
+    env: { ...process.env, TENANTGUARD_BENCH_METRICS_FILE: metricsFile, NO_COLOR: '1' },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
@@ -94,9 +94,9 @@ function timeCli(args) {
     throw new Error(`tenantguard ${args.join(' ')} exited ${child.status}:\n${child.stderr}`);
   }
   const report = JSON.parse(child.stdout);
-  const maxRssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
-  rmSync(dirname(rssFile), { recursive: true, force: true });
-  return { wall, maxRssMb, report };
+  const metrics = JSON.parse(readFileSync(metricsFile, 'utf8'));
+  rmSync(dirname(metricsFile), { recursive: true, force: true });
+  return { wall, maxRssMb: metrics.maxRssKb / 1024, queries: metrics.queries, report };
 }
 
 function timeProcess(args) {
@@ -121,7 +121,7 @@ async function timeCatalogQuery(client) {
 function measureAudit(args) {
   const runs = Array.from({ length: RUNS }, () => timeCli(args));
   const tables = runs[0].report.summary.tenantTables;
-  return { wall: median(runs.map((r) => r.wall)), maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)), tables };
+  return { wall: median(runs.map((r) => r.wall)), maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)), queries: runs[0].queries, tables };
 }
 
 async function benchServer(n) {
@@ -188,14 +188,14 @@ async function withBenchRole(fn) {
 
 const server = await serverReachable();
 console.log(`engine: ${server ? `server ${new URL(serverUrl).host}` : 'embedded (no server reachable)'}; median of ${RUNS} runs\n`);
-console.log('tenant tables | audit, whole process | one catalog query | peak RSS | notes');
+console.log('tenant tables | audit, whole process | one catalog query | peak RSS | statements | schema built in');
 
 const results = [];
 const runAll = async () => {
   for (const n of SIZES) {
     const r = server ? await benchServer(n) : await benchEmbedded(n);
     results.push(r);
-    console.log(`${String(r.tables).padStart(13)} | ${ms(r.wall).padStart(20)} | ${ms(r.query).padStart(17)} | ${`${Math.round(r.maxRssMb)} MB`.padStart(8)} | (schema built in ${ms(r.build)})`);
+    console.log(`${String(r.tables).padStart(13)} | ${ms(r.wall).padStart(20)} | ${ms(r.query).padStart(17)} | ${`${Math.round(r.maxRssMb)} MB`.padStart(8)} | ${String(r.queries).padStart(10)} | ${ms(r.build)}`);
   }
 };
 if (server) await withBenchRole(runAll);

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import type { CommandContext } from './io.js';
 import { registerAudit } from './commands/audit.js';
+import { registerExplain } from './commands/explain.js';
+import { registerInit } from './commands/init.js';
 import { registerProbe } from './commands/probe.js';
 import { registerRules } from './commands/rules.js';
 import { registerScaffold } from './commands/scaffold.js';
@@ -31,8 +33,8 @@ export function createProgram(context: CommandContext, version: string): Command
   registerScaffold(program, context);
   registerProbe(program, context);
   registerRules(program, context);
-  // explain <rule-id>: registerExplain(program, context)
-  // init: registerInit(program, context)
+  registerExplain(program, context);
+  registerInit(program, context);
 
   return program;
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_CONFIG, type Config } from './types.js';
+import { jsonPathLines, lineOfPath } from './json-lines.js';
 import { validateFileConfig, type FileConfig } from './validate.js';
 
 export const CONFIG_FILE_NAME = 'tenantguard.config.json';
@@ -113,9 +114,13 @@ export async function readConfigFile(
     if (section === undefined) {
       throw new ConfigError(`${display} has no "tenantguard" key`, `add one, or put the settings in ${CONFIG_FILE_NAME}`);
     }
-    return validateFileConfig(section, { file: `${display} "tenantguard"`, knownRules });
+    return validateFileConfig(section, {
+      file: `${display} "tenantguard"`,
+      knownRules,
+      lineOf: (path) => lineOfPath(jsonPathLines(text), path === '(root)' ? 'tenantguard' : `tenantguard.${path}`),
+    });
   }
-  return validateFileConfig(parsed, { file: display, knownRules });
+  return validateFileConfig(parsed, { file: display, knownRules, lineOf: (path) => lineOfPath(jsonPathLines(text), path) });
 }
 
 function envMilliseconds(name: string, value: string): number {

@@ -7,7 +7,7 @@ export type FileConfig = Partial<Config>;
 const SEVERITY_SETTINGS: readonly SeveritySetting[] = ['error', 'warning', 'info', 'off'];
 
 /** Keys a config file may hold; `$schema` is for editors and ignored. */
-const KNOWN_KEYS = [
+export const KNOWN_KEYS = [
   '$schema',
   'tenantColumn',
   'tenantTable',
@@ -26,6 +26,8 @@ export interface ValidateOptions {
   file: string;
   /** Rule ids that `rules` and `ignore` may name; unchecked when omitted. */
   knownRules?: readonly string[];
+  /** Line of a JSON path in the file, so messages read `file:line: path: problem`. */
+  lineOf?: (path: string) => number | undefined;
 }
 
 function describe(value: unknown): string {
@@ -35,7 +37,8 @@ function describe(value: unknown): string {
 }
 
 function fail(options: ValidateOptions, path: string, problem: string): never {
-  throw new ConfigError(`${options.file}: ${path}: ${problem}`, 'fix the config file (see the README section "Config")');
+  const line = options.lineOf?.(path);
+  throw new ConfigError(`${options.file}${line === undefined ? '' : `:${line}`}: ${path}: ${problem}`, 'fix the config file (see the README section "Config")');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -38,6 +38,7 @@ async function connectOnce(target: DatabaseTarget, ssl: PgSsl): Promise<pg.Clien
     database: target.database,
     ssl,
     options: target.options,
+    enableChannelBinding: target.channelBinding,
     application_name: APPLICATION_NAME,
     connectionTimeoutMillis: target.connectTimeoutMs,
   });

@@ -20,6 +20,11 @@ export interface DatabaseTarget {
   sslkey: string | undefined;
   /** libpq `options` (e.g. `-c search_path=app`), passed through unchanged. */
   options: string | undefined;
+  /**
+   * SCRAM channel binding (SCRAM-SHA-256-PLUS over TLS) when the server offers
+   * it; libpq's default "prefer". channel_binding=disable turns it off.
+   */
+  channelBinding: boolean;
   connectTimeoutMs: number;
 }
 
@@ -171,6 +176,7 @@ export function parseDatabaseUrl(text: string, env: Record<string, string | unde
     sslcert: params.get('sslcert') || undefined,
     sslkey: params.get('sslkey') || undefined,
     options: params.get('options') || undefined,
+    channelBinding: (params.get('channel_binding') ?? env.PGCHANNELBINDING) !== 'disable',
     connectTimeoutMs: connectTimeoutFrom(params, env, url),
   };
 }

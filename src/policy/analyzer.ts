@@ -4,8 +4,10 @@
  * Results are memoised; a clause whose subqueries read other tables with RLS
  * is re-judged per role, because those subqueries run with the role's rights.
  */
-import type { Catalog, Policy, Table } from '../catalog/types.js';
+import type { Catalog, Policy, RoutineInfo, Table } from '../catalog/types.js';
 import { createLookup, entryFor, type Env, type Lookup, type Notes } from './env.js';
+import { functionAccess, type FunctionAccess } from './function-access.js';
+import { paramNames } from './functions.js';
 import type { Expr } from './model.js';
 import { loadPolicyParser } from './parser.js';
 import { classify } from './predicate.js';
@@ -26,6 +28,8 @@ export interface ClauseAnalysis {
 export interface PolicyAnalyzer {
   /** null when the policy has no such clause. `role` null = judged without the RLS of tables read in subqueries. */
   clause(table: Table, policy: Policy, which: ClauseName, role: string | null): ClauseAnalysis | null;
+  /** Tables a function body reads and writes, and which reads are not limited to the session. */
+  functionAccess(fn: RoutineInfo): FunctionAccess;
 }
 
 export type RowScope = (table: Table, role: string | null) => Scope | null;
@@ -65,7 +69,16 @@ export async function createPolicyAnalyzer(catalog: Catalog, tenantColumn: strin
     return { text, expr, verdict, notes, roleDependent };
   };
 
+  const accesses = new Map<RoutineInfo, FunctionAccess>();
   return {
+    functionAccess(fn) {
+      let access = accesses.get(fn);
+      if (!access) {
+        access = functionAccess(fn, lookup, paramNames(fn, parser));
+        accesses.set(fn, access);
+      }
+      return access;
+    },
     clause(table, policy, which, role) {
       const text = policy[which];
       if (text === null) return null;

@@ -33,7 +33,7 @@ interface ParsedBody {
 const bodies = new WeakMap<RoutineInfo, ParsedBody>();
 const MAX_DEPTH = 6;
 
-function paramNames(fn: RoutineInfo, parser: PolicyParser): (string | null)[] {
+export function paramNames(fn: RoutineInfo, parser: PolicyParser): (string | null)[] {
   try {
     const tree = parser.statements(`CREATE FUNCTION tenantguard_args(${fn.identityArguments}) RETURNS void LANGUAGE sql AS ''`);
     const params = tree.stmts?.[0]?.stmt?.CreateFunctionStmt?.parameters ?? [];

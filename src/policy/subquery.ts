@@ -185,6 +185,12 @@ function levelVerdict(a: Analysis, env: Env, text: string, direct: Verdict | nul
   return allOf([core, ...a.lifted.map((c) => classify(c, outerEnv))]);
 }
 
+/** The FROM items of one query level and how the session limits each (for function bodies). */
+export function levelRestrictions(query: Query, env: Env): { entries: [RangeEntry, SetPin | 'deny' | null][]; env: Env } {
+  const a = analyseLevel(query, env, null);
+  return { entries: [...a.levels.entries()], env: a.env };
+}
+
 function forEachBranch(query: Query, f: (q: Query) => Verdict): Verdict {
   if (!query.setOp) return f(query);
   const left = forEachBranch(query.setOp.left, f);

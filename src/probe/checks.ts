@@ -17,6 +17,7 @@ import type { IsolationCase, IsolationPlan } from '../scaffold/tests/types.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import type { Seeded } from './seed.js';
 import { CHECK_SAVEPOINT, type ProbeSession } from './session.js';
+import { parseWriteResults, RESULTS_SETTING, writeBlock, type WriteOutcome } from './write-block.js';
 
 export type ProbeCheck =
   | 'select'
@@ -51,7 +52,17 @@ export interface CheckOutcome {
   notes: string[];
 }
 
+interface WriteCheck {
+  c: IsolationCase;
+  check: ProbeCheck;
+  sql: string;
+  leaked: string;
+  /** For writes that store a row: the count of org B's rows that confirms where it landed. */
+  confirm: string | null;
+}
+
 const READ_CHUNK = 200;
+const WRITE_CHUNK = 50;
 // Reads run after ROLLBACK TO a savepoint taken once the phase's role and context are set:
 // a read changes nothing, and one savepoint per phase keeps the transaction shallow.
 const PHASE_SAVEPOINT = 'tenantguard_phase';
@@ -187,9 +198,10 @@ export class CaseChecks {
   }
 
   /** One write, rolled back to the check savepoint first: rows touched, refused (42501), or let through by the policies (class 23). */
-  private async attempt(sql: string): Promise<{ rows: number } | { refused: true } | { admitted: string } | { failed: string }> {
+  private async attempt(write: WriteCheck): Promise<WriteOutcome> {
     try {
-      return { rows: (await this.session.one(ROLLBACK_TO_CHECK, sql)).rowCount };
+      const rows = (await this.session.one(ROLLBACK_TO_CHECK, write.sql)).rowCount;
+      return { rows, landed: rows > 0 && write.confirm ? await this.rowsOfOrgB(write.confirm) : null };
     } catch (error) {
       const state = sqlState(error);
       if (state === '42501') return { refused: true };
@@ -199,29 +211,60 @@ export class CaseChecks {
   }
 
   /** Org B's rows as the connected role sees them, inside the check's savepoint. */
-  private async rowsOfOrgB(c: IsolationCase): Promise<number> {
+  private async rowsOfOrgB(countOther: string): Promise<number> {
     const orgB = this.seeded.orgId('B')!;
     const results = await this.session.batch('SAVEPOINT tenantguard_confirm', [
       'RESET ROLE',
       `SELECT set_config(${quoteLiteral(this.plan.setting)}, ${quoteLiteral(orgB)}, true)`,
-      this.sql(c.countOther),
+      countOther,
     ]);
     return Number(results[2]!.rows[0]![0]);
   }
 
+  private writeChecks(c: IsolationCase): WriteCheck[] {
+    const count = this.sql(c.countOther);
+    return [
+      { c, check: 'update-other-org', sql: this.sql(c.updateOther), leaked: `changed org B's row ${this.rowText(c.other)}`, confirm: null },
+      { c, check: 'delete-other-org', sql: this.sql(c.deleteOther), leaked: `deleted org B's row ${this.rowText(c.other)}`, confirm: null },
+      { c, check: 'insert-for-other-org', sql: this.sql(c.insertOther), leaked: 'stored a new row for org B', confirm: count },
+      { c, check: 'move-to-other-org', sql: this.sql(c.moveOwn), leaked: `moved org A's row ${this.rowText(c.own)} into org B`, confirm: count },
+    ];
+  }
+
+  /** A stored write leaks only when the row really landed in org B (a BEFORE trigger may have sent it back to A). */
+  private judgeWrite(write: WriteCheck, outcome: WriteOutcome, context: string): void {
+    const { c, check, sql, leaked } = write;
+    if ('failed' in outcome) this.notes.push(`${c.table}: ${check} failed (${outcome.failed})`);
+    else if ('admitted' in outcome) {
+      this.leak(c, check, context, sql, leaked.replace(/^\w+/, 'reached'), check, `row level security let it through; only a constraint stopped it (${outcome.admitted})`);
+    } else if ('rows' in outcome && outcome.rows > 0 && (write.confirm === null || (outcome.landed ?? 0) > 1)) {
+      this.leak(c, check, context, sql, leaked, check);
+    }
+  }
+
+  /** The write checks, one round trip each. */
   async writes(c: IsolationCase, orgA: string): Promise<void> {
     const context = `${this.plan.setting} = ${quoteLiteral(orgA)}`;
-    const checks: { check: ProbeCheck; sql: string; leaked: string; stored: boolean }[] = [
-      { check: 'update-other-org', sql: this.sql(c.updateOther), leaked: `changed org B's row ${this.rowText(c.other)}`, stored: false },
-      { check: 'delete-other-org', sql: this.sql(c.deleteOther), leaked: `deleted org B's row ${this.rowText(c.other)}`, stored: false },
-      { check: 'insert-for-other-org', sql: this.sql(c.insertOther), leaked: 'stored a new row for org B', stored: true },
-      { check: 'move-to-other-org', sql: this.sql(c.moveOwn), leaked: `moved org A's row ${this.rowText(c.own)} into org B`, stored: true },
-    ];
-    for (const { check, sql, leaked, stored } of checks) {
-      const outcome = await this.attempt(sql);
-      if ('failed' in outcome) this.notes.push(`${c.table}: ${check} failed (${outcome.failed})`);
-      else if ('admitted' in outcome) this.leak(c, check, context, sql, leaked.replace(/^\w+/, 'reached'), check, `row level security let it through; only a constraint stopped it (${outcome.admitted})`);
-      else if ('rows' in outcome && outcome.rows > 0 && (!stored || (await this.rowsOfOrgB(c)) > 1)) this.leak(c, check, context, sql, leaked, check);
+    for (const write of this.writeChecks(c)) this.judgeWrite(write, await this.attempt(write), context);
+  }
+
+  /** The write checks of many tables per round trip (write-block.ts); per statement when the block cannot run. */
+  async writesBatched(cases: IsolationCase[], orgA: string, onChunk: (done: number) => void = () => {}): Promise<void> {
+    const context = `${this.plan.setting} = ${quoteLiteral(orgA)}`;
+    for (let start = 0; start < cases.length; start += WRITE_CHUNK) {
+      const chunk = cases.slice(start, start + WRITE_CHUNK);
+      const writes = chunk.flatMap((c) => this.writeChecks(c));
+      let outcomes: WriteOutcome[] | null = null;
+      try {
+        const block = writeBlock(writes, this.plan.setting, this.seeded.orgId('B')!);
+        const [, read] = await this.session.batch(ROLLBACK_TO_CHECK, [block, `SELECT current_setting(${quoteLiteral(RESULTS_SETTING)})`]);
+        outcomes = parseWriteResults(String(read!.rows[0]![0]));
+      } catch {
+        outcomes = null;
+      }
+      if (outcomes && outcomes.length === writes.length) writes.forEach((write, i) => this.judgeWrite(write, outcomes[i]!, context));
+      else for (const c of chunk) await this.writes(c, orgA);
+      onChunk(start + chunk.length);
     }
   }
 

@@ -78,11 +78,8 @@ export async function probeDatabase(client: Queryable, context: RuleContext, opt
     progress(`reading ${ready.length} tables as org A`);
     await checks.ownRowsOnly(ready, orgA);
     await checks.startWrites();
-    for (const [i, c] of ready.entries()) {
-      await checks.bypassSettings(c, orgA);
-      await checks.writes(c, orgA);
-      if (i % 100 === 99) progress(`writing: ${i + 1}/${ready.length} tables`);
-    }
+    for (const c of ready) await checks.bypassSettings(c, orgA);
+    await checks.writesBatched(ready, orgA, (done) => progress(`writing: ${done}/${ready.length} tables`));
     await checks.truncate(ready);
     return { role, tablesProbed: ready.length, leaks: checks.leaks, notes: [...notes, ...checks.notes] };
   });

@@ -14,6 +14,24 @@ import tenantColumnNullable from './tenant-column-nullable.js';
 import readNotTenantScoped from './read-not-tenant-scoped.js';
 import withCheckMissing from './with-check-missing.js';
 import writeCheckNotTenantScoped from './write-check-not-tenant-scoped.js';
+import policyAlwaysTrue from './policy-always-true.js';
+import policyBypassSetting from './policy-bypass-setting.js';
+import contextFailOpen from './context-fail-open.js';
+import policyToPublic from './policy-to-public.js';
+import policyNullPredicate from './policy-null-predicate.js';
+import roleBypassesRls from './role-bypasses-rls.js';
+import viewBypassesRls from './view-bypasses-rls.js';
+import materializedViewExposesTenant from './materialized-view-exposes-tenant.js';
+import securityDefinerFunction from './security-definer-function.js';
+import partitionRlsDisabled from './partition-rls-disabled.js';
+import foreignTableTenant from './foreign-table-tenant.js';
+import truncateGranted from './truncate-granted.js';
+import tenantContextDefault from './tenant-context-default.js';
+import crossTenantForeignKey from './cross-tenant-foreign-key.js';
+import uniqueNotTenantScoped from './unique-not-tenant-scoped.js';
+import tenantColumnUnindexed from './tenant-column-unindexed.js';
+import policyCastsTenantColumn from './policy-casts-tenant-column.js';
+import contextNotWrapped from './context-not-wrapped.js';
 import type { Rule } from './types.js';
 
 export const rules: readonly Rule[] = [
@@ -28,6 +46,24 @@ export const rules: readonly Rule[] = [
   withCheckMissing,
   readNotTenantScoped,
   writeCheckNotTenantScoped,
+  policyAlwaysTrue,
+  policyBypassSetting,
+  contextFailOpen,
+  policyToPublic,
+  policyNullPredicate,
+  roleBypassesRls,
+  viewBypassesRls,
+  materializedViewExposesTenant,
+  securityDefinerFunction,
+  partitionRlsDisabled,
+  foreignTableTenant,
+  truncateGranted,
+  tenantContextDefault,
+  crossTenantForeignKey,
+  uniqueNotTenantScoped,
+  tenantColumnUnindexed,
+  policyCastsTenantColumn,
+  contextNotWrapped,
 ];
 
 export function findRule(id: string): Rule | undefined {

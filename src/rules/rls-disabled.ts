@@ -1,6 +1,6 @@
 import type { Table } from '../catalog/types.js';
 import { displayName, quoteQualified } from '../sql/quote.js';
-import { describeAccess, tenantParentOf } from '../tenancy/describe.js';
+import { describeAccess, describeNoAccess, tenantParentOf } from '../tenancy/describe.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
 import type { Fix, Problem } from './types.js';
@@ -30,7 +30,7 @@ function problemFor(tenancy: Tenancy, table: Table): Problem {
         `queries that name ${parentName}, and no policy filters a query that names ${name} — ` +
         (access
           ? `every tenant's rows in it are open to ${access}`
-          : `today only its owner ${displayName(null, table.owner)} can query it, but any role granted access later reads every tenant's rows in it`),
+          : `${describeNoAccess(tenancy, table)}, but any role granted access to it reads every tenant's rows in it`),
       fix: enableAndForce(table),
     };
   }
@@ -40,7 +40,7 @@ function problemFor(tenancy: Tenancy, table: Table): Problem {
       `row level security is disabled on ${name}: no policy filters its rows, ` +
       (access
         ? `so every tenant's rows are open to ${access}`
-        : `so any role granted access gets every tenant's rows (today only its owner ${displayName(null, table.owner)} has privileges on it)`),
+        : `so any role granted access gets every tenant's rows (${describeNoAccess(tenancy, table)})`),
     fix: enableAndForce(table),
   };
 }

@@ -1,5 +1,6 @@
 import type { Table } from '../catalog/types.js';
 import { displayName, quoteQualified } from '../sql/quote.js';
+import { describeNoAccess } from '../tenancy/describe.js';
 import { PUBLIC, ownerAccess, reachingRoles, rlsBypass } from '../tenancy/roles.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
@@ -39,7 +40,10 @@ function problemFor(tenancy: Tenancy, table: Table): Problem {
       fix,
     };
   }
-  const today = roles.length > 0 ? `none of the roles that reach it (${roles.map(name).join(', ')}) acts as the owner` : 'no other role reaches it';
+  const today =
+    roles.length > 0
+      ? `none of the roles that reach it (${roles.map(name).join(', ')}) acts as the owner`
+      : describeNoAccess(tenancy, table);
   return {
     object,
     severity: 'warning',

@@ -3,12 +3,13 @@
  * and who can do what on a table. Messages name roles and commands the way
  * Postgres decides them (src/tenancy/roles.ts).
  */
-import type { QualifiedName, Table } from '../catalog/types.js';
+import type { Privilege, QualifiedName, Table } from '../catalog/types.js';
 import { displayName } from '../sql/quote.js';
 import { PUBLIC, ownerAccess, reachingRoles, tablePrivileges } from './roles.js';
 import type { Tenancy, TenantTable } from './types.js';
 
 const MAX_ROLES_NAMED = 5;
+const ROW_COMMANDS: readonly Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 
 function nodeName(node: QualifiedName, originSchema: string): string {
   return node.schema === originSchema ? displayName(null, node.name) : displayName(node.schema, node.name);
@@ -46,7 +47,9 @@ function describeRole(tenancy: Tenancy, role: string, table: Table): string {
       ? table.grants.filter((g) => g.grantee === PUBLIC).flatMap((g) => g.privileges)
       : tablePrivileges(tenancy.roles, role, table);
   const name = role === PUBLIC ? 'PUBLIC, i.e. every role' : displayName(null, role);
-  if (privileges.length > 0) return `${name} (${privileges.join(', ')})`;
+  // Name the row commands RLS is about; other privileges only when the role has nothing else.
+  const rowCommands = privileges.filter((p) => ROW_COMMANDS.includes(p));
+  if (privileges.length > 0) return `${name} (${(rowCommands.length > 0 ? rowCommands : privileges).join(', ')})`;
   if (role !== PUBLIC && ownerAccess(tenancy.roles, role, table) === 'can-set-role-to-owner') {
     return `${name} (after SET ROLE to its owner ${displayName(null, table.owner)})`;
   }
@@ -64,4 +67,11 @@ export function describeAccess(tenancy: Tenancy, table: Table): string | null {
   const named = roles.slice(0, MAX_ROLES_NAMED).map((role) => describeRole(tenancy, role, table));
   const more = roles.length - named.length;
   return named.join(', ') + (more > 0 ? ` and ${more} more role${more === 1 ? '' : 's'}` : '');
+}
+
+/** What to say when describeAccess has no one to name: who can reach the table today. */
+export function describeNoAccess(tenancy: Tenancy, table: Table): string {
+  return tenancy.appRole !== null
+    ? `the app role ${displayName(null, tenancy.appRole)} has no access to it today`
+    : `no role but its owner ${displayName(null, table.owner)} (and superusers) has access to it today`;
 }

@@ -10,8 +10,9 @@
  * - the check on new rows is WITH CHECK, else USING (FOR ALL / UPDATE, and
  *   restrictive policies too); a permissive policy with neither admits nothing.
  */
-import type { Catalog, Policy, PolicyCommand, Privilege, Table } from '../catalog/types.js';
+import type { Catalog, Policy, PolicyCommand, Privilege, RoutineInfo, Table } from '../catalog/types.js';
 import { createPolicyAnalyzer, type ClauseAnalysis, type ClauseName, type PolicyAnalyzer } from '../policy/analyzer.js';
+import type { FunctionAccess } from '../policy/function-access.js';
 import { allOf, anyOf, DENY, type Scope, type Verdict } from '../policy/verdict.js';
 import { hasPrivilegesOf, ownerAccess, PUBLIC, reachingRoles, tablePrivileges } from './roles.js';
 import type { Tenancy, TenantTable } from './types.js';
@@ -76,6 +77,8 @@ export interface PolicySemantics {
   clause(table: Table, policy: Policy, which: ClauseName): ClauseAnalysis | null;
   /** Effective access of any role on any table (views and functions run as their owner). */
   accessOf(table: Table, role: string, command: Command): Omit<EffectiveAccess, 'tenantTable'>;
+  /** What a SECURITY DEFINER function's body reads and writes (null: no analyser was needed). */
+  functionAccess(fn: RoutineInfo): FunctionAccess | null;
 }
 
 function appliesToCommand(policy: PolicyCommand, command: Command): boolean {
@@ -163,7 +166,7 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
     return scope;
   };
 
-  if (catalog.tables.some((t) => t.policies.length > 0)) {
+  if (catalog.tables.some((t) => t.policies.length > 0) || catalog.functions.some((f) => f.securityDefiner)) {
     analyzer = await createPolicyAnalyzer(catalog, tenancy.tenantColumn, rowScope);
   }
 
@@ -183,6 +186,7 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
     effective,
     clause: (table, policy, which) => analyzer?.clause(table, policy, which, null) ?? null,
     accessOf,
+    functionAccess: (fn) => analyzer?.functionAccess(fn) ?? null,
   };
 }
 

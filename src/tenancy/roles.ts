@@ -24,10 +24,40 @@ export interface RoleGraph {
   readonly inheritClosure: Map<string, ReadonlySet<string>>;
   /** Memo: role → roles it can SET ROLE to (itself included). */
   readonly setClosure: Map<string, ReadonlySet<string>>;
+  /** Memo: role → roles that hold its privileges through INHERIT memberships (itself included). */
+  readonly inheritedBy: Map<string, ReadonlySet<string>>;
+  /** Memo: role → roles that can SET ROLE to it (itself included). */
+  readonly settableBy: Map<string, ReadonlySet<string>>;
 }
 
 export function buildRoleGraph(roles: readonly Role[]): RoleGraph {
-  return { roles: new Map(roles.map((r) => [r.name, r])), inheritClosure: new Map(), setClosure: new Map() };
+  return {
+    roles: new Map(roles.map((r) => [r.name, r])),
+    inheritClosure: new Map(),
+    setClosure: new Map(),
+    inheritedBy: new Map(),
+    settableBy: new Map(),
+  };
+}
+
+/** The reverse walk: which roles reach `start` through `follow` edges (itself included). */
+function reverseClosure(graph: RoleGraph, start: string, follow: 'inherit' | 'set'): ReadonlySet<string> {
+  const memo = follow === 'inherit' ? graph.inheritedBy : graph.settableBy;
+  const known = memo.get(start);
+  if (known) return known;
+  const seen = new Set<string>([start]);
+  const queue = [start];
+  while (queue.length > 0) {
+    const target = queue.shift()!;
+    for (const role of graph.roles.values()) {
+      if (!seen.has(role.name) && role.memberOf.some((edge) => edge.role === target && edge[follow])) {
+        seen.add(role.name);
+        queue.push(role.name);
+      }
+    }
+  }
+  memo.set(start, seen);
+  return seen;
 }
 
 function closure(graph: RoleGraph, start: string, follow: 'inherit' | 'set'): ReadonlySet<string> {
@@ -81,10 +111,6 @@ export function tablePrivileges(graph: RoleGraph, role: string, table: Table): P
   return ALL_PRIVILEGES.filter((p) => held.has(p));
 }
 
-function withoutPublicGrants(table: Table): Table {
-  return { ...table, grants: table.grants.filter((g) => g.grantee !== PUBLIC) };
-}
-
 export function hasTablePrivilege(graph: RoleGraph, role: string, table: Table, privilege: Privilege): boolean {
   return tablePrivileges(graph, role, table).includes(privilege);
 }
@@ -97,9 +123,13 @@ export function hasTablePrivilege(graph: RoleGraph, role: string, table: Table, 
  */
 export function rolesWithPrivilege(graph: RoleGraph, table: Table, privilege: Privilege): string[] {
   const toPublic = table.grants.some((g) => g.grantee === PUBLIC && g.privileges.includes(privilege));
-  const withoutPublic = withoutPublicGrants(table);
-  const holders = [...graph.roles.keys()].filter((role) => hasTablePrivilege(graph, role, withoutPublic, privilege)).sort();
-  return toPublic ? [PUBLIC, ...holders] : holders;
+  const sources = table.grants.filter((g) => g.grantee !== PUBLIC && g.privileges.includes(privilege)).map((g) => g.grantee);
+  if (privilege === 'SELECT') sources.push(READ_ALL_DATA);
+  if (privilege === 'INSERT' || privilege === 'UPDATE' || privilege === 'DELETE') sources.push(WRITE_ALL_DATA);
+  const holders = new Set([...graph.roles.values()].filter((r) => r.superuser).map((r) => r.name));
+  for (const source of sources) for (const role of reverseClosure(graph, source, 'inherit')) holders.add(role);
+  const known = [...holders].filter((role) => graph.roles.has(role)).sort();
+  return toPublic ? [PUBLIC, ...known] : known;
 }
 
 export type OwnerAccess = 'owner' | 'member-of-owner' | 'can-set-role-to-owner';
@@ -162,11 +192,15 @@ export function canReachTable(graph: RoleGraph, role: string, table: Table): boo
 export function reachingRoles(tenancy: Tenancy, table: Table): string[] {
   const graph = tenancy.roles;
   if (tenancy.appRole !== null) return canReachTable(graph, tenancy.appRole, table) ? [tenancy.appRole] : [];
-  const withoutPublic = withoutPublicGrants(table);
-  const roles = [...graph.roles.values()]
-    .filter((r) => !r.superuser && r.name !== table.owner && !r.name.startsWith('pg_'))
-    .filter((r) => ownerAccess(graph, r.name, table) !== null || tablePrivileges(graph, r.name, withoutPublic).length > 0)
-    .map((r) => r.name)
+  // Walk back from whoever holds privileges (grantees, the owner, pg_*_all_data) to the roles that inherit them.
+  const sources = [table.owner, READ_ALL_DATA, WRITE_ALL_DATA, ...table.grants.filter((g) => g.grantee !== PUBLIC).map((g) => g.grantee)];
+  const found = new Set(reverseClosure(graph, table.owner, 'set'));
+  for (const source of sources) for (const role of reverseClosure(graph, source, 'inherit')) found.add(role);
+  const roles = [...found]
+    .filter((name) => {
+      const role = graph.roles.get(name);
+      return role !== undefined && !role.superuser && name !== table.owner && !name.startsWith('pg_');
+    })
     .sort();
   const toPublic = table.grants.some((g) => g.grantee === PUBLIC && g.privileges.length > 0);
   return toPublic ? [...roles, PUBLIC] : roles;

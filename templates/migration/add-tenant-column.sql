@@ -1,5 +1,6 @@
--- {{table_display}} has no {{tenant_column_display}} and reaches its tenant only through
--- {{path}}: give it its own, so its policies compare a column of the row itself.
+-- {{table_display}} has no {{tenant_column_display}}; it reaches its tenant only through
+-- {{path}}. Give it its own, so its policies compare a column
+-- of the row itself instead of joining per row.
 ALTER TABLE {{table}} ADD COLUMN IF NOT EXISTS {{tenant_column}} {{column_type}};
 
 -- Backfill from the parent rows along the foreign-key path.

@@ -1,4 +1,3 @@
--- {{table_display}}
 ALTER TABLE {{table}} ENABLE ROW LEVEL SECURITY;
 
 -- Table owners bypass RLS unless it is forced, and apps often connect as the owner.

@@ -95,7 +95,7 @@ describe('tenantguard audit', () => {
     expect(Object.keys(report)).toEqual(['tool', 'version', 'schemaVersion', 'source', 'findings', 'summary']);
     expect(report).toMatchObject({ tool: 'tenantguard', version, schemaVersion: 1 });
     expect(report.source.kind).toBe(serverUrl ? 'database' : 'migrations');
-    expect(report.source.name).toBe(serverUrl ? db!.name : expect.stringContaining('migrations'));
+    expect(report.source.name).toEqual(serverUrl ? db!.name : expect.stringMatching(/migrations$/));
     type JsonFinding = { rule: string; object: { kind: string; schema: string; name: string; table?: string } };
     expect(report.findings.map((f: JsonFinding) => `${f.rule} ${f.object.kind} ${f.object.schema}.${f.object.table ?? '-'}.${f.object.name}`))
       .toEqual(['rls-disabled table public.-.projects', 'tenant-column-nullable column warn.notes.organization_id']);
@@ -109,6 +109,18 @@ describe('tenantguard audit', () => {
     expect(rlsDisabled.fix.sql).toMatch(/ENABLE ROW LEVEL SECURITY/);
     expect(rlsDisabled.fingerprint).toMatch(/^\S{8,}$/);
     expect(report.summary).toEqual({ error: 1, warning: 1, info: 0, tables: 4, tenantTables: 3 });
+  });
+});
+
+describe('the library', () => {
+  it('runAudit returns what the JSON report prints', async () => {
+    const { runAudit, renderJson } = await import('../../src/index.js');
+    const [flag, value, , appRole] = source;
+    const cwd = await emptyDir();
+    const result = await runAudit({ cwd, env: {}, appRole, ...(flag === '--db' ? { db: value } : { migrations: value }) });
+    const cli = await runCli(['audit', ...source, '--format', 'json'], { cwd });
+    expect(renderJson(result)).toBe(cli.stdout);
+    expect(result.findings.map((f) => f.rule)).toEqual(['rls-disabled', 'tenant-column-nullable']);
   });
 });
 

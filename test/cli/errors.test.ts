@@ -136,7 +136,7 @@ describe('config errors', () => {
   it('an invalid config file', async () => {
     const cwd = await dirWith({ 'tenantguard.config.json': '{ "appRole": 7 }' });
     const run = await runCli(['audit', '--db', `postgres://alice:${PASSWORD}@127.0.0.1:1/app`], { cwd });
-    expectFailure(run, /^tenantguard: tenantguard\.config\.json: appRole: expected a non-empty string, got number 7$/);
+    expectFailure(run, /^tenantguard: tenantguard\.config\.json:1: appRole: expected a non-empty string, got number 7$/);
   });
 
   it('a --config file that does not exist', async () => {

@@ -105,7 +105,7 @@ describe('precedence', () => {
 
 describe('validation errors name the file, the JSON path and the problem', () => {
   const cases: [string, unknown, RegExp][] = [
-    ['wrong type', { tenantColumn: 42 }, /tenantguard\.config\.json: tenantColumn: expected a non-empty string, got number 42/],
+    ['wrong type', { tenantColumn: 42 }, /tenantguard\.config\.json:1: tenantColumn: expected a non-empty string, got number 42/],
     ['array item', { globalTables: ['plans', 3] }, /globalTables\[1\]: expected a non-empty string, got number 3/],
     ['unknown key', { tenantColum: 'x' }, /tenantColum: unknown setting \(expected one of tenantColumn,/],
     ['severity', { rules: { 'rls-disabled': 'fatal' } }, /rules\.rls-disabled: expected one of error, warning, info, off, got the string "fatal"/],

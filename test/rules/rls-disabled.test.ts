@@ -65,11 +65,12 @@ describe('rls-disabled', () => {
     const defaults = problemsByObject(rule, await ruleContext(db));
     // only its owner can name events_2027; the owner is not what the audit judges without an app role
     expect(defaults.get('events_2027')).toMatchObject({ severity: 'warning' });
-    expect(defaults.get('events_2027')!.message).toContain(`today only its owner ${db.role('migrator')} can query it`);
+    expect(defaults.get('events_2027')!.message).toContain(`no role but its owner ${db.role('migrator')} (and superusers) has access to it today`);
     const asMigrator = problemsByObject(rule, await ruleContext(db, { appRole: db.role('migrator') }));
     expect(asMigrator.get('events_2027')).toMatchObject({ severity: 'error' });
     const asApp = problemsByObject(rule, await ruleContext(db, { appRole: db.role('app_user') }));
     expect(asApp.get('events_2027')).toMatchObject({ severity: 'warning' });
+    expect(asApp.get('events_2027')!.message).toContain(`the app role ${db.role('app_user')} has no access to it today`);
   });
 
   it('its fix enables and forces RLS, after which the rule is satisfied', async () => {

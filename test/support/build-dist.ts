@@ -4,12 +4,16 @@
  * file, so `npm test` in a fresh clone never runs a stale or absent build.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const builtEntry = join(root, 'dist', 'cli', 'main.js');
+const cache = join(root, 'node_modules', '.cache', 'tenantguard');
+const buildInfo = join(cache, 'test-build.tsbuildinfo');
+/** Touched after every build: incremental builds leave unchanged outputs' mtimes alone. */
+const stamp = join(cache, 'test-build.stamp');
 
 function newestMtime(path: string): number {
   const stat = statSync(path);
@@ -19,9 +23,14 @@ function newestMtime(path: string): number {
 
 export default function buildDist(): void {
   const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'package.json')), newestMtime(join(root, 'tsconfig.json')));
-  if (existsSync(builtEntry) && statSync(builtEntry).mtimeMs >= sources) return;
+  const built = existsSync(builtEntry);
+  if (built && existsSync(stamp) && statSync(stamp).mtimeMs >= sources) return;
+  mkdirSync(cache, { recursive: true });
+  // tsc --incremental does not notice deleted outputs: without dist/, start from scratch.
+  if (!built) rmSync(buildInfo, { force: true });
   try {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], {
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--incremental', '--tsBuildInfoFile', buildInfo], {
       cwd: root,
       stdio: 'pipe',
     });
@@ -31,4 +40,5 @@ export default function buildDist(): void {
     if (!existsSync(builtEntry)) throw new Error(`the build failed, so the CLI cannot be tested end to end:\n${output}`);
     console.warn(`tsc reported errors (dist/ was still written):\n${output}`);
   }
+  writeFileSync(stamp, new Date().toISOString());
 }

@@ -12,6 +12,16 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 const ROLES = ['tbl_owner', 'owner_heir', 'owner_noinherit', 'owner_grandheir', 'grantee', 'grantee_heir',
   'bypasser', 'bypass_member', 'su', 'all_reader', 'all_writer', 'stranger'];
 
+/**
+ * Members of pg_read_all_data / pg_write_all_data read or write every table of
+ * every database in the cluster: created only inside a rolled-back transaction,
+ * so tests running in parallel on the same server never see them.
+ */
+const DATA_ROLES = `
+  CREATE ROLE all_reader IN ROLE pg_read_all_data;
+  CREATE ROLE all_writer IN ROLE pg_write_all_data;
+`;
+
 const SCENARIO = `
   CREATE ROLE tbl_owner NOLOGIN;
   CREATE ROLE owner_heir LOGIN IN ROLE tbl_owner;
@@ -22,8 +32,6 @@ const SCENARIO = `
   CREATE ROLE bypasser BYPASSRLS;
   CREATE ROLE bypass_member LOGIN IN ROLE bypasser;
   CREATE ROLE su SUPERUSER;
-  CREATE ROLE all_reader IN ROLE pg_read_all_data;
-  CREATE ROLE all_writer IN ROLE pg_write_all_data;
   CREATE ROLE stranger LOGIN;
   CREATE TABLE organizations (id int PRIMARY KEY);
   CREATE TABLE projects (id int PRIMARY KEY, organization_id int NOT NULL REFERENCES organizations);
@@ -45,6 +53,18 @@ describe('role graph', () => {
   const table = (name: string): Table => catalog.tables.find((t) => t.name === name)!;
   const ours = (names: string[]) => names.filter((n) => n === PUBLIC || ROLES.some((x) => n === r(x)));
 
+  /** Runs `fn` with the pg_*_all_data members present, then rolls them back. */
+  async function withDataRoles(fn: (catalog: Catalog, graph: RoleGraph) => Promise<void> | void): Promise<void> {
+    await db.client.query('BEGIN');
+    try {
+      await db.exec(DATA_ROLES);
+      const inside = await introspect(db.client, { schemas: ['public'] });
+      await fn(inside, buildRoleGraph(inside.roles));
+    } finally {
+      await db.client.query('ROLLBACK');
+    }
+  }
+
   beforeAll(async () => {
     db = await createTestDatabase({ setup: SCENARIO, roles: ROLES });
     catalog = await introspect(db.client, { schemas: ['public'] });
@@ -54,19 +74,24 @@ describe('role graph', () => {
 
   it('resolves table privileges exactly as has_table_privilege does (grants, PUBLIC, INHERIT, pg_*_all_data, superuser)', async () => {
     const privileges: Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
-    for (const name of ['projects', 'notes']) {
-      for (const role of ROLES) {
-        for (const privilege of privileges) {
-          const { rows } = await db.client.query('SELECT has_table_privilege($1, $2, $3) AS ok', [r(role), `public.${name}`, privilege]);
-          expect([name, role, privilege, hasTablePrivilege(graph, r(role), table(name), privilege)]).toEqual([name, role, privilege, rows[0].ok]);
+    await withDataRoles(async (inside, g) => {
+      for (const name of ['projects', 'notes']) {
+        const t = inside.tables.find((x) => x.name === name)!;
+        for (const role of ROLES) {
+          for (const privilege of privileges) {
+            const { rows } = await db.client.query('SELECT has_table_privilege($1, $2, $3) AS ok', [r(role), `public.${name}`, privilege]);
+            expect([name, role, privilege, hasTablePrivilege(g, r(role), t, privilege)]).toEqual([name, role, privilege, rows[0].ok]);
+            const listed = rolesWithPrivilege(g, t, privilege);
+            expect([name, role, privilege, listed.includes(r(role)) || listed.includes(PUBLIC)]).toEqual([name, role, privilege, rows[0].ok]);
+          }
         }
       }
-    }
+    });
   });
 
   it('follows INHERIT for privileges and membership for SET ROLE, as pg_has_role does', async () => {
     const setMode = catalog.serverVersion >= 160000 ? 'SET' : 'MEMBER';
-    for (const member of ROLES) {
+    for (const member of ROLES.filter((x) => !x.startsWith('all_'))) {
       for (const role of ['tbl_owner', 'owner_heir', 'grantee', 'bypasser']) {
         const { rows } = await db.client.query(
           `SELECT pg_has_role($1, $2, 'USAGE') AS usage, pg_has_role($1, $2, '${setMode}') AS set`, [r(member), r(role)]);
@@ -128,22 +153,32 @@ describe('role graph', () => {
     expect(ownerAccess(g, r('setter_noinherit'), table('projects'))).toBe('can-set-role-to-owner');
   });
 
-  it('lists who holds a privilege: PUBLIC first, then roles holding it by another route', () => {
-    expect(ours(rolesWithPrivilege(graph, table('notes'), 'SELECT'))).toEqual([PUBLIC, ...['all_reader', 'su'].map(r).sort()]);
-    expect(ours(rolesWithPrivilege(graph, table('notes'), 'INSERT'))).toEqual(['all_writer', 'grantee', 'grantee_heir', 'su'].map(r).sort());
-    expect(ours(rolesWithPrivilege(graph, table('projects'), 'UPDATE'))).toEqual(
-      ['all_writer', 'grantee', 'grantee_heir', 'owner_grandheir', 'owner_heir', 'su', 'tbl_owner'].map(r).sort());
-  });
+  it('lists who holds a privilege: PUBLIC first, then roles holding it by another route', () =>
+    withDataRoles((inside, g) => {
+      const t = (name: string) => inside.tables.find((x) => x.name === name)!;
+      expect(ours(rolesWithPrivilege(g, t('notes'), 'SELECT'))).toEqual([PUBLIC, ...['all_reader', 'su'].map(r).sort()]);
+      expect(ours(rolesWithPrivilege(g, t('notes'), 'INSERT'))).toEqual(['all_writer', 'grantee', 'grantee_heir', 'su'].map(r).sort());
+      expect(ours(rolesWithPrivilege(g, t('projects'), 'UPDATE'))).toEqual(
+        ['all_writer', 'grantee', 'grantee_heir', 'owner_grandheir', 'owner_heir', 'su', 'tbl_owner'].map(r).sort());
+    }));
 
   it('reaching roles: the app role when it reaches the table, else every non-owner, non-superuser role with access', () => {
     const tenancy = (appRole: string | null) => buildTenancy(catalog, { ...DEFAULT_CONFIG, appRole });
     expect(ours(reachingRoles(tenancy(null), table('projects')))).toEqual(
-      ['all_reader', 'all_writer', 'grantee', 'grantee_heir', 'owner_grandheir', 'owner_heir', 'owner_noinherit'].map(r).sort());
-    expect(ours(reachingRoles(tenancy(null), table('notes')))).toEqual([...['all_reader', 'all_writer', 'grantee', 'grantee_heir'].map(r).sort(), PUBLIC]);
+      ['grantee', 'grantee_heir', 'owner_grandheir', 'owner_heir', 'owner_noinherit'].map(r).sort());
+    expect(ours(reachingRoles(tenancy(null), table('notes')))).toEqual([...['grantee', 'grantee_heir'].map(r).sort(), PUBLIC]);
     expect(reachingRoles(tenancy(r('owner_heir')), table('projects'))).toEqual([r('owner_heir')]);
     expect(reachingRoles(tenancy(r('tbl_owner')), table('projects'))).toEqual([r('tbl_owner')]);
     expect(reachingRoles(tenancy(r('stranger')), table('projects'))).toEqual([]);
     expect(reachingRoles(tenancy(r('stranger')), table('notes'))).toEqual([r('stranger')]); // through PUBLIC
     expect(reachingRoles(tenancy('not_created_yet'), table('notes'))).toEqual(['not_created_yet']);
   });
+
+  it('reaching roles include members of pg_read_all_data / pg_write_all_data', () =>
+    withDataRoles((inside) => {
+      const tenancy = buildTenancy(inside, DEFAULT_CONFIG);
+      const projects = inside.tables.find((x) => x.name === 'projects')!;
+      expect(ours(reachingRoles(tenancy, projects))).toEqual(
+        ['all_reader', 'all_writer', 'grantee', 'grantee_heir', 'owner_grandheir', 'owner_heir', 'owner_noinherit'].map(r).sort());
+    }));
 });

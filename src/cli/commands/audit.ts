@@ -27,6 +27,7 @@ export interface AuditFlags extends CiFlags {
   config?: string;
   statementTimeout?: number;
   lockTimeout?: number;
+  probe?: boolean;
 }
 
 const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'never'];
@@ -79,9 +80,11 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   const pretty = format === 'pretty';
   const progress = progressPrinter(io, pretty && io.isTTY);
   const { auditDetailed } = await import('../../audit.js');
+  const probing = flags.probe ? await (await import('./probe.js')).probeRequest(io, undefined) : null;
   let run;
   try {
     run = await auditDetailed({
+      probe: probing?.probe,
       cwd: io.cwd,
       env: io.env,
       db: flags.db,
@@ -99,6 +102,7 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
     });
   } finally {
     progress.clear();
+    probing?.dispose();
   }
 
   reportSkippedStatements(io, run);
@@ -136,5 +140,6 @@ export function registerAudit(program: Command, context: CommandContext): void {
     .option('-q, --quiet', 'report only errors')
     .option('--statement-timeout <ms>', 'statement_timeout for the audit session (default: 30000)', milliseconds)
     .option('--lock-timeout <ms>', 'lock_timeout for the audit session (default: 5000)', milliseconds)
+    .option('--probe', "also run the live probe: cross-tenant reads and writes as the app role, always rolled back (see `tenantguard probe`)")
     .action((flags: AuditFlags) => runAuditCommand(flags, context));
 }

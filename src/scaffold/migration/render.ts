@@ -43,7 +43,15 @@ export function renderMigration(plan: MigrationPlan, templates: MigrationTemplat
     if (sql.length === 0) return;
     statements.push([...pendingComments.splice(0), ...comment, sql[0]!].join('\n'), ...sql.slice(1));
   };
-  for (const step of plan.steps) renderStep(step, emit, emitRaw, templates);
+  let section: string | null = null;
+  for (const step of plan.steps) {
+    // Each table's statements sit under a comment naming it.
+    const table = sectionOf(step);
+    const key = table === null ? null : JSON.stringify([table.schema, table.name]);
+    if (table !== null && key !== section) emit('table-section', { table_display: commentText(display(table)) });
+    section = key;
+    renderStep(step, emit, emitRaw, templates);
+  }
   return { header: renderHeader(plan, templates), statements };
 }
 
@@ -52,7 +60,7 @@ export function renderSqlFile(rendered: RenderedMigration, templates: MigrationT
   const body = options.transaction
     ? [fill(templates, 'begin', {})[0]!, ...rendered.statements, fill(templates, 'commit', {})[0]!]
     : rendered.statements;
-  return `${rendered.header}\n${body.join('\n\n')}\n`;
+  return `${rendered.header}\n\n${body.join('\n\n')}\n`;
 }
 
 /** drizzle-orm's migrator splits on this marker and runs all migrations in one transaction. */
@@ -68,7 +76,7 @@ export function renderDrizzleFile(rendered: RenderedMigration): string {
     }
   }
   const [first, ...rest] = rendered.statements;
-  return `${[`${rendered.header}\n${first ?? ''}`, ...rest].join(`\n${DRIZZLE_BREAKPOINT}\n`)}\n`;
+  return `${[`${rendered.header}\n\n${first ?? ''}`, ...rest].join(`\n${DRIZZLE_BREAKPOINT}\n`)}\n`;
 }
 
 type Emit = (template: string, values: Record<string, string>) => void;
@@ -129,7 +137,7 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
       return;
     }
     case 'enable-rls':
-      emit('enable-rls', { table: qualified(step.table), table_display: commentText(display(step.table)) });
+      emit('enable-rls', { table: qualified(step.table) });
       return;
     case 'tenant-policy':
       emit(step.permissive ? 'tenant-access-policy' : 'tenant-isolation-policy', {
@@ -210,6 +218,21 @@ function pick(chunk: string, values: Record<string, string>): Record<string, str
 
 function isCommentOnly(chunk: string): boolean {
   return chunk.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('--'));
+}
+
+/** The table a step belongs to, for steps grouped under a per-table comment. */
+function sectionOf(step: MigrationStep): QualifiedName | null {
+  switch (step.kind) {
+    case 'set-not-null':
+    case 'create-index':
+    case 'replace-policy':
+    case 'enable-rls':
+    case 'tenant-policy':
+    case 'revoke-truncate':
+      return step.table;
+    default:
+      return null;
+  }
 }
 
 function qualified(name: QualifiedName): string {

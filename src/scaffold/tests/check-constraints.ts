@@ -187,6 +187,16 @@ function applyAtom(atom: Atom, rules: ColumnRules, column: Column): string | nul
   }
 }
 
+/** Parse trees by expression text: schemas repeat the same CHECK (`amount > 0`) across many tables. */
+const parsed = new WeakMap<SqlParser, Map<string, SqlNode | null>>();
+
+function parseCheck(parser: SqlParser, expression: string): SqlNode | null {
+  let cache = parsed.get(parser);
+  if (!cache) parsed.set(parser, (cache = new Map()));
+  if (!cache.has(expression)) cache.set(expression, parser.parseExpression(expression));
+  return cache.get(expression)!;
+}
+
 export function analyzeChecks(table: Table, parser: SqlParser | null, sourceOf: (column: string) => ColumnSource): CheckAnalysis {
   // A column filled for one CHECK's IS NOT NULL must meet every other CHECK too: repeat until the fill set is stable.
   let analysis = analyzePass(table, parser, sourceOf, new Set());
@@ -219,7 +229,7 @@ function analyzePass(
 
   for (const constraint of table.constraints.filter((c) => c.type === 'check')) {
     const expression = checkExpression(constraint.definition ?? '');
-    const node = expression !== null && parser !== null ? parser.parseExpression(expression) : null;
+    const node = expression !== null && parser !== null ? parseCheck(parser, expression) : null;
     const atoms = node ? solve(node, canFill) : null;
     if (!atoms) {
       analysis.unsupported = `CHECK constraint ${constraint.name} is not a simple condition tenantguard can satisfy: ${constraint.definition}`;

@@ -78,6 +78,10 @@ class Synthesis {
   private readonly unseedable = new Map<string, string>();
   private readonly rows: SeedRow[] = [];
   private readonly rowById = new Map<string, SeedRow>();
+  /** Position of each row in `rows`: parents come first. */
+  private readonly rowIndex = new Map<string, number>();
+  /** CHECK analysis per table and set of columns filled from elsewhere (the same for every row of the table). */
+  private readonly checkCache = new Map<string, ReturnType<typeof analyzeChecks>>();
   private orgs!: Record<Org, SeedValue>;
 
   constructor(
@@ -109,7 +113,8 @@ class Synthesis {
       const own = this.rowFor(key, 'A', seed);
       const other = this.rowFor(key, 'B', seed);
       const extra = this.valuesFor(key, 'B2', seed);
-      tables.set(key, { own, other, seed: this.rows.map((r) => r.id).filter((id) => seed.has(id)), extra, scope: this.scopeOf(key) });
+      const order = [...seed].sort((a, b) => this.rowIndex.get(a)! - this.rowIndex.get(b)!);
+      tables.set(key, { own, other, seed: order, extra, scope: this.scopeOf(key) });
     }
     // Children are synthesized after their parents' INSERTs were built: only now is it known what each must return.
     for (const row of this.rows) row.insert.push(row.returns.map((c) => `, tenantguard_row.${quoteIdent(c)}::text`).join(''));
@@ -120,8 +125,8 @@ class Synthesis {
   private collect(targets: string[]): string[] {
     const needed = new Set<string>();
     const queue = [...targets, ...(this.rootKey ? [this.rootKey] : [])];
-    while (queue.length > 0) {
-      const key = queue.shift()!;
+    for (let next = 0; next < queue.length; next++) {
+      const key = queue[next]!;
       if (needed.has(key)) continue;
       needed.add(key);
       const table = this.byKey.get(key)!;
@@ -271,10 +276,15 @@ class Synthesis {
   private literalValues(key: string, tag: RowTag): Map<string, string> | { unsupported: string } {
     const table = this.byKey.get(key)!;
     const assigned = this.assignedColumns(key);
-    const checks = analyzeChecks(table, this.options.parser, (name) => {
-      const column = table.columns.find((c) => c.name === name);
-      return column ? this.sourceOf(table, column, assigned) : 'fixed';
-    });
+    const cacheKey = `${key}\0${[...assigned].sort().join('\0')}`;
+    let checks = this.checkCache.get(cacheKey);
+    if (!checks) {
+      checks = analyzeChecks(table, this.options.parser, (name) => {
+        const column = table.columns.find((c) => c.name === name);
+        return column ? this.sourceOf(table, column, assigned) : 'fixed';
+      });
+      this.checkCache.set(cacheKey, checks);
+    }
     if (checks.unsupported) return { unsupported: checks.unsupported };
     const values = new Map<string, string>();
     for (const column of table.columns) {
@@ -318,6 +328,7 @@ class Synthesis {
       const row: SeedRow = { id, table: this.display(key), org: this.orgOf(key, resolvedTag), insert: [], returns: [] };
       this.rowById.set(id, row);
       row.insert = insertReturning(table, this.valuesFor(key, resolvedTag, seed));
+      this.rowIndex.set(id, this.rows.length);
       this.rows.push(row);
     }
     this.markSeeded(id, seed);

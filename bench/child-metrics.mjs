@@ -1,0 +1,18 @@
+// Loaded with `node --import` by audit-bench.js into the audited process.
+// At exit it records the peak resident set size (KiB: pg, PGlite's WASM heap,
+// everything) and how many statements went through pg.Client#query — the
+// round trips, which must not grow with the number of tables.
+import { writeFileSync } from 'node:fs';
+import pg from 'pg';
+
+let queries = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(...args) {
+  queries += 1;
+  return query.apply(this, args);
+};
+
+process.on('exit', () => {
+  const file = process.env.TENANTGUARD_BENCH_METRICS_FILE;
+  if (file) writeFileSync(file, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, queries }));
+});

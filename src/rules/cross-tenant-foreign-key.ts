@@ -1,0 +1,76 @@
+import type { Constraint, Table } from '../catalog/types.js';
+import { displayName, quoteIdent, quoteIdentList, quoteQualified } from '../sql/quote.js';
+import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
+import type { Tenancy } from '../tenancy/types.js';
+import { defineRule } from './define-rule.js';
+import type { Fix, Problem } from './types.js';
+
+type ForeignKey = Constraint & { references: NonNullable<Constraint['references']> };
+
+/** Postgres truncates identifiers to 63 bytes. */
+function identifier(name: string): string {
+  let out = name;
+  while (Buffer.byteLength(out) > 63) out = out.slice(0, -1);
+  return out;
+}
+
+/** ON DELETE/UPDATE, MATCH and DEFERRABLE clauses of pg_get_constraintdef, kept on the composite key. */
+function tail(fk: ForeignKey, serverVersion: number): string {
+  const definition = fk.definition ?? '';
+  const at = definition.indexOf(')', definition.indexOf('REFERENCES'));
+  let rest = at >= 0 ? definition.slice(at + 1) : '';
+  // SET NULL / SET DEFAULT would also clear the tenant column; PG 15 can limit them to the reference column
+  rest = rest.replace(/ON DELETE (SET NULL|SET DEFAULT)(?! \()/, (m, action: string) =>
+    serverVersion >= 150000 ? `ON DELETE ${action} (${quoteIdentList(fk.columns)})` : m,
+  );
+  return rest.trimEnd();
+}
+
+function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey, serverVersion: number): Fix {
+  const col = tenancy.tenantColumn;
+  const parentCols = [col, ...fk.references.columns];
+  const covered = parent.constraints.some(
+    (c) => (c.type === 'unique' || c.type === 'primary-key') && c.columns.length === parentCols.length && parentCols.every((p) => c.columns.includes(p)),
+  );
+  const lines: string[] = [];
+  if (!covered) {
+    const name = identifier(`${parent.name}_${parentCols.join('_')}_key`);
+    lines.push(`ALTER TABLE ${quoteQualified(parent.schema, parent.name)} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE (${quoteIdentList(parentCols)});`);
+  }
+  lines.push(
+    `ALTER TABLE ${quoteQualified(child.schema, child.name)} DROP CONSTRAINT ${quoteIdent(fk.name)},\n` +
+      `  ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${quoteIdentList([col, ...fk.columns])}) ` +
+      `REFERENCES ${quoteQualified(parent.schema, parent.name)} (${quoteIdentList(parentCols)})${tail(fk, serverVersion)};`,
+  );
+  return { title: `Make ${fk.name} include ${col}`, sql: lines.join('\n') };
+}
+
+export default defineRule({
+  id: 'cross-tenant-foreign-key',
+  title: 'Foreign key between tenant tables without the tenant column',
+  defaultSeverity: 'warning',
+  description:
+    "A foreign key between two tenant tables that leaves out the tenant column lets one tenant's row point at another tenant's row, and its errors reveal which ids exist (constraint checks ignore RLS).",
+  check({ catalog, tenancy }) {
+    const problems: Problem[] = [];
+    const col = tenancy.tenantColumn;
+    for (const { table: child, direct } of tenancy.tenantTables) {
+      if (!direct || child.partitionOf !== null) continue;
+      for (const fk of child.constraints) {
+        if (fk.type !== 'foreign-key' || fk.references === null || fk.columns.includes(col)) continue;
+        const parent = tenancy.tenantTableByKey.get(`${fk.references.schema}.${fk.references.name}`);
+        if (!parent?.direct) continue;
+        const ref = fk as ForeignKey;
+        problems.push({
+          object: { kind: 'constraint', schema: child.schema, name: fk.name, table: child.name },
+          message:
+            `foreign key ${displayName(null, fk.name)} on ${tableLabel(child)} (${fk.columns.join(', ')}) → ${tableLabel(parent.table)} does not include ${col}: ` +
+            `a row of one ${tenantNoun(tenancy)} can point at another ${tenantNoun(tenancy)}'s row, and a failing insert tells which ids exist elsewhere ` +
+            '(referential checks are not subject to row level security)',
+          fix: composite(tenancy, child, parent.table, ref, catalog.serverVersion),
+        });
+      }
+    }
+    return problems;
+  },
+});

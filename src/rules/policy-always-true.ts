@@ -1,0 +1,38 @@
+import type { Reason } from '../policy/verdict.js';
+import { describeClause, describeReason, policyLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
+import { tenantPolicyClauses } from '../tenancy/effective.js';
+import { looseClauseSeverity, roleNames } from '../tenancy/policy-severity.js';
+import { defineRule } from './define-rule.js';
+import type { Problem } from './types.js';
+
+const TAUTOLOGY = new Set<Reason['kind']>(['always-true', 'self-comparison']);
+
+export default defineRule({
+  id: 'policy-always-true',
+  title: 'Policy expression is always true',
+  defaultSeverity: 'error',
+  description:
+    'A USING or WITH CHECK that holds for every row (true, 1 = 1, a column compared with itself, IS NOT NULL on a NOT NULL column, a subquery column bound to its own table) admits every tenant.',
+  check({ tenancy, policies }) {
+    const problems: Problem[] = [];
+    for (const { table, policy, which, analysis } of tenantPolicyClauses(tenancy, policies)) {
+      const reason = analysis.verdict.reasons.find((r) => TAUTOLOGY.has(r.kind));
+      // a self-comparison in a subquery makes the subquery true for any member, even when not the whole clause
+      if (!analysis.verdict.alwaysTrue && reason?.kind !== 'self-comparison') continue;
+      if (analysis.verdict.scope !== 'open' || !reason) continue;
+      const { severity, roles } = looseClauseSeverity(policies, table, policy);
+      const head = `${policyLabel(policy)} on ${tableLabel(table)}: ${describeClause(policy, which)}`;
+      const why = describeReason(reason, tenancy.tenantColumn);
+      problems.push({
+        object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
+        key: which,
+        severity: policy.permissive ? severity : 'info',
+        message: policy.permissive
+          ? `${head} — ${why}, so it admits every ${tenantNoun(tenancy)}'s rows` +
+            (roles.length > 0 ? ` to ${roleNames(roles)}` : ' to every role it applies to')
+          : `${head} — ${why}; as a restrictive policy it restricts nothing`,
+      });
+    }
+    return problems;
+  },
+});

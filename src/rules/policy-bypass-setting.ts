@@ -1,0 +1,31 @@
+import { describeClause, describeReason, policyLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
+import { tenantPolicyClauses } from '../tenancy/effective.js';
+import { looseClauseSeverity, roleNames } from '../tenancy/policy-severity.js';
+import { defineRule } from './define-rule.js';
+import type { Problem } from './types.js';
+
+export default defineRule({
+  id: 'policy-bypass-setting',
+  title: 'Policy can be bypassed by a custom setting',
+  defaultSeverity: 'error',
+  description:
+    "A policy ORs in a condition on a custom setting (current_setting('app.is_superadmin', true) = 'true'); any role can SET a custom setting and so read or write every tenant.",
+  check({ tenancy, policies }) {
+    const problems: Problem[] = [];
+    for (const { table, policy, which, analysis } of tenantPolicyClauses(tenancy, policies)) {
+      if (analysis.verdict.scope !== 'open') continue;
+      const reason = analysis.verdict.reasons.find((r) => r.kind === 'bypass-setting');
+      if (reason?.kind !== 'bypass-setting') continue;
+      const { severity, roles } = looseClauseSeverity(policies, table, policy);
+      problems.push({
+        object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
+        key: which,
+        severity,
+        message:
+          `${policyLabel(policy)} on ${tableLabel(table)}: ${describeClause(policy, which)} — ${describeReason(reason, tenancy.tenantColumn)} ` +
+          `(SET ${reason.setting} = …, or set_config()), so ${roles.length > 0 ? roleNames(roles) : 'any role it applies to'} can reach every ${tenantNoun(tenancy)}'s rows`,
+      });
+    }
+    return problems;
+  },
+});

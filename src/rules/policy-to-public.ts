@@ -1,0 +1,40 @@
+import { quoteIdent, quoteQualified, quoteRole } from '../sql/quote.js';
+import { policyLabel, tableLabel } from '../tenancy/describe-policy.js';
+import { rolesThroughPolicy, roleNames } from '../tenancy/policy-severity.js';
+import { defineRule } from './define-rule.js';
+import type { Problem } from './types.js';
+
+export default defineRule({
+  id: 'policy-to-public',
+  title: 'Permissive policy applies to PUBLIC',
+  defaultSeverity: 'warning',
+  description:
+    'A permissive policy without a TO clause (or TO PUBLIC) applies to every current and future role, so any role later granted the table gets what the policy admits.',
+  check({ tenancy, policies }) {
+    const problems: Problem[] = [];
+    for (const { table } of tenancy.tenantTables) {
+      if (table.kind === 'foreign-table') continue;
+      for (const policy of table.policies) {
+        // a restrictive policy TO PUBLIC narrows every role: that is the safe direction
+        if (!policy.permissive || !policy.roles.includes('public')) continue;
+        if (policy.using === null && policy.withCheck === null) continue; // admits nothing (policy-null-predicate)
+        const today = rolesThroughPolicy(policies, table, policy);
+        const appRole = tenancy.appRole;
+        problems.push({
+          object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
+          message:
+            `${policyLabel(policy)} on ${tableLabel(table)} applies TO PUBLIC (a policy created without TO applies to PUBLIC): ` +
+            `every current and future role granted the table gets what it admits` +
+            (today.length > 0 ? `; today that is ${roleNames(today)}` : ''),
+          fix: appRole
+            ? {
+                title: `Limit ${policyLabel(policy)} to ${appRole}`,
+                sql: `ALTER POLICY ${quoteIdent(policy.name)} ON ${quoteQualified(table.schema, table.name)} TO ${quoteRole(appRole)};`,
+              }
+            : null,
+        });
+      }
+    }
+    return problems;
+  },
+});
