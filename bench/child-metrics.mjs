@@ -1,7 +1,9 @@
 // Loaded with `node --import` by audit-bench.js into the audited process.
 // At exit it records the peak resident set size (KiB: pg, PGlite's WASM heap,
-// everything) and how many statements went through pg.Client#query — the
-// round trips, which must not grow with the number of tables.
+// everything), the CPU time used (user + system: what the process costs even
+// when a busy machine stretches its wall time), and how many statements went
+// through pg.Client#query — the round trips, which must not grow with the
+// number of tables.
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 
@@ -14,5 +16,6 @@ pg.Client.prototype.query = function countedQuery(...args) {
 
 process.on('exit', () => {
   const file = process.env.TENANTGUARD_BENCH_METRICS_FILE;
-  if (file) writeFileSync(file, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, queries }));
+  const { userCPUTime, systemCPUTime, maxRSS } = process.resourceUsage();
+  if (file) writeFileSync(file, JSON.stringify({ maxRssKb: maxRSS, cpuMs: (userCPUTime + systemCPUTime) / 1000, queries }));
 });

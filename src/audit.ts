@@ -17,6 +17,8 @@ export interface AuditOptions extends ConfigOverrides {
   db?: string;
   /** Migrations folder applied to the embedded engine (`--migrations`). */
   migrations?: string;
+  /** Ignore database URLs from the environment and .env files: audit the migrations folder (`--offline`). */
+  offline?: boolean;
   /** Config file (`--config`); otherwise searched for from `cwd` upward. */
   configPath?: string;
   /** Rules to run; default: every registered rule. */
@@ -97,6 +99,7 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
   const opened = await openSource({
     db: options.db,
     migrations: options.migrations,
+    offline: options.offline,
     cwd,
     env,
     statementTimeoutMs: config.statementTimeoutMs,

@@ -14,6 +14,7 @@ import type { Finding } from '../src/check/types.js';
 import { DEFAULT_CONFIG, type Config } from '../src/config/types.js';
 import { rules } from '../src/rules/index.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { asLogin, type Rows } from './support/login-session.js';
 
 const ROOT = new URL('../fixtures/scenarios/', import.meta.url);
 const scenarios = readdirSync(ROOT, { withFileTypes: true })
@@ -42,6 +43,11 @@ interface Leak {
    */
   expect: 'other-tenant' | 'writes' | 'isolated';
   tenant?: string;
+  /**
+   * `login`: a new session logged in as the role (so ALTER ROLE … SET defaults apply) instead of
+   * SET ROLE in the setup session; settings are not set.
+   */
+  session?: 'login';
 }
 
 const read = <T>(name: string, file: string, fallback: T): T => {
@@ -64,11 +70,12 @@ describe.each(scenarios)('scenario %s', (name) => {
   const expected = read<Expected[]>(name, 'expected.json', []);
   const leaks = read<Leak[]>(name, 'leaks.json', []);
   const configFile = read<Partial<Config>>(name, 'config.json', {});
+  const schema = readFileSync(new URL(`${name}/schema.sql`, ROOT), 'utf8');
   let db: TestDatabase;
   let findings: Finding[];
 
   beforeAll(async () => {
-    db = await createTestDatabase({ setup: readFileSync(new URL(`${name}/schema.sql`, ROOT), 'utf8') });
+    db = await createTestDatabase({ setup: schema });
     const config: Config = { ...DEFAULT_CONFIG, ...configFile, appRole: configFile.appRole ? db.role(configFile.appRole) : null };
     const context = await buildRuleContext(await introspect(db.client, { schemas: config.schemas }), config);
     findings = runRules(context, rules, config);
@@ -88,11 +95,11 @@ describe.each(scenarios)('scenario %s', (name) => {
       expect(leaks.some((l) => l.rule === e.rule && l.object === e.object), `no leak query for ${e.rule} ${e.object}`).toBe(true);
     }
     for (const leak of leaks) {
-      const result = await db.asRole(leak.role, async (c) => {
+      const result = leak.session === 'login' ? await asLogin(db, schema, leak.role, leak.sql) : await db.asRole(leak.role, async (c) => {
         for (const [setting, value] of Object.entries(leak.settings ?? {})) {
           await c.query('SELECT set_config($1, $2, true)', [setting, value]);
         }
-        let last: { rowCount: number | null; rows: Record<string, unknown>[] } = { rowCount: 0, rows: [] };
+        let last: Rows = { rowCount: 0, rows: [] };
         for (const sql of leak.sql) last = await c.query(db.sql(sql));
         return last;
       });

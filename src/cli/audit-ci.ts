@@ -17,6 +17,7 @@ export interface CiFlags {
   updateBaseline?: boolean;
   sarifAnchor?: string;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 /** In GitHub Actions (GITHUB_ACTIONS=true) findings become annotations unless --format says otherwise. */

@@ -1,11 +1,12 @@
 import pg from 'pg';
+import { pristineDataDirCache } from './embedded-cache.js';
 
 export interface EmbeddedDatabase {
   /** A pg.Client speaking to the in-process engine, so the live code path serves both. */
   client: pg.Client;
   /** e.g. "PostgreSQL 18.7 (PGlite)" */
   version: string;
-  /** Ends the client and closes PGlite; an open PGlite keeps the Node process alive. Safe to call twice. */
+  /** Ends the client and shuts PGlite down, freeing its memory. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -16,6 +17,11 @@ export interface EmbeddedOptions {
    * all would add about a second to every start.
    */
   extensions?: readonly string[];
+  /**
+   * Folder for a pristine data directory reused across runs (see
+   * embedded-cache.ts); without it every start runs initdb.
+   */
+  cacheDir?: string | null;
 }
 
 /** Contrib extensions PGlite ships, by their CREATE EXTENSION name. */
@@ -45,7 +51,9 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
     extensions[module] = loaded[module];
   }
 
-  const pglite = new PGlite({ extensions: extensions as never });
+  const cache = options.cacheDir ? await pristineDataDirCache(options.cacheDir) : null;
+  const pristine = (await cache?.load()) ?? null;
+  const pglite = new PGlite({ extensions: extensions as never, ...(pristine ? { loadDataDir: pristine } : {}) });
   let client: pg.Client | null = null;
   let closed = false;
   const close = async () => {
@@ -56,6 +64,8 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
   };
   try {
     await pglite.waitReady;
+    // Dumped before anything runs, so the cache holds exactly what initdb made.
+    if (cache && !pristine) await cache.save(await pglite.dumpDataDir('gzip'));
     client = new pg.Client(createPgConfig(pglite) as unknown as pg.ClientConfig);
     await client.connect();
     const { rows } = await client.query<{ version: string }>(

@@ -25,8 +25,11 @@ const SOURCE_HINT =
  * DATABASE_URL (environment, .env.local, .env), then an auto-detected
  * migrations folder.
  */
-export async function chooseSource(request: Pick<SourceRequest, 'db' | 'migrations' | 'cwd' | 'env'>): Promise<SourceChoice> {
+export async function chooseSource(request: Pick<SourceRequest, 'db' | 'migrations' | 'cwd' | 'env' | 'offline'>): Promise<SourceChoice> {
   const { db, migrations, cwd, env } = request;
+  if (request.offline && db !== undefined) {
+    throw new UsageError('--db and --offline cannot be used together', '--offline audits the migrations folder on the embedded engine');
+  }
   if (db !== undefined && migrations !== undefined) {
     throw new UsageError('--db and --migrations cannot be used together', 'audit either a live database (--db URL) or a migrations folder (--migrations DIR)');
   }
@@ -38,7 +41,7 @@ export async function chooseSource(request: Pick<SourceRequest, 'db' | 'migratio
     if (migrations.trim() === '') throw new UsageError('--migrations needs a folder', 'e.g. --migrations drizzle');
     return { kind: 'migrations', folder: migrations, origin: '--migrations' };
   }
-  const setting = await findDatabaseUrl(cwd, env);
+  const setting = request.offline ? null : await findDatabaseUrl(cwd, env);
   if (setting) {
     const origin = setting.origin === 'environment' ? setting.name : `${setting.name} in ${setting.origin}`;
     return { kind: 'database', url: setting.value, origin };
@@ -80,8 +83,8 @@ async function openDatabase(choice: Extract<SourceChoice, { kind: 'database' }>,
 async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations' }>, request: SourceRequest): Promise<OpenedSource> {
   const discovered = await discoverMigrations(choice.folder, request.cwd);
   request.onProgress?.('starting the embedded PostgreSQL engine (PGlite)');
-  const { openEmbedded } = await import('./embedded.js');
-  const engine = await openEmbedded({ extensions: extensionsCreatedBy(discovered) });
+  const [{ openEmbedded }, { embeddedCacheDir }] = await Promise.all([import('./embedded.js'), import('./embedded-cache.js')]);
+  const engine = await openEmbedded({ extensions: extensionsCreatedBy(discovered), cacheDir: embeddedCacheDir(request.env) });
   try {
     const applied = await applyMigrations(engine.client, discovered, request.onProgress);
     const shown = displayPath(discovered.folder, request.cwd);

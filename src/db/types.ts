@@ -61,6 +61,8 @@ export interface SourceRequest {
   lockTimeoutMs: number;
   /** Progress lines for stderr (starting the embedded engine, applying migration 3/12 …). */
   onProgress?: (message: string) => void;
+  /** Never read a database URL from the environment or .env files: only a migrations folder (pre-commit hooks). */
+  offline?: boolean;
 }
 
 /** An open database: a live server, or the embedded engine with the migrations applied. */

@@ -81,9 +81,24 @@ function constValue(c: Raw): string | number | boolean | null {
   return null;
 }
 
+/** The SQL spelling of pg_catalog's internal type names, as pg_get_expr prints them. */
+const SQL_TYPE_NAMES: Record<string, string> = {
+  bool: 'boolean',
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  varchar: 'character varying',
+  bpchar: 'character',
+  timestamptz: 'timestamp with time zone',
+  timestamp: 'timestamp without time zone',
+};
+
 function typeName(t: Raw | undefined): string {
-  const parts = names(t?.names).filter((p) => p !== 'pg_catalog');
-  const base = parts.join('.') || '?';
+  const list = names(t?.names);
+  const internal = list.length === 2 && list[0] === 'pg_catalog' ? SQL_TYPE_NAMES[list[1]!] : undefined;
+  const base = internal ?? (list.filter((p) => p !== 'pg_catalog').join('.') || '?');
   return t?.arrayBounds ? `${base}[]` : base;
 }
 

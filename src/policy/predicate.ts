@@ -129,7 +129,7 @@ export function classify(e: Expr, env: Env): Verdict {
     case 'sql-value':
       return booleanTerm(evalTerm(e, env), env, text());
     case 'cast':
-      return e.type === 'bool' || e.type === 'boolean' ? booleanTerm(evalTerm(e.arg, env), env, text()) : booleanTerm(evalTerm(e, env), env, text());
+      return e.type === 'boolean' ? booleanTerm(evalTerm(e.arg, env), env, text()) : booleanTerm(evalTerm(e, env), env, text());
     case 'and':
       return allOf(e.args.map((a) => classify(a, env)));
     case 'or':

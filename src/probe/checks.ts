@@ -38,7 +38,7 @@ export interface ProbeLeak {
   context: string;
   /** The statement that leaked, with its values inlined. */
   statement: string;
-  /** What crossed the boundary: `org B's row {…}`. */
+  /** What happened, as a verb phrase: `returned org B's row {…}`. */
   leaked: string;
   /** Extra evidence (the constraint that stopped a write the policies let through). */
   detail: string | null;
@@ -57,6 +57,8 @@ interface WriteCheck {
   check: ProbeCheck;
   sql: string;
   leaked: string;
+  /** The same, when a constraint stopped what the policies let through. */
+  attempted: string;
   /** For writes that store a row: the count of org B's rows that confirms where it landed. */
   confirm: string | null;
 }
@@ -160,7 +162,7 @@ export class CaseChecks {
     const context = await this.contextState();
     await this.reads(cases, (s) => s === '42501' || s.startsWith('22'), (c, own, other, sql) => {
       const leaked = [...(own ? [`org A's row ${this.rowText(c.own)}`] : []), ...(other ? [`org B's row ${this.rowText(c.other)}`] : [])];
-      if (leaked.length > 0) this.leak(c, check, context, sql, leaked.join(' and '), check);
+      if (leaked.length > 0) this.leak(c, check, context, sql, `returned ${leaked.join(' and ')}`, check);
     });
   }
 
@@ -168,7 +170,7 @@ export class CaseChecks {
   async ownRowsOnly(cases: IsolationCase[], orgA: string): Promise<void> {
     const context = `${this.plan.setting} = ${quoteLiteral(orgA)}`;
     await this.reads(cases, (s) => s === '42501', (c, own, other, sql) => {
-      if (other) this.leak(c, 'select', context, sql, `org B's row ${this.rowText(c.other)}`, 'select');
+      if (other) this.leak(c, 'select', context, sql, `returned org B's row ${this.rowText(c.other)}`, 'select');
       else if (!own) this.notes.push(`${c.table}: org A's own row is not visible with ${context}, so isolation cannot be told apart from denial`);
     });
   }
@@ -190,7 +192,7 @@ export class CaseChecks {
         }
         if (rows.some((r) => `${r[0]}/${r[1]}` === this.identity(c.other))) {
           const context = `${this.plan.setting} = ${quoteLiteral(orgA)} and ${bypass.setting} = ${quoteLiteral(value)} (any role can set it)`;
-          this.leak(c, 'select-bypass-setting', context, read, `org B's row ${this.rowText(c.other)}`, `select-bypass-setting:${bypass.setting}`);
+          this.leak(c, 'select-bypass-setting', context, read, `returned org B's row ${this.rowText(c.other)}`, `select-bypass-setting:${bypass.setting}`);
           break;
         }
       }
@@ -223,20 +225,21 @@ export class CaseChecks {
 
   private writeChecks(c: IsolationCase): WriteCheck[] {
     const count = this.sql(c.countOther);
+    const [own, other] = [this.rowText(c.own), this.rowText(c.other)];
     return [
-      { c, check: 'update-other-org', sql: this.sql(c.updateOther), leaked: `changed org B's row ${this.rowText(c.other)}`, confirm: null },
-      { c, check: 'delete-other-org', sql: this.sql(c.deleteOther), leaked: `deleted org B's row ${this.rowText(c.other)}`, confirm: null },
-      { c, check: 'insert-for-other-org', sql: this.sql(c.insertOther), leaked: 'stored a new row for org B', confirm: count },
-      { c, check: 'move-to-other-org', sql: this.sql(c.moveOwn), leaked: `moved org A's row ${this.rowText(c.own)} into org B`, confirm: count },
+      { c, check: 'update-other-org', sql: this.sql(c.updateOther), leaked: `changed org B's row ${other}`, attempted: `reached org B's row ${other}`, confirm: null },
+      { c, check: 'delete-other-org', sql: this.sql(c.deleteOther), leaked: `deleted org B's row ${other}`, attempted: `reached org B's row ${other}`, confirm: null },
+      { c, check: 'insert-for-other-org', sql: this.sql(c.insertOther), leaked: 'stored a new row for org B', attempted: 'offered a new row for org B', confirm: count },
+      { c, check: 'move-to-other-org', sql: this.sql(c.moveOwn), leaked: `moved org A's row ${own} into org B`, attempted: `offered org A's row ${own} moved into org B`, confirm: count },
     ];
   }
 
   /** A stored write leaks only when the row really landed in org B (a BEFORE trigger may have sent it back to A). */
   private judgeWrite(write: WriteCheck, outcome: WriteOutcome, context: string): void {
-    const { c, check, sql, leaked } = write;
+    const { c, check, sql, leaked, attempted } = write;
     if ('failed' in outcome) this.notes.push(`${c.table}: ${check} failed (${outcome.failed})`);
     else if ('admitted' in outcome) {
-      this.leak(c, check, context, sql, leaked.replace(/^\w+/, 'reached'), check, `row level security let it through; only a constraint stopped it (${outcome.admitted})`);
+      this.leak(c, check, context, sql, attempted, check, `row level security let it through; only a constraint stopped it (${outcome.admitted})`);
     } else if ('rows' in outcome && outcome.rows > 0 && (write.confirm === null || (outcome.landed ?? 0) > 1)) {
       this.leak(c, check, context, sql, leaked, check);
     }
@@ -255,12 +258,16 @@ export class CaseChecks {
       const chunk = cases.slice(start, start + WRITE_CHUNK);
       const writes = chunk.flatMap((c) => this.writeChecks(c));
       let outcomes: WriteOutcome[] | null = null;
+      // A failed block leaves the transaction aborted: ROLLBACK TO recovers it before the fallback.
       try {
         const block = writeBlock(writes, this.plan.setting, this.seeded.orgId('B')!);
         const [, read] = await this.session.batch(ROLLBACK_TO_CHECK, [block, `SELECT current_setting(${quoteLiteral(RESULTS_SETTING)})`]);
         outcomes = parseWriteResults(String(read!.rows[0]![0]));
-      } catch {
-        outcomes = null;
+      } catch (error) {
+        await this.session.control(ROLLBACK_TO_CHECK);
+        if (!this.notes.some((n) => n.startsWith('writes ran one statement'))) {
+          this.notes.push(`writes ran one statement at a time: the DO block that batches them failed (${errorText(error)})`);
+        }
       }
       if (outcomes && outcomes.length === writes.length) writes.forEach((write, i) => this.judgeWrite(write, outcomes[i]!, context));
       else for (const c of chunk) await this.writes(c, orgA);
@@ -277,7 +284,7 @@ export class CaseChecks {
     const granted = String(row?.[0] ?? '').replace(/[{}]/g, '').split(',');
     cases.forEach((c, i) => {
       if (granted[i] === 't' || granted[i] === 'true') {
-        this.leak(c, 'truncate', `${this.role} holds TRUNCATE`, c.truncate, `would delete every organization's rows, org B's row ${this.rowText(c.other)} included`, 'truncate');
+        this.leak(c, 'truncate', 'any tenant context (row level security does not apply to TRUNCATE)', c.truncate, `is allowed: it would delete every organization's rows, org B's row ${this.rowText(c.other)} included`, 'truncate');
       }
     });
   }

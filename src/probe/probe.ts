@@ -39,8 +39,9 @@ export interface ProbeReport {
 
 /** Printed before every probe: what a rolled-back transaction still leaves behind. */
 export const PROBE_SIDE_EFFECTS =
-  'the probe writes rows inside a transaction that is always rolled back; BEFORE triggers on the tables still run ' +
-  '(and anything they do outside the database, such as NOTIFY listeners or foreign tables, is not undone), and sequences advance';
+  'the probe inserts, updates and deletes rows inside a transaction that is always rolled back; BEFORE triggers on the tables ' +
+  'still run (what they do inside the database is rolled back, anything outside it — dblink, foreign tables, external calls — is not) ' +
+  'and sequences advance (nextval is never rolled back)';
 
 export async function probeDatabase(client: Queryable, context: RuleContext, options: ProbeOptions): Promise<ProbeReport> {
   const role = chooseAppRole(context.tenancy);
@@ -68,7 +69,8 @@ export async function probeDatabase(client: Queryable, context: RuleContext, opt
 
     const checks = new CaseChecks(session, plan, seeded, role.role);
     await checks.becomeApp();
-    await checks.setContext(null);
+    // Seeding under a context leaves the last org set: back to '' (the setting cannot be unset again in this session).
+    await checks.setContext(seeded.contextUsed ? '' : null);
     if (seeded.contextUsed) notes.push(`rows were seeded under ${plan.setting}, so "no context" reads as '' rather than unset`);
     progress(`reading ${ready.length} tables without a tenant context`);
     await checks.nothingVisible(ready, 'select-without-context');

@@ -39,12 +39,11 @@ export function probeProblems(tenancy: Tenancy, report: ProbeReport, kind: 'read
   return report.leaks.filter((leak) => leak.kind === kind).map((leak) => problemFor(tenancy, report.role.role, leak));
 }
 
-/** The rule list with the probe rules reporting what `report` observed. */
+/** The rule list with the probe rules in it reporting what `report` observed. */
 export function withProbeEvidence(rules: readonly Rule[], tenancy: Tenancy, report: ProbeReport): Rule[] {
   const live = new Map<string, Rule>([
     [probeCrossTenantRead.id, { ...probeCrossTenantRead, check: () => probeProblems(tenancy, report, 'read') }],
     [probeCrossTenantWrite.id, { ...probeCrossTenantWrite, check: () => probeProblems(tenancy, report, 'write') }],
   ]);
-  const present = rules.filter((rule) => !live.has(rule.id));
-  return [...present, ...live.values()];
+  return rules.map((rule) => live.get(rule.id) ?? rule);
 }

@@ -92,7 +92,7 @@ export async function assertCanSetRole(session: ProbeSession, role: string): Pro
     await session.batch('SAVEPOINT tenantguard_role', [`SET LOCAL ROLE ${quoteIdent(role)}`, 'ROLLBACK TO SAVEPOINT tenantguard_role']);
   } catch (error) {
     const state = (error as { code?: string }).code;
-    if (state === '42704') {
+    if (state === '42704' || state === '22023') {
       throw new TenantguardError(`role "${role}" does not exist in this database`, 'pass the role the application connects as with --app-role, or set "appRole" in tenantguard.config.json');
     }
     if (state === '42501') {

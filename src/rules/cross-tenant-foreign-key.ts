@@ -16,7 +16,9 @@ function identifier(name: string): string {
 
 /** ON DELETE/UPDATE, MATCH and DEFERRABLE clauses of pg_get_constraintdef, kept on the composite key. */
 function tail(fk: ForeignKey, serverVersion: number): string {
-  const definition = fk.definition ?? '';
+  // without the deparsed key only DEFERRABLE is known; the fix title asks to carry the actions over
+  if (fk.definition === null) return fk.deferrable ? ' DEFERRABLE' : '';
+  const definition = fk.definition;
   const at = definition.indexOf(')', definition.indexOf('REFERENCES'));
   let rest = at >= 0 ? definition.slice(at + 1) : '';
   // SET NULL / SET DEFAULT would also clear the tenant column; PG 15 can limit them to the reference column
@@ -42,7 +44,8 @@ function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey
       `  ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${quoteIdentList([col, ...fk.columns])}) ` +
       `REFERENCES ${quoteQualified(parent.schema, parent.name)} (${quoteIdentList(parentCols)})${tail(fk, serverVersion)};`,
   );
-  return { title: `Make ${fk.name} include ${col}`, sql: lines.join('\n') };
+  const title = `Make ${fk.name} include ${col}` + (fk.definition === null ? ' (keep any ON DELETE / ON UPDATE action the old key had)' : '');
+  return { title, sql: lines.join('\n') };
 }
 
 export default defineRule({

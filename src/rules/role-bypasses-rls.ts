@@ -1,7 +1,7 @@
 import type { Table } from '../catalog/types.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
 import { tableLabel } from '../tenancy/describe-policy.js';
-import { ownerAccess, PUBLIC, reachingRoles, rlsBypass, type OwnerAccess } from '../tenancy/roles.js';
+import { canReachTable, ownerAccess, PUBLIC, reachingRoles, rlsBypass, type OwnerAccess } from '../tenancy/roles.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
@@ -35,7 +35,8 @@ function problemFor(tenancy: Tenancy, role: string): Problem | null {
   if (bypass?.via === role) {
     reasons.push(`${name(role)} is ${bypass.attribute.toUpperCase()}, which ignores row level security even with FORCE`);
     fixes.push(`ALTER ROLE ${quoteIdent(role)} ${bypass.attribute === 'superuser' ? 'NOSUPERUSER' : 'NOBYPASSRLS'};`);
-  } else if (bypass) {
+  } else if (bypass && tenancy.tenantTables.some(({ table }) => canReachTable(tenancy.roles, bypass.via, table))) {
+    // BYPASSRLS grants no privilege: the role reached by SET ROLE must itself reach a tenant table
     reasons.push(`${name(role)} can SET ROLE ${name(bypass.via)}, which is ${bypass.attribute.toUpperCase()} and ignores row level security`);
     fixes.push(`REVOKE ${quoteIdent(bypass.via)} FROM ${quoteIdent(role)};`);
   }

@@ -12,6 +12,8 @@ function settingName(name: string): string {
 
 function reset(d: SettingDefault, database: string): string {
   const name = settingName(d.name);
+  // ALTER ROLE ALL … SET without IN DATABASE is stored for no role and no database
+  if (d.role === null && d.database === null) return `ALTER ROLE ALL RESET ${name};`;
   if (d.role === null) return `ALTER DATABASE ${quoteIdent(database)} RESET ${name};`;
   const inDb = d.database === null ? '' : ` IN DATABASE ${quoteIdent(database)}`;
   return `ALTER ROLE ${quoteIdent(d.role)}${inDb} RESET ${name};`;
@@ -30,10 +32,18 @@ export default defineRule({
       if (analysis.verdict.scope === 'tenant') for (const s of analysis.notes.settings) settings.add(s.toLowerCase());
     }
     return catalog.settingDefaults
-      .filter((d) => settings.has(d.name.toLowerCase()))
+      // an empty default gives no tenant: the fail-closed NULLIF(…, '') form reads it as unset (rls-semantics §12)
+      .filter((d) => settings.has(d.name.toLowerCase()) && d.value !== '')
       .map((d): Problem => {
-        const scope = d.role === null ? `database ${displayName(null, catalog.database)}` : `role ${displayName(null, d.role)}`;
-        const statement = d.role === null ? 'ALTER DATABASE … SET' : d.database === null ? 'ALTER ROLE … SET' : 'ALTER ROLE … IN DATABASE … SET';
+        const everyRole = d.role === null && d.database === null;
+        const scope = everyRole ? 'every role' : d.role === null ? `database ${displayName(null, catalog.database)}` : `role ${displayName(null, d.role)}`;
+        const statement = everyRole
+          ? 'ALTER ROLE ALL … SET'
+          : d.role === null
+            ? 'ALTER DATABASE … SET'
+            : d.database === null
+              ? 'ALTER ROLE … SET'
+              : 'ALTER ROLE … IN DATABASE … SET';
         return {
           object: d.role === null ? { kind: 'database', schema: null, name: catalog.database } : { kind: 'role', schema: null, name: d.role },
           key: d.name,

@@ -45,7 +45,7 @@ export default defineRule({
           object: { kind, schema: table.schema, name, table: table.name },
           message:
             `unique ${kind} ${displayName(null, name)} on ${tableLabel(table)} (${columns}) does not include ${tenancy.tenantColumn}: uniqueness is checked ` +
-            `across all ${tenantNoun(tenancy)}s, so a duplicate-key error tells one ${tenantNoun(tenancy)} that another already uses the value ` +
+            `across every ${tenantNoun(tenancy)}, so a duplicate-key error tells one ${tenantNoun(tenancy)} that another already uses the value ` +
             '(constraint checks are not subject to row level security)',
           fix: fixFor(tenancy, table, index),
         });

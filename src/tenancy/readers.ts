@@ -14,12 +14,13 @@ export interface PrivilegeGrant {
 
 export function rolesHolding(tenancy: Tenancy, grants: readonly PrivilegeGrant[], owner: string, privilege: string): string[] {
   const graph = tenancy.roles;
-  const granted = grants.filter((g) => g.privileges.includes(privilege));
+  // the owner's own ACL entry is ownership, not a grant: owners and their members are judged by the owner rules
+  const granted = grants.filter((g) => g.privileges.includes(privilege) && g.grantee !== owner);
   const holds = (role: string) => granted.some((g) => g.grantee === PUBLIC || hasPrivilegesOf(graph, role, g.grantee));
   if (tenancy.appRole !== null) return holds(tenancy.appRole) ? [tenancy.appRole] : [];
   const roles = [...graph.roles.values()]
     .filter((r) => !r.superuser && r.name !== owner && !r.name.startsWith('pg_'))
-    .filter((r) => granted.some((g) => g.grantee !== PUBLIC && g.grantee !== owner && hasPrivilegesOf(graph, r.name, g.grantee)))
+    .filter((r) => granted.some((g) => g.grantee !== PUBLIC && hasPrivilegesOf(graph, r.name, g.grantee)))
     .map((r) => r.name)
     .sort();
   return granted.some((g) => g.grantee === PUBLIC) ? [...roles, PUBLIC] : roles;

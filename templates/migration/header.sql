@@ -4,11 +4,7 @@
 -- it with your migration runner. Every statement is idempotent: applying it
 -- again changes nothing.
 --
--- For each table: ENABLE and FORCE ROW LEVEL SECURITY (owners bypass RLS unless
--- it is forced), and policies TO {{app_role}} that pin {{tenant_column}} to
--- current_setting('{{context_setting}}'), typed like the column and fail-closed
--- when the setting is unset or '' (the app sets it with set_config(..., true)
--- inside each transaction).
+{{summary}}
 --
 -- Findings fixed (rule, object, fingerprint):
 {{findings}}

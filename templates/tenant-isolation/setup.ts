@@ -148,25 +148,30 @@ async function insertRows(c: pg.Client, data: IsolationData, t: TenantTable, und
       const result = await run(c, row.insert, seeded);
       seeded.returned.set(id, result.rows[0] as (string | null)[]);
     } catch (error) {
-      if (!underContext && sqlState(error) === '42501') throw error;
-      throw new Error(
-        `seeding ${row.table} for ${t.table} failed (${errorText(error)}); ` +
-          `the row tenantguard synthesized is rows[${JSON.stringify(id)}] in tenant-tables.ts`,
-      );
+      throw new Error(`seeding ${row.table} failed (${errorText(error)}); the row tenantguard synthesized is rows[${JSON.stringify(id)}] in tenant-tables.ts`);
     }
   }
+  // The context set for seeding must not leak into the checks: back to '' (it cannot be unset again).
+  if (underContext) await c.query('SELECT set_config($1, $2, true)', [data.setting, '']);
   return seeded;
 }
 
-/** Seeds the table's rows; when row level security applies to the setup role, under each organization's context. */
+/**
+ * Seeds the table's rows, parents first. When that fails — row level security
+ * applies to the setup role (a table owner under FORCE), or a trigger takes
+ * the tenant from the context — each row is inserted under its organization's context.
+ */
 async function seed(c: pg.Client, data: IsolationData, t: TenantTable): Promise<Seeded> {
   await c.query('SAVEPOINT tenantguard_seed');
   try {
     return await insertRows(c, data, t, false);
-  } catch (error) {
-    if (sqlState(error) !== '42501') throw error;
+  } catch (first) {
     await c.query('ROLLBACK TO SAVEPOINT tenantguard_seed');
-    return insertRows(c, data, t, true);
+    try {
+      return await insertRows(c, data, t, true);
+    } catch (second) {
+      throw new Error(`${(second as Error).message}; without a tenant context: ${(first as Error).message}`);
+    }
   }
 }
 

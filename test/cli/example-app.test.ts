@@ -52,7 +52,9 @@ describe('example app', () => {
   });
 
   it('`npm start` shows the findings and exits 0 (it is a demo, not a CI gate)', async () => {
-    const run = await execa('npm', ['start', '--silent'], { cwd: root, reject: false, env: { NO_COLOR: '1' } });
+    // A clean environment: no DATABASE_URL, no GITHUB_ACTIONS (which would switch the format).
+    const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? root, NO_COLOR: '1' };
+    const run = await execa('npm', ['start', '--silent'], { cwd: root, reject: false, env, extendEnv: false });
     expect(run.exitCode).toBe(0);
     expect(run.stderr).toMatch(/^Auditing migrations fixtures\/example-app\/drizzle \(drizzle, 2 files\)/);
     expect(run.stdout).toMatch(/^public\.invitations\n {2}error {4}rls-disabled\n/);

@@ -1,12 +1,30 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedCacheDir } from '../../src/db/embedded-cache.js';
 import { EMBEDDED_EXTENSIONS, openEmbedded } from '../../src/db/embedded.js';
 
 /** Starting PGlite runs initdb in WebAssembly: seconds, more on a busy machine. */
 const BOOT_TIMEOUT = 180_000;
 
 describe('openEmbedded', () => {
+  let cacheDir: string;
+  beforeAll(async () => {
+    cacheDir = await mkdtemp(join(tmpdir(), 'tenantguard-cache-'));
+  });
+  afterAll(() => rm(cacheDir, { recursive: true, force: true }));
+  const cacheFile = async () => {
+    const names = (await readdir(cacheDir)).filter((n) => n.endsWith('-pristine.tar.gz'));
+    expect(names).toHaveLength(1);
+    return join(cacheDir, names[0]!);
+  };
+
   it('starts PostgreSQL in process behind a pg.Client, loads only the extensions asked for, and closes', async () => {
-    const engine = await openEmbedded({ extensions: ['uuid-ossp', 'not-a-real-extension'] });
+    // A damaged cache file must not matter: the engine starts from initdb and rewrites it.
+    await writeFile(join(cacheDir, `pglite-${await pgliteVersion()}-pristine.tar.gz`), 'not gzip at all');
+    const engine = await openEmbedded({ extensions: ['uuid-ossp', 'not-a-real-extension'], cacheDir });
     try {
       expect(engine.version).toMatch(/^PostgreSQL 1\d\.\d+ \(PGlite\)$/);
       const { rows } = await engine.client.query(`SELECT current_user AS who, rolsuper FROM pg_roles WHERE rolname = current_user`);
@@ -23,7 +41,34 @@ describe('openEmbedded', () => {
     }
     await engine.close(); // idempotent
     await expect(engine.client.query('SELECT 1')).rejects.toThrow();
+    expect(gunzipSync(await readFile(await cacheFile())).length).toBeGreaterThan(1_000_000);
   }, BOOT_TIMEOUT);
+
+  it('starts from the cached data directory when there is one', async () => {
+    // Replace the cache with a data directory that has a marker table: seeing it proves the engine started from the cache.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const marked = new PGlite({ loadDataDir: new Blob([gunzipSync(await readFile(await cacheFile()))]) });
+    await marked.exec('CREATE TABLE started_from_cache (id int)');
+    const dump = await marked.dumpDataDir('gzip');
+    await marked.close();
+    await writeFile(await cacheFile(), Buffer.from(await dump.arrayBuffer()));
+
+    const engine = await openEmbedded({ extensions: ['uuid-ossp'], cacheDir });
+    try {
+      const { rows } = await engine.client.query(`SELECT to_regclass('started_from_cache') IS NOT NULL AS marked`);
+      expect(rows).toEqual([{ marked: true }]);
+      await engine.client.query('CREATE EXTENSION "uuid-ossp"');
+    } finally {
+      await engine.close();
+    }
+  }, BOOT_TIMEOUT);
+
+  it('keeps the cache where the environment says, or nowhere', () => {
+    expect(embeddedCacheDir({ TENANTGUARD_CACHE_DIR: '/x/cache' })).toBe('/x/cache');
+    expect(embeddedCacheDir({ TENANTGUARD_CACHE_DIR: 'off' })).toBeNull();
+    expect(embeddedCacheDir({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/tenantguard');
+    expect(embeddedCacheDir({})).toMatch(/\/\.cache\/tenantguard$/);
+  });
 
   it('knows PGlite\'s contrib extensions by their CREATE EXTENSION names', () => {
     expect(EMBEDDED_EXTENSIONS.get('uuid-ossp')).toBe('uuid_ossp');
@@ -31,3 +76,8 @@ describe('openEmbedded', () => {
     expect(EMBEDDED_EXTENSIONS.has('postgis')).toBe(false);
   });
 });
+
+async function pgliteVersion(): Promise<string> {
+  const manifest = new URL('../package.json', import.meta.resolve('@electric-sql/pglite'));
+  return (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
+}

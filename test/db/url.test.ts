@@ -23,7 +23,9 @@ describe('parseDatabaseUrl', () => {
       database: 'my db',
       sslmode: 'verify-full',
       connectTimeoutMs: 7000,
+      channelBinding: true,
     });
+    expect(parseDatabaseUrl('postgres://h/db?sslmode=require&channel_binding=disable').channelBinding).toBe(false);
   });
 
   it('falls back to libpq defaults and PG* variables for missing parts', () => {

@@ -10,6 +10,8 @@ import { runRules } from '../../src/check/run-rules.js';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { probeDatabase, type ProbeReport } from '../../src/probe/probe.js';
 import { withProbeEvidence } from '../../src/probe/problems.js';
+import probeRead from '../../src/rules/probe-cross-tenant-read.js';
+import probeWrite from '../../src/rules/probe-cross-tenant-write.js';
 import type { RuleContext } from '../../src/rules/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { applyLeakScenarios, LEAK_SCENARIOS } from '../support/leak-scenarios.js';
@@ -76,7 +78,7 @@ describe('probe on the leak matrix', () => {
       expect(elsewhere.map((l) => `${l.case.table} ${l.check}`)).toEqual([]);
 
       // As findings: the probe rules, with the statement, the role and the context as evidence.
-      const findings = runRules(context, withProbeEvidence([], context.tenancy, report), context.config);
+      const findings = runRules(context, withProbeEvidence([probeRead, probeWrite], context.tenancy, report), context.config);
       const finding = findings.find((f) => f.object.name === scenario.table);
       expect(finding?.rule).toMatch(/^probe-cross-tenant-(read|write)$/);
       expect(finding?.severity).toBe('error');

@@ -30,6 +30,8 @@ const SAMPLES: Record<string, string> = {
   command: 'UPDATE',
   using: `"organization_id" = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)`,
   with_check: '"organization_id" IS NOT NULL',
+  predicate: 'public.is_org_member(organization_id)',
+  statement: 'ALTER TABLE "public"."projects" ADD CONSTRAINT "p_key" UNIQUE ("organization_id", "id");',
 };
 
 /** Placeholders that stand on a line of their own and become whole `--` comment lines. */

@@ -56,6 +56,7 @@ export async function scaffold(audited: Audited, tables: string[] | null = null)
     catalog: audited.catalog,
     tenancy: audited.context.tenancy,
     findings: audited.findings,
+    policies: audited.context.policies,
     parser,
     options: {
       appRole: audited.config.appRole!,

@@ -18,6 +18,7 @@ import {
 export interface AuditFlags extends CiFlags {
   db?: string;
   migrations?: string;
+  offline?: boolean;
   schema?: string[];
   tenantColumn?: string;
   appRole?: string;
@@ -89,6 +90,7 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
       env: io.env,
       db: flags.db,
       migrations: flags.migrations,
+      offline: flags.offline,
       configPath: flags.config,
       schemas: flags.schema,
       tenantColumn: flags.tenantColumn,
@@ -110,7 +112,10 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   const shown = flags.quiet ? onlyErrors(result) : result;
   const anchor = format === 'sarif' || format === 'github' ? await reportAnchor(run, flags, io.cwd) : null;
   const render = await loadReporter(format);
-  const text = render(shown, { color: !flags.output && colorEnabled(io), anchor });
+  let text = render(shown, { color: !flags.output && colorEnabled(io), anchor });
+  if (flags.verbose && pretty) {
+    text += (await import('../../report/effective-policies.js')).renderEffectivePolicies(run.context, shown.findings);
+  }
   if (flags.output) {
     const written = await writeReport(io, flags.output, text);
     if (pretty) io.stderr.write(`Report written to ${written}\n`);
@@ -127,6 +132,7 @@ export function registerAudit(program: Command, context: CommandContext): void {
     .description('audit a database (or a migrations folder, on the embedded engine) for tenant-isolation holes')
     .addOption(new Option('--db <url>', 'database URL (default: $TENANTGUARD_DATABASE_URL, $DATABASE_URL, .env.local, .env)').conflicts('migrations'))
     .option('--migrations <dir>', 'apply this migrations folder to the embedded engine and audit the result')
+    .option('--offline', 'never use a database URL from the environment or .env: audit the migrations folder (pre-commit hooks)')
     .option('--schema <name>', 'audit only this schema (repeatable; default: every non-system schema)', collect)
     .option('--tenant-column <name>', 'the column that holds the tenant id (default: organization_id)')
     .option('--app-role <role>', 'the role the application connects as (default: every non-owner role with grants)')
@@ -138,6 +144,7 @@ export function registerAudit(program: Command, context: CommandContext): void {
     .option('--update-baseline', 'write the current findings to the baseline (--baseline FILE, default tenantguard.baseline.json)')
     .option('--sarif-anchor <file>', 'repository file that SARIF results and annotations without a migration line point at')
     .option('-q, --quiet', 'report only errors')
+    .option('-v, --verbose', 'pretty format: also print the effective policies per role for each flagged table')
     .option('--statement-timeout <ms>', 'statement_timeout for the audit session (default: 30000)', milliseconds)
     .option('--lock-timeout <ms>', 'lock_timeout for the audit session (default: 5000)', milliseconds)
     .option('--probe', "also run the live probe: cross-tenant reads and writes as the app role, always rolled back (see `tenantguard probe`)")

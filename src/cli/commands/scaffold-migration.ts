@@ -90,6 +90,7 @@ export async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }
     catalog: audit.catalog,
     tenancy: audit.context.tenancy,
     findings: audit.findings,
+    policies: audit.context.policies,
     parser,
     options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables },
   });

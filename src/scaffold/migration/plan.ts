@@ -11,10 +11,14 @@ import { displayName } from '../../sql/quote.js';
 import type { Tenancy, TenantTable } from '../../tenancy/types.js';
 import { boundedName } from './names.js';
 import { isOwnTenantPolicy, planReplacedPolicies, policyApplies, tenantPolicyName } from './policies.js';
+import { failsWhenRerun } from './rerunnable.js';
 import { selectTables, selectViews, findingTableKey } from './select.js';
 import type { SqlParser } from './sql-parser.js';
 import { compareNames, planTenantColumns } from './tenant-column.js';
 import { isTenantContextComparison } from './tenant-predicate.js';
+import { borrowablePredicates, predicateFor as predicateFor_ } from './borrowed-predicate.js';
+import type { PolicySemantics } from '../../tenancy/effective.js';
+import { usesContextSetting } from '../../tenancy/tenant-predicate.js';
 import {
   RULES_FIXED_BY_SCAFFOLD,
   type MigrationOptions,
@@ -28,11 +32,13 @@ export interface PlanInput {
   tenancy: Tenancy;
   findings: readonly Finding[];
   options: MigrationOptions;
+  /** The audit's policy analysis (RuleContext.policies). */
+  policies: PolicySemantics;
   parser: SqlParser;
 }
 
 export function planMigration(input: PlanInput): MigrationPlan {
-  const { catalog, tenancy, findings, options, parser } = input;
+  const { catalog, tenancy, findings, options, parser, policies } = input;
   const appRole = catalog.roles.find((r) => r.name === options.appRole);
   if (!appRole) {
     throw new TenantguardError(
@@ -50,14 +56,24 @@ export function planMigration(input: PlanInput): MigrationPlan {
     );
   }
   const selectedKeys = new Set(selected.map((t) => tableKey(t.table)));
-  const isTenant = (expr: string | null) =>
-    expr !== null && isTenantContextComparison(parser, expr, options.tenantColumn, options.contextSetting);
 
-  const columnSteps = planTenantColumns(
-    selected.filter((t) => !t.table.columns.some((c) => c.name === options.tenantColumn)),
-    tenancy,
-    options.contextSetting,
-  );
+  // An app whose policies never read the context setting keeps its tenant
+  // elsewhere (auth.uid() and a membership table): policies on the setting
+  // would deny it everything, so its own tenant predicate is reused instead.
+  const borrowing = usesContextSetting(policies, tenancy) ? null : borrowablePredicates(tenancy, policies, options.appRole, parser);
+  const predicateFor = (table: Table, columnType: string): TenantPredicate | null => {
+    const base = { column: options.tenantColumn, columnType, contextSetting: options.contextSetting };
+    if (borrowing === null) return { ...base, borrowed: null };
+    const borrowed = predicateFor_(table, borrowing);
+    return borrowed ? { ...base, borrowed: { sql: borrowed.sql, from: borrowed.from } } : null;
+  };
+  const isTenant = (expr: string | null) =>
+    expr !== null &&
+    (isTenantContextComparison(parser, expr, options.tenantColumn, options.contextSetting) || (borrowing ?? []).some((b) => b.sql === expr));
+
+  const missingColumn = selected.filter((t) => !t.table.columns.some((c) => c.name === options.tenantColumn));
+  // Without the setting there is nothing to default a new column to: the app's inserts would fail.
+  const columnSteps = borrowing === null ? planTenantColumns(missingColumn, tenancy, predicateFor) : [];
   const addedType = new Map(columnSteps.map((s) => [tableKey(s.table), s.predicate.columnType]));
   const steps: MigrationStep[] = [...columnSteps];
   const fixed = new Set<Finding>();
@@ -65,11 +81,12 @@ export function planMigration(input: PlanInput): MigrationPlan {
   for (const { table } of [...selected].sort((a, b) => compareNames(a.table, b.table))) {
     const key = tableKey(table);
     const column = table.columns.find((c) => c.name === options.tenantColumn);
-    const predicate: TenantPredicate = {
-      column: options.tenantColumn,
-      columnType: column?.type ?? addedType.get(key)!,
-      contextSetting: options.contextSetting,
-    };
+    const columnType = column?.type ?? addedType.get(key);
+    const predicate = columnType === undefined ? null : predicateFor(table, columnType);
+    if (predicate === null) {
+      notes.push(unprotectedNote(table, column === undefined, options.tenantColumn, borrowing !== null));
+      continue;
+    }
     const onTable = findings.filter((f) => findingTableKey(f) === key);
     const has = (rule: string) => onTable.some((f) => f.rule === rule);
     const name = { schema: table.schema, name: table.name };
@@ -143,6 +160,15 @@ export function planMigration(input: PlanInput): MigrationPlan {
   };
 }
 
+/** Why a selected table gets no statements, for the header. */
+function unprotectedNote(table: Table, missingColumn: boolean, tenantColumn: string, borrowing: boolean): string {
+  const name = displayName(table.schema, table.name);
+  if (missingColumn && borrowing) {
+    return `${name} has no ${tenantColumn}, and your policies do not read a tenant setting a new column could default to: add ${tenantColumn} yourself (set it on insert), then re-run.`;
+  }
+  return `${name}: none of your policies has a tenant predicate that can be reused here (it would read ${name} itself, or names other columns): write its policies by hand.`;
+}
+
 /** An index whose first key column is the tenant column serves the policy's equality (§19). */
 function hasLeadingIndex(table: Table, column: string): boolean {
   return table.indexes.some((i) => !i.partial && i.columns[0] === column);
@@ -161,9 +187,9 @@ function ownerNotes(selected: readonly TenantTable[], catalog: Catalog, appRole:
   });
 }
 
-function splitFix(parser: SqlParser, finding: Finding): string[] {
+function splitFix(parser: SqlParser, finding: Finding): { sql: string; guard: boolean }[] {
   try {
-    return parser.splitStatements(finding.fix!.sql);
+    return parser.splitStatements(finding.fix!.sql).map((s) => ({ sql: s.sql, guard: failsWhenRerun(s.node) }));
   } catch (error) {
     throw new TenantguardError(
       `the fix SQL of ${finding.rule} for ${displayName(finding.object.schema, finding.object.name)} does not parse: ${(error as Error).message}`,
@@ -177,7 +203,7 @@ function dedupeRuleFixes(steps: MigrationStep[]): MigrationStep[] {
   const seen = new Set<string>();
   return steps.filter((s) => {
     if (s.kind !== 'rule-fix') return true;
-    const key = s.statements.join('\n');
+    const key = s.statements.map((x) => x.sql).join('\n');
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

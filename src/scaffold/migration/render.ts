@@ -139,8 +139,20 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
     case 'enable-rls':
       emit('enable-rls', { table: qualified(step.table) });
       return;
-    case 'tenant-policy':
-      emit(step.permissive ? 'tenant-access-policy' : 'tenant-isolation-policy', {
+    case 'tenant-policy': {
+      const template = step.permissive ? 'tenant-access-policy' : 'tenant-isolation-policy';
+      const { borrowed } = step.predicate;
+      if (borrowed) {
+        emit(`${template}-borrowed`, {
+          policy: quoteIdent(step.name),
+          table: qualified(step.table),
+          app_role: quoteRole(step.appRole),
+          predicate: borrowed.sql,
+          source_display: commentText(`${quoteIdent(borrowed.from.policy)} on ${display(borrowed.from)}`),
+        });
+        return;
+      }
+      emit(template, {
         policy: quoteIdent(step.name),
         table: qualified(step.table),
         app_role: quoteRole(step.appRole),
@@ -149,6 +161,7 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
         column_type: step.predicate.columnType,
       });
       return;
+    }
     case 'revoke-truncate':
       emit('revoke-truncate', { table: qualified(step.table), grantees: step.grantees.map(quoteRole).join(', ') });
       return;
@@ -162,7 +175,12 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
         object: commentText(objectDisplay(finding.object)),
         title: commentText(step.title),
       });
-      emitRaw(comment, step.statements);
+      const statements = step.statements.map((s) => {
+        if (!s.guard) return s.sql;
+        if (s.sql.includes(DO_TAG)) throw new TenantguardError(`a fix of ${finding.rule} contains ${DO_TAG}`, 'apply that fix by hand');
+        return fill(templates, 'rerunnable', { statement: s.sql.replace(/\n/g, '\n  ') })[0]!;
+      });
+      emitRaw(comment, statements);
       return;
     }
   }
@@ -170,6 +188,7 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
 
 /** The typed, fail-closed tenant predicate of the safe shape (§12, §17, §18). */
 export function tenantPredicateSql(p: TenantPredicate): string {
+  if (p.borrowed) return p.borrowed.sql;
   return `${quoteIdent(p.column)} = (SELECT NULLIF(current_setting(${quoteLiteral(p.contextSetting)}, true), '')::${p.columnType})`;
 }
 
@@ -181,11 +200,10 @@ function renderHeader(plan: MigrationPlan, templates: MigrationTemplates): strin
   const findings = plan.findings.length
     ? plan.findings.map((f) => `--   ${f.rule}  ${commentText(objectDisplay(f.object))}  ${f.fingerprint}`).join('\n')
     : '--   (none: tables selected with --table)';
+  const summary = wrapComment(commentText(summaryText(plan)), '-- ', '-- ');
   let header = fillTemplate(templates['header']!, {
     tables: commentText(plan.tables.map(display).join(', ')),
-    app_role: commentText(plan.appRole),
-    tenant_column: commentText(plan.tenantColumn),
-    context_setting: commentText(plan.contextSetting),
+    summary,
     findings,
   }, 'header.sql');
   if (plan.notes.length > 0) {
@@ -197,6 +215,23 @@ function renderHeader(plan: MigrationPlan, templates: MigrationTemplates): strin
     header += fillTemplate(templates['locking']!, { tables: commentText(added.map((s) => display(s.table)).join(', ')) }, 'locking.sql');
   }
   return header.replace(/\n+$/, '');
+}
+
+/** What the policies do, in the header: pinned to the context setting, or to the app's own tenant predicate. */
+function summaryText(plan: MigrationPlan): string {
+  const borrowed = plan.steps.find((s) => s.kind === 'tenant-policy' && s.predicate.borrowed !== null);
+  const base = `For each table: ENABLE and FORCE ROW LEVEL SECURITY (owners bypass RLS unless it is forced), and policies TO ${plan.appRole} that`;
+  if (borrowed && borrowed.kind === 'tenant-policy' && borrowed.predicate.borrowed) {
+    const { from, sql } = borrowed.predicate.borrowed;
+    return (
+      `${base} admit only rows of the caller's tenants, with the tenant predicate of your policy ${quoteIdent(from.policy)} on ${display(from)}: ${sql}. ` +
+      `None of your policies reads ${plan.contextSetting}: your app identifies its tenant this way instead.`
+    );
+  }
+  return (
+    `${base} pin ${plan.tenantColumn} to current_setting('${plan.contextSetting}'), typed like the column and fail-closed when the setting ` +
+    `is unset or '' (the app sets it with set_config(..., true) inside each transaction).`
+  );
 }
 
 /** Fills a template and splits it into statements (a template separates them with a blank line). */

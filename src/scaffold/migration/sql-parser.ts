@@ -7,8 +7,8 @@ export type SqlNode = { [key: string]: unknown };
 export interface SqlParser {
   /** Parse `SELECT <expr>` and return the expression node, or null if it is not one expression. */
   parseExpression(expression: string): SqlNode | null;
-  /** Split SQL text into its statements, each ending with `;`. Throws on a syntax error. */
-  splitStatements(sql: string): string[];
+  /** Split SQL text into its statements, each ending with `;`, with its parse tree. Throws on a syntax error. */
+  splitStatements(sql: string): { sql: string; node: SqlNode }[];
 }
 
 export async function loadSqlParser(): Promise<SqlParser> {
@@ -37,7 +37,7 @@ export async function loadSqlParser(): Promise<SqlParser> {
         const start = (stmt['stmt_location'] as number | undefined) ?? 0;
         const length = (stmt['stmt_len'] as number | undefined) ?? 0;
         const text = bytes.subarray(start, length ? start + length : bytes.length).toString('utf8').trim();
-        return text.endsWith(';') ? text : `${text};`;
+        return { sql: text.endsWith(';') ? text : `${text};`, node: (stmt['stmt'] as SqlNode | undefined) ?? {} };
       });
     },
   };

@@ -22,7 +22,7 @@ type AddColumnStep = Extract<MigrationStep, { kind: 'add-tenant-column' }>;
 export function planTenantColumns(
   indirect: readonly TenantTable[],
   tenancy: Tenancy,
-  contextSetting: string,
+  predicateFor: (table: Table, columnType: string) => TenantPredicate | null,
 ): AddColumnStep[] {
   const root = tenancy.root && tenancy.rootKey ? { schema: tenancy.root.schema, name: tenancy.root.name, key: tenancy.rootKey.column, type: tenancy.rootKey.type } : null;
   const byKey = new Map<string, Table>();
@@ -63,9 +63,10 @@ export function planTenantColumns(
         `add the column yourself, or set "tenantTable" in tenantguard.config.json so the tenant root is known`,
       );
     }
+    const predicate = predicateFor(table, columnType);
+    if (!predicate) continue;
     willHaveColumn.add(tableKey(table));
     typeOf.set(tableKey(table), columnType);
-    const predicate: TenantPredicate = { column: tenancy.tenantColumn, columnType, contextSetting };
     steps.push({
       kind: 'add-tenant-column',
       table: { schema: table.schema, name: table.name },

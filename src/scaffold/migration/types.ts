@@ -49,6 +49,11 @@ export interface TenantPredicate {
   /** format_type() of the column: a type expression Postgres already quoted. */
   columnType: string;
   contextSetting: string;
+  /**
+   * The app's own tenant predicate (pg_get_expr text of one of its policies),
+   * used instead of the context setting when no policy reads that setting.
+   */
+  borrowed: { sql: string; from: QualifiedName & { policy: string } } | null;
 }
 
 export type MigrationStep =
@@ -83,7 +88,13 @@ export type MigrationStep =
   | { kind: 'tenant-policy'; table: QualifiedName; name: string; permissive: boolean; appRole: string; predicate: TenantPredicate }
   | { kind: 'revoke-truncate'; table: QualifiedName; grantees: string[] }
   | { kind: 'security-invoker'; view: QualifiedName }
-  | { kind: 'rule-fix'; finding: Finding; title: string; statements: string[] };
+  | {
+      kind: 'rule-fix';
+      finding: Finding;
+      title: string;
+      /** `guard`: fails when re-run (it creates something), so it is wrapped to treat "already exists" as done. */
+      statements: { sql: string; guard: boolean }[];
+    };
 
 export interface MigrationPlan {
   tables: QualifiedName[];

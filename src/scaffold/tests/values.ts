@@ -127,15 +127,37 @@ function temporalFor(column: Column, rules: ColumnRules, hex: string): string {
   }
 }
 
-/** Candidate texts, most natural first; the first that meets every rule wins. */
-function textCandidates(column: Column, seed: ValueSeed, hex: string): string[] {
+/**
+ * Candidate texts, most natural first: a prefix naming the row, then a unique
+ * tail in the candidate's own alphabet (so shortening or lengthening a
+ * lower-case slug keeps it lower-case, a digit string keeps it digits).
+ */
+function textCandidates(column: Column, seed: ValueSeed, hex: string): { prefix: string; tail: string; suffix: string }[] {
   const tag = seed.tag.toLowerCase();
-  const short = hex.slice(0, 10);
-  const email = /mail/i.test(column.name);
-  const plain = [`tg-${tag}-${short}`, `tg${tag}${short}`, `tg_${tag}_${short}`, `TG-${tag.toUpperCase()}-${short.toUpperCase()}`];
-  const mail = [`tg-${tag}-${short}@example.com`];
-  const digits = [String(1_000_000_000 + pick(hex, 8_999_999_999))];
-  return email ? [...mail, ...plain, ...digits] : [...plain, ...mail, ...digits];
+  const digits = BigInt(`0x${hex.slice(0, 24)}`).toString().padStart(24, '0');
+  const plain = [
+    { prefix: `tg-${tag}-`, tail: hex, suffix: '' },
+    { prefix: `tg${tag}`, tail: hex, suffix: '' },
+    { prefix: `tg_${tag}_`, tail: hex, suffix: '' },
+    { prefix: `TG-${tag.toUpperCase()}-`, tail: hex.toUpperCase(), suffix: '' },
+    { prefix: 'TG', tail: hex.toUpperCase().replace(/[0-9]/g, (d) => 'GHIJKLMNOP'[Number(d)]!), suffix: '' },
+    { prefix: 'tg', tail: hex.replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!), suffix: '' },
+  ];
+  const mail = [{ prefix: `tg-${tag}-`, tail: hex, suffix: '@example.com' }];
+  const numeric = [{ prefix: '1', tail: digits, suffix: '' }];
+  return /mail/i.test(column.name) ? [...mail, ...plain, ...numeric] : [...plain, ...mail, ...numeric];
+}
+
+/** prefix + tail + suffix, with the tail (what keeps rows apart) cut or grown to fit the length bounds. */
+function fit(candidate: { prefix: string; tail: string; suffix: string }, min: number, max: number): string | null {
+  const fixed = candidate.prefix.length + candidate.suffix.length;
+  const natural = fixed + 10;
+  const length = Math.min(max, Math.max(min, natural));
+  if (length < fixed) {
+    // Too short for the prefix: the tail alone.
+    return length >= 1 && candidate.suffix === '' ? candidate.tail.repeat(4).slice(0, length) : null;
+  }
+  return candidate.prefix + candidate.tail.repeat(4).slice(0, length - fixed) + candidate.suffix;
 }
 
 function meetsTextRules(value: string, rules: ColumnRules): boolean {
@@ -155,19 +177,13 @@ function meetsTextRules(value: string, rules: ColumnRules): boolean {
 
 function textFor(column: Column, rules: ColumnRules, seed: ValueSeed, hex: string): Synthesized {
   const limit = lengthModifier(column.type);
-  const maxLength = limit === null ? rules.maxLength : Math.min(limit, rules.maxLength ?? limit);
-  const fitted = textCandidates(column, seed, hex).flatMap((candidate) => {
-    let value = candidate;
-    if (rules.minLength !== null && value.length < rules.minLength) value = value + hex.repeat(4).slice(0, rules.minLength - value.length);
-    // Too long for the column: keep the hash's tail, which is what keeps rows apart.
-    if (maxLength !== null && value.length > maxLength) value = `${value.slice(0, Math.max(0, maxLength - 6))}${hex.slice(0, Math.min(6, maxLength))}`;
-    return [value, value.toLowerCase()];
-  });
-  const chosen = fitted.find((value) => meetsTextRules(value, { ...rules, maxLength }));
-  if (chosen === undefined) {
-    return { unsupported: `no generated text satisfies the CHECK constraints on "${column.name}"` };
+  const max = Math.min(limit ?? Infinity, rules.maxLength ?? Infinity, 200);
+  const min = Math.max(rules.minLength ?? 0, column.typeName === 'bpchar' && limit !== null ? limit : 0);
+  for (const candidate of textCandidates(column, seed, hex)) {
+    const value = fit(candidate, min, max);
+    if (value !== null && meetsTextRules(value, rules)) return { literal: value };
   }
-  return { literal: chosen };
+  return { unsupported: `no generated text satisfies the CHECK constraints on "${column.name}"` };
 }
 
 function rangeFor(typeName: string): string | null {

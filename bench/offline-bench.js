@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * node bench/offline-bench.js — the pre-commit case: a cold offline audit of a
+ * 200-table migrations folder (40 files of 5 tables, each table in the
+ * scaffolded safe shape) on the embedded engine, target ≤ 4 s. Prints the
+ * whole-process time (median of 3 runs of bin/tenantguard.js) and, measured
+ * in this process, where the time goes: reading and splitting the files,
+ * starting PGlite, applying, tracking file:line history, reading the catalog,
+ * running the rules. Needs `npm run build` first.
+ *
+ *   node bench/offline-bench.js            # 200 tables
+ *   node bench/offline-bench.js 500        # another size
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (!existsSync(join(root, 'dist', 'audit.js'))) {
+  console.error('offline-bench: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+
+const TABLES = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 200;
+const PER_FILE = 5;
+const RUNS = 3;
+const TARGET_MS = 4000;
+const tenant = "organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)";
+
+function tableSql(i) {
+  const t = `items_${String(i).padStart(4, '0')}`;
+  return `CREATE TABLE ${t} (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), organization_id uuid NOT NULL REFERENCES organizations (id), name text NOT NULL);
+CREATE INDEX ${t}_organization_id_idx ON ${t} (organization_id);
+ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ${t} FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_access ON ${t} AS PERMISSIVE FOR ALL TO bench_app USING (${tenant}) WITH CHECK (${tenant});
+CREATE POLICY tenant_isolation ON ${t} AS RESTRICTIVE FOR ALL TO bench_app USING (${tenant}) WITH CHECK (${tenant});
+GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO bench_app;`;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tenantguard-offline-bench-'));
+const folder = join(dir, 'migrations');
+mkdirSync(folder);
+writeFileSync(join(folder, '0000_init.sql'), 'CREATE ROLE bench_app;\nCREATE TABLE organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);\n');
+for (let file = 0; file * PER_FILE < TABLES; file++) {
+  const body = [];
+  for (let i = file * PER_FILE; i < Math.min(TABLES, (file + 1) * PER_FILE); i++) body.push(tableSql(i));
+  writeFileSync(join(folder, `${String(file + 1).padStart(4, '0')}_items.sql`), `${body.join('\n')}\n`);
+}
+const files = Math.ceil(TABLES / PER_FILE) + 1;
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ms = (value) => `${Math.round(value)} ms`;
+
+try {
+  const walls = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    const child = spawnSync(process.execPath, [join(root, 'bin', 'tenantguard.js'), 'audit', '--migrations', folder, '--format', 'json', '--app-role', 'bench_app'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+    });
+    walls.push(performance.now() - started);
+    if (child.status !== 0 && child.status !== 1) throw new Error(`audit failed (exit ${child.status}):\n${child.stderr}`);
+    if (run === 0) {
+      const report = JSON.parse(child.stdout);
+      console.log(`${report.summary.tables} tables in ${files} files; findings: ${report.findings.length}`);
+    }
+  }
+  const wall = median(walls);
+  console.log(`cold offline audit (whole process, median of ${RUNS}): ${ms(wall)} — target ${ms(TARGET_MS)}: ${wall <= TARGET_MS ? 'met' : 'NOT met'}`);
+
+  // Where the time goes, stage by stage, in this process (libpg-query and PGlite loaded once, as in a run).
+  const { discoverMigrations } = await import('../dist/db/migrations/discover.js');
+  const { openEmbedded } = await import('../dist/db/embedded.js');
+  const { applyMigrations } = await import('../dist/db/migrations/apply.js');
+  const { trackMigrations } = await import('../dist/db/migrations/history.js');
+  const { introspect } = await import('../dist/catalog/introspect.js');
+  const { buildRuleContext } = await import('../dist/check/context.js');
+  const { runRules } = await import('../dist/check/run-rules.js');
+  const { rules } = await import('../dist/rules/index.js');
+  const { DEFAULT_CONFIG } = await import('../dist/config/types.js');
+  const stages = [];
+  const time = async (name, fn) => {
+    const started = performance.now();
+    const value = await fn();
+    stages.push([name, performance.now() - started]);
+    return value;
+  };
+  const discovered = await time('read + split files (libpg-query)', () => discoverMigrations(folder, dir));
+  const engine = await time('start PGlite', () => openEmbedded());
+  try {
+    const applied = await time(`apply ${discovered.files.reduce((n, f) => n + f.statements.length, 0)} statements`, () => applyMigrations(engine.client, discovered));
+    const history = await time('track file:line history', () => trackMigrations(applied));
+    const catalog = await time('read the catalog', () => introspect(engine.client, { schemas: ['public'] }));
+    const config = { ...DEFAULT_CONFIG, appRole: 'bench_app', schemas: ['public'] };
+    const context = await time('tenancy + policy analysis', () => buildRuleContext(catalog, config));
+    await time('rules', () => runRules({ ...context, migrations: history }, rules, config));
+  } finally {
+    await engine.close();
+  }
+  for (const [name, value] of stages) console.log(`  ${name.padEnd(36)} ${ms(value).padStart(8)}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

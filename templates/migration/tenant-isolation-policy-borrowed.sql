@@ -1,0 +1,8 @@
+-- Restrictive: AND-ed with every permissive policy, so the boundary holds even if
+-- someone later adds a loose one. The tenant predicate is that of your policy
+-- {{source_display}} (how your app identifies its tenant).
+DROP POLICY IF EXISTS {{policy}} ON {{table}};
+
+CREATE POLICY {{policy}} ON {{table}} AS RESTRICTIVE FOR ALL TO {{app_role}}
+  USING      ({{predicate}})
+  WITH CHECK ({{predicate}});

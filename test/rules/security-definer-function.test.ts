@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import rule from '../../src/rules/security-definer-function.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { problemsByObject, ruleContext, ruleContextAfter } from '../support/rule-context.js';
+
+const SCENARIO = `
+  CREATE ROLE app_user LOGIN;
+  CREATE ROLE migrator NOLOGIN;
+  CREATE TABLE organizations (id int PRIMARY KEY);
+  INSERT INTO organizations VALUES (1), (2);
+  CREATE TABLE members (organization_id int NOT NULL REFERENCES organizations, user_id int NOT NULL, PRIMARY KEY (organization_id, user_id));
+  CREATE TABLE projects (id int PRIMARY KEY, organization_id int NOT NULL REFERENCES organizations, name text NOT NULL);
+  INSERT INTO members VALUES (1, 10), (2, 20);
+  INSERT INTO projects VALUES (1, 1, 'a'), (2, 2, 'b');
+  ALTER TABLE members ENABLE ROW LEVEL SECURITY; ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE members OWNER TO migrator; ALTER TABLE projects OWNER TO migrator;
+  -- reads every tenant: error
+  CREATE FUNCTION project_names() RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+    $$ SELECT name FROM projects $$;
+  ALTER FUNCTION project_names() OWNER TO migrator;
+  -- writes around RLS and has no pinned search_path: error
+  CREATE FUNCTION rename_project(p_id int, p_name text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS
+    $$ BEGIN UPDATE projects SET name = p_name WHERE id = p_id; END $$;
+  ALTER FUNCTION rename_project(int, text) OWNER TO migrator;
+  -- a membership check limited to the caller: warning
+  CREATE FUNCTION is_member(org int) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+    $$ SELECT EXISTS (SELECT 1 FROM members m WHERE m.organization_id = org AND m.user_id = NULLIF(current_setting('app.user_id', true), '')::int) $$;
+  ALTER FUNCTION is_member(int) OWNER TO migrator;
+  -- no pinned search_path, but only its owner may call it: warning
+  CREATE FUNCTION purge_org(org int) RETURNS void LANGUAGE sql SECURITY DEFINER AS $$ DELETE FROM projects WHERE organization_id = org $$;
+  ALTER FUNCTION purge_org(int) OWNER TO migrator;
+  REVOKE EXECUTE ON FUNCTION purge_org(int) FROM PUBLIC;
+  -- nothing to do with tenants: not reported
+  CREATE FUNCTION server_time() RETURNS timestamptz LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$ SELECT now() $$;
+  GRANT SELECT ON projects TO app_user;
+`;
+
+describe('security-definer-function', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ setup: SCENARIO });
+  });
+  afterAll(() => db?.close());
+
+  it('grades SECURITY DEFINER functions by what they do with tenant rows and who can call them', async () => {
+    const problems = problemsByObject(rule, await ruleContext(db));
+    expect([...problems.keys()].sort()).toEqual(['is_member', 'project_names', 'purge_org', 'rename_project']);
+    expect(problems.get('project_names')).toMatchObject({ severity: 'error' });
+    expect(problems.get('project_names')!.message).toContain("it reads public.projects without limiting the rows to the caller's organization or user; every role (PUBLIC) can execute it");
+    expect(problems.get('rename_project')).toMatchObject({ severity: 'error' });
+    expect(problems.get('rename_project')!.message).toContain('it has no pinned search_path');
+    expect(problems.get('rename_project')!.message).toContain('it writes public.projects around row level security');
+    expect(problems.get('is_member')).toMatchObject({ severity: 'warning' });
+    expect(problems.get('is_member')!.message).toContain('it reads public.members only for the current user or organization');
+    expect(problems.get('purge_org')).toMatchObject({ severity: 'warning' });
+    expect(problems.get('purge_org')!.message).toContain('only its owner can execute it');
+  });
+
+  it('proves the errors as app_user: other organizations read and changed through the functions', async () => {
+    const names = await db.asRole('app_user', async (c) => (await c.query('SELECT * FROM project_names() ORDER BY 1')).rows, { value: '1' });
+    expect(names).toEqual([{ project_names: 'a' }, { project_names: 'b' }]);
+    const direct = await db.asRole('app_user', async (c) => (await c.query('SELECT name FROM projects')).rows, { value: '1' });
+    expect(direct).toEqual([]); // no policy for app_user on projects: direct reads see nothing
+    const renamed = await db.asRole('app_user', async (c) => {
+      await c.query(`SELECT rename_project(2, 'owned')`);
+      await c.query('RESET ROLE');
+      return (await c.query('SELECT name FROM projects WHERE id = 2')).rows;
+    });
+    expect(renamed).toEqual([{ name: 'owned' }]);
+  });
+
+  it('its fix pins the search_path', async () => {
+    const fix = problemsByObject(rule, await ruleContext(db)).get('rename_project')!.fix!;
+    expect(fix.sql).toBe('ALTER FUNCTION "public"."rename_project"(p_id integer, p_name text) SET search_path = pg_catalog, "public", pg_temp;');
+    const after = problemsByObject(rule, await ruleContextAfter(db, fix.sql));
+    expect(after.get('rename_project')!.message).not.toContain('search_path');
+  });
+});
