@@ -35,6 +35,9 @@ function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey
     (c) => (c.type === 'unique' || c.type === 'primary-key') && c.columns.length === parentCols.length && parentCols.every((p) => c.columns.includes(p)),
   );
   const lines: string[] = [];
+  if (fk.definition === null) {
+    lines.push(`-- keep the ON DELETE / ON UPDATE actions of ${fk.name} (see pg_get_constraintdef) on the new key`);
+  }
   if (!covered) {
     const name = identifier(`${parent.name}_${parentCols.join('_')}_key`);
     lines.push(`ALTER TABLE ${quoteQualified(parent.schema, parent.name)} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE (${quoteIdentList(parentCols)});`);

@@ -68,6 +68,18 @@ describe('probe edges', () => {
   let db: TestDatabase;
   const options: ProbeOptions = { statementTimeoutMs: 10_000, lockTimeoutMs: 2_000, nonce: 'edges' };
 
+  /** Runs `fn` with `role` as the session user (what SET ROLE is checked against), then switches back. */
+  async function asSessionUser<T>(role: string, fn: () => Promise<T>): Promise<T> {
+    const { rows } = await db.client.query('SELECT session_user AS name');
+    await db.client.query(`SET SESSION AUTHORIZATION ${db.role(role)}`);
+    try {
+      return await fn();
+    } finally {
+      // Not RESET: the embedded engine's reset value is the role just set.
+      await db.client.query(`SET SESSION AUTHORIZATION "${rows[0].name}"`);
+    }
+  }
+
   async function contextFor(schema: string, appRole = db.role('app_user')) {
     const config = { ...DEFAULT_CONFIG, appRole, schemas: [schema] };
     return buildRuleContext(await introspect(db.client, { schemas: [schema] }), config);
@@ -96,15 +108,11 @@ describe('probe edges', () => {
   });
 
   it('seeds under each organization\'s context when RLS applies to the connected role (owner with FORCE)', async () => {
-    await db.client.query(`SET SESSION AUTHORIZATION ${db.role('table_owner')}`);
-    try {
-      const report = await probeDatabase(db.client, await contextFor('owned'), options);
-      expect(report.tablesProbed).toBe(1);
-      expect(report.leaks).toEqual([]);
-      expect(report.notes).toEqual([expect.stringContaining("rows were seeded under app.current_org_id")]);
-    } finally {
-      await db.client.query('RESET SESSION AUTHORIZATION');
-    }
+    const context = await contextFor('owned');
+    const report = await asSessionUser('table_owner', () => probeDatabase(db.client, context, options));
+    expect(report.tablesProbed).toBe(1);
+    expect(report.leaks).toEqual([]);
+    expect(report.notes).toEqual([expect.stringContaining('rows were seeded under app.current_org_id')]);
   });
 
   it('runs the writes one at a time, with the same verdicts, when the app role cannot run a DO block', async () => {
@@ -124,15 +132,10 @@ describe('probe edges', () => {
 
   it('refuses, with a hint, when the connected role cannot SET ROLE to the app role', async () => {
     const context = await contextFor('leak');
-    await db.client.query(`SET SESSION AUTHORIZATION ${db.role('outsider')}`);
-    try {
-      const error = await probeDatabase(db.client, context, options).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(TenantguardError);
-      expect((error as TenantguardError).message).toMatch(/cannot SET ROLE to/);
-      expect((error as TenantguardError).hint).toMatch(/GRANT .* TO <connected role>/);
-    } finally {
-      await db.client.query('RESET SESSION AUTHORIZATION');
-    }
+    const error = await asSessionUser('outsider', () => probeDatabase(db.client, context, options).catch((e: unknown) => e));
+    expect(error).toBeInstanceOf(TenantguardError);
+    expect((error as TenantguardError).message).toMatch(/cannot SET ROLE to/);
+    expect((error as TenantguardError).hint).toMatch(/GRANT .* TO <connected role>/);
   });
 
   it('refuses when the app role does not exist', async () => {

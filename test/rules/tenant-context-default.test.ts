@@ -10,6 +10,8 @@ const SCENARIO = `
   CREATE ROLE migrator NOLOGIN;
   ALTER ROLE app_user SET app.current_org_id = '1';
   ALTER ROLE worker SET app.timezone = 'UTC';
+  CREATE ROLE tester LOGIN;
+  ALTER ROLE tester SET app.current_org_id = '';
   CREATE TABLE organizations (id int PRIMARY KEY);
   INSERT INTO organizations VALUES (1), (2);
   CREATE TABLE projects (id int PRIMARY KEY, organization_id int NOT NULL REFERENCES organizations);
@@ -27,7 +29,7 @@ describe('tenant-context-default', () => {
   });
   afterAll(() => db?.close());
 
-  it('reports role defaults of the tenant setting, not of other settings', async () => {
+  it('reports role defaults of the tenant setting, not of other settings nor empty ones', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
     expect([...problems.keys()]).toEqual([db.role('app_user')]);
     expect(problems.get(db.role('app_user'))!.message).toBe(

@@ -4,7 +4,8 @@ import { loadModule, parseSync } from 'libpg-query';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEMPLATES_DIR, fillTemplate, placeholdersOf } from '../../src/scaffold/fill-template.js';
 import { boundedName, truncateUtf8 } from '../../src/scaffold/migration/names.js';
-import { commentText, loadMigrationTemplates, type MigrationTemplates } from '../../src/scaffold/migration/render.js';
+import { commentText } from '../../src/scaffold/migration/comment-text.js';
+import { loadMigrationTemplates, type MigrationTemplates } from '../../src/scaffold/migration/render.js';
 
 /** A plausible, already-quoted value for each placeholder, by what it stands for. */
 const SAMPLES: Record<string, string> = {
@@ -35,7 +36,7 @@ const SAMPLES: Record<string, string> = {
 };
 
 /** Placeholders that stand on a line of their own and become whole `--` comment lines. */
-const COMMENT_BLOCKS = ['findings', 'notes'];
+const COMMENT_BLOCKS = ['findings', 'notes', 'summary'];
 
 let templates: MigrationTemplates;
 beforeAll(async () => {

@@ -55,6 +55,16 @@ function lineMapper(file: string, sql: string, firstTokenLine: number) {
   };
 }
 
+/** Map key of a schema-qualified name; NUL cannot occur in an identifier, a dot can. */
+function qualified(schema: string, name: string): string {
+  return `${schema}\0${name}`;
+}
+
+function split(key: string): { schema: string; name: string } {
+  const cut = key.indexOf('\0');
+  return { schema: key.slice(0, cut), name: key.slice(cut + 1) };
+}
+
 class Tracker {
   readonly relations = new Map<string, RelationRecord>();
   readonly indexes = new Map<string, IndexRecord>();
@@ -64,16 +74,16 @@ class Tracker {
 
   private schemaFor(name: string, schema: string | undefined, existing: Map<string, unknown>): string {
     if (schema) return schema;
-    return this.searchPath.find((s) => existing.has(`${s}.${name}`)) ?? this.searchPath[0] ?? 'public';
+    return this.searchPath.find((s) => existing.has(qualified(s, name))) ?? this.searchPath[0] ?? 'public';
   }
 
   relationKey(rangeVar: Node): string {
-    return `${this.schemaFor(rangeVar.relname, rangeVar.schemaname, this.relations)}.${rangeVar.relname}`;
+    return qualified(this.schemaFor(rangeVar.relname, rangeVar.schemaname, this.relations), rangeVar.relname);
   }
 
   keyFromNames(names: string[], existing: Map<string, unknown>): string {
     const name = names[names.length - 1]!;
-    return `${this.schemaFor(name, names.length > 1 ? names[names.length - 2] : undefined, existing)}.${name}`;
+    return qualified(this.schemaFor(name, names.length > 1 ? names[names.length - 2] : undefined, existing), name);
   }
 
   /** A relation a statement alters; one the migrations never created (a platform table) is tracked from here on. */
@@ -159,8 +169,8 @@ function apply(t: Tracker, stmt: Node, at: (offset?: number) => SourceLocation):
       return;
     case 'IndexStmt': {
       if (!node.idxname) return;
-      const schema = t.relationKey(node.relation).split('.')[0];
-      t.indexes.set(`${schema}.${node.idxname}`, { created: here, changes: [], relation: t.relation(node.relation) });
+      const { schema } = split(t.relationKey(node.relation));
+      t.indexes.set(qualified(schema, node.idxname), { created: here, changes: [], relation: t.relation(node.relation) });
       return;
     }
     case 'CreateFunctionStmt':
@@ -170,7 +180,7 @@ function apply(t: Tracker, stmt: Node, at: (offset?: number) => SourceLocation):
       return rename(t, node, here);
     case 'AlterObjectSchemaStmt':
       if (RELATION_KINDS[node.objectType] && node.relation) {
-        t.renameKey(t.relations, t.relationKey(node.relation), `${node.newschema}.${node.relation.relname}`);
+        t.renameKey(t.relations, t.relationKey(node.relation), qualified(node.newschema, node.relation.relname));
       }
       return;
     case 'DropStmt':
@@ -187,8 +197,9 @@ function apply(t: Tracker, stmt: Node, at: (offset?: number) => SourceLocation):
 function rename(t: Tracker, node: Node, here: SourceLocation): void {
   if (RELATION_KINDS[node.renameType]) {
     const from = t.relationKey(node.relation);
-    t.renameKey(t.relations, from, `${from.split('.')[0]}.${node.newname}`);
-    t.relations.get(`${from.split('.')[0]}.${node.newname}`)?.changes.push({ action: 'alter', location: here });
+    const to = qualified(split(from).schema, node.newname);
+    t.renameKey(t.relations, from, to);
+    t.relations.get(to)?.changes.push({ action: 'alter', location: here });
     return;
   }
   const child = { OBJECT_POLICY: 'policy', OBJECT_COLUMN: 'column', OBJECT_TABCONSTRAINT: 'constraint' }[node.renameType as string];
@@ -198,7 +209,7 @@ function rename(t: Tracker, node: Node, here: SourceLocation): void {
     rel.children.get(`${child}:${node.newname}`)?.changes.push({ action: 'alter', location: here });
   } else if (node.renameType === 'OBJECT_INDEX' && node.relation) {
     const from = t.relationKey(node.relation);
-    t.renameKey(t.indexes, from, `${from.split('.')[0]}.${node.newname}`);
+    t.renameKey(t.indexes, from, qualified(split(from).schema, node.newname));
   }
 }
 
@@ -216,10 +227,6 @@ function drop(t: Tracker, node: Node): void {
   }
 }
 
-function split(key: string): { schema: string; name: string } {
-  const dot = key.indexOf('.');
-  return { schema: key.slice(0, dot), name: key.slice(dot + 1) };
-}
 
 function flatten(t: Tracker): TrackedObject[] {
   const objects: TrackedObject[] = [];

@@ -78,6 +78,7 @@ export function planMigration(input: PlanInput): MigrationPlan {
   const steps: MigrationStep[] = [...columnSteps];
   const fixed = new Set<Finding>();
 
+  const context: TableContext = { tenancy, options, parser, isTenant, notes };
   for (const { table } of [...selected].sort((a, b) => compareNames(a.table, b.table))) {
     const key = tableKey(table);
     const column = table.columns.find((c) => c.name === options.tenantColumn);
@@ -88,49 +89,13 @@ export function planMigration(input: PlanInput): MigrationPlan {
       continue;
     }
     const onTable = findings.filter((f) => findingTableKey(f) === key);
-    const has = (rule: string) => onTable.some((f) => f.rule === rule);
-    const name = { schema: table.schema, name: table.name };
-
-    if (column && !column.notNull && has('tenant-column-nullable')) steps.push({ kind: 'set-not-null', table: name, column: column.name });
-    if (column && !hasLeadingIndex(table, column.name)) {
-      steps.push({ kind: 'create-index', table: name, column: column.name, indexName: boundedName(`${table.name}_${column.name}`, '_idx') });
-    }
-    const replaced = planReplacedPolicies(table, onTable, predicate, options.appRole, parser);
-    steps.push(...replaced);
-    steps.push({ kind: 'enable-rls', table: name });
-
-    // Existing permissive policies that reach the app role stay as they are (the
-    // restrictive policy bounds them, §7); adding a FOR ALL one beside them could
-    // widen a deliberate per-command design.
-    const afterReplacement = table.policies.map((p) => {
-      const r = replaced.find((s) => s.name === p.name);
-      return r ? { ...p, roles: r.roles } : p;
-    });
-    const permissiveForApp = afterReplacement.filter((p) => p.permissive && policyApplies(p, options.appRole, tenancy.roles));
-    if (permissiveForApp.length === 0) {
-      const policyName = tenantPolicyName('tenant_access', true, table.policies, options.appRole, isTenant);
-      steps.push({ kind: 'tenant-policy', table: name, name: policyName, permissive: true, appRole: options.appRole, predicate });
-    } else if (!permissiveForApp.some((p) => isOwnTenantPolicy(p, true, options.appRole, isTenant) || replaced.some((r) => r.name === p.name))) {
-      notes.push(
-        `${displayName(table.schema, table.name)} keeps its permissive ${plural(permissiveForApp.length, 'policy', 'policies')} ` +
-          `${permissiveForApp.map((p) => p.name).sort().join(', ')} for ${options.appRole}; the restrictive tenant policy bounds ${permissiveForApp.length === 1 ? 'it' : 'them'}.`,
-      );
-    }
-    const ownIsolation = table.policies.find((p) => isOwnTenantPolicy(p, false, options.appRole, isTenant));
-    const isolationName = ownIsolation?.name ?? tenantPolicyName('tenant_isolation', false, table.policies, options.appRole, isTenant);
-    steps.push({ kind: 'tenant-policy', table: name, name: isolationName, permissive: false, appRole: options.appRole, predicate });
-
-    if (has('truncate-granted')) {
-      const grantees = table.grants
-        .filter((g) => g.privileges.includes('TRUNCATE') && g.grantee !== table.owner)
-        .map((g) => g.grantee)
-        .sort();
-      if (grantees.length > 0) steps.push({ kind: 'revoke-truncate', table: name, grantees });
-    }
-    for (const f of onTable) if (RULES_FIXED_BY_SCAFFOLD.includes(f.rule) && f.rule !== 'view-bypasses-rls') fixed.add(f);
+    steps.push(...planTable(table, predicate, onTable, context));
+    for (const f of onTable) if (isResolved(f, table)) fixed.add(f);
   }
 
-  for (const view of selectViews(catalog, findings, options.tables === null ? null : selectedKeys)) {
+  const views = selectViews(catalog, tenancy, findings, selectedKeys, options.tables !== null, options.appRole);
+  notes.push(...views.notes);
+  for (const view of views.views) {
     if (catalog.serverVersion < 150000) {
       notes.push(`${displayName(view.schema, view.name)}: security_invoker needs PostgreSQL 15 or later; recreate the view or revoke its grants.`);
       continue;
@@ -158,6 +123,73 @@ export function planMigration(input: PlanInput): MigrationPlan {
     notes,
     steps: dedupeRuleFixes(steps),
   };
+}
+
+interface TableContext {
+  tenancy: Tenancy;
+  options: MigrationOptions;
+  parser: SqlParser;
+  isTenant: (expr: string | null) => boolean;
+  notes: string[];
+}
+
+/** The safe shape for one table, plus the fixes its findings ask for. */
+function planTable(table: Table, predicate: TenantPredicate, onTable: readonly Finding[], ctx: TableContext): MigrationStep[] {
+  const { options, isTenant } = ctx;
+  const steps: MigrationStep[] = [];
+  const has = (rule: string) => onTable.some((f) => f.rule === rule);
+  const name = { schema: table.schema, name: table.name };
+  const column = table.columns.find((c) => c.name === options.tenantColumn);
+
+  if (column && !column.notNull && has('tenant-column-nullable')) steps.push({ kind: 'set-not-null', table: name, column: column.name });
+  if (column && !hasLeadingIndex(table, column.name)) {
+    steps.push({ kind: 'create-index', table: name, column: column.name, indexName: boundedName(`${table.name}_${column.name}`, '_idx') });
+  }
+  const replaced = planReplacedPolicies(table, onTable, predicate, options.appRole, ctx.parser);
+  steps.push(...replaced);
+  steps.push({ kind: 'enable-rls', table: name });
+
+  // Existing permissive policies that reach the app role stay as they are (the
+  // restrictive policy bounds them, §7); adding a FOR ALL one beside them could
+  // widen a deliberate per-command design.
+  const afterReplacement = table.policies.map((p) => {
+    const r = replaced.find((s) => s.name === p.name);
+    return r ? { ...p, roles: r.roles } : p;
+  });
+  const permissiveForApp = afterReplacement.filter((p) => p.permissive && policyApplies(p, options.appRole, ctx.tenancy.roles));
+  if (permissiveForApp.length === 0) {
+    const policyName = tenantPolicyName('tenant_access', true, table.policies, options.appRole, isTenant);
+    steps.push({ kind: 'tenant-policy', table: name, name: policyName, permissive: true, appRole: options.appRole, predicate });
+  } else if (!permissiveForApp.some((p) => isOwnTenantPolicy(p, true, options.appRole, isTenant) || replaced.some((r) => r.name === p.name))) {
+    const names = permissiveForApp.map((p) => p.name).sort().join(', ');
+    ctx.notes.push(
+      `${displayName(table.schema, table.name)} keeps its permissive ${plural(permissiveForApp.length, 'policy', 'policies')} ${names} ` +
+        `for ${options.appRole}; the restrictive tenant policy bounds ${permissiveForApp.length === 1 ? 'it' : 'them'}.`,
+    );
+  }
+  const ownIsolation = table.policies.find((p) => isOwnTenantPolicy(p, false, options.appRole, isTenant));
+  const isolationName = ownIsolation?.name ?? tenantPolicyName('tenant_isolation', false, table.policies, options.appRole, isTenant);
+  steps.push({ kind: 'tenant-policy', table: name, name: isolationName, permissive: false, appRole: options.appRole, predicate });
+
+  if (has('truncate-granted')) {
+    const grantees = table.grants
+      .filter((g) => g.privileges.includes('TRUNCATE') && g.grantee !== table.owner)
+      .map((g) => g.grantee)
+      .sort();
+    if (grantees.length > 0) steps.push({ kind: 'revoke-truncate', table: name, grantees });
+  }
+  return steps;
+}
+
+/**
+ * A finding on a planned table that the table's statements resolve. An
+ * INSERT policy without WITH CHECK denies every insert (§8): it is kept as it
+ * is rather than widened, so that info stays.
+ */
+function isResolved(finding: Finding, table: Table): boolean {
+  if (!RULES_FIXED_BY_SCAFFOLD.includes(finding.rule) || finding.rule === 'view-bypasses-rls') return false;
+  if (finding.rule !== 'with-check-missing') return true;
+  return table.policies.find((p) => p.name === finding.object.name)?.command !== 'INSERT';
 }
 
 /** Why a selected table gets no statements, for the header. */

@@ -10,6 +10,8 @@ import type { QualifiedName } from '../../catalog/types.js';
 import { TenantguardError } from '../../errors.js';
 import { displayName, quoteIdent, quoteLiteral, quoteQualified, quoteRole } from '../../sql/quote.js';
 import { TEMPLATES_DIR, fillTemplate, readTemplate } from '../fill-template.js';
+import { commentText, display, objectDisplay } from './comment-text.js';
+import { renderHeader } from './render-header.js';
 import type { MigrationPlan, MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
 
 export type MigrationTemplates = Readonly<Record<string, string>>;
@@ -33,15 +35,22 @@ const DO_TAG = '$tenantguard$';
 export function renderMigration(plan: MigrationPlan, templates: MigrationTemplates): RenderedMigration {
   const statements: string[] = [];
   const pendingComments: string[] = [];
+  // Statement texts already emitted: a rule's fix often repeats one of the safe shape's statements.
+  const emitted = new Set<string>();
   const emit = (name: string, values: Record<string, string>) => {
     for (const chunk of fill(templates, name, values)) {
       if (isCommentOnly(chunk)) pendingComments.push(chunk);
-      else statements.push([...pendingComments.splice(0), chunk].join('\n'));
+      else {
+        emitted.add(withoutComments(chunk));
+        statements.push([...pendingComments.splice(0), chunk].join('\n'));
+      }
     }
   };
   const emitRaw = (comment: string[], sql: string[]) => {
-    if (sql.length === 0) return;
-    statements.push([...pendingComments.splice(0), ...comment, sql[0]!].join('\n'), ...sql.slice(1));
+    const fresh = sql.filter((s) => !emitted.has(withoutComments(s)));
+    if (fresh.length === 0) return;
+    for (const s of fresh) emitted.add(withoutComments(s));
+    statements.push([...pendingComments.splice(0), ...comment, fresh[0]!].join('\n'), ...fresh.slice(1));
   };
   let section: string | null = null;
   for (const step of plan.steps) {
@@ -196,44 +205,6 @@ function expression(expr: PolicyExpression, predicate: TenantPredicate): string 
   return expr.kind === 'tenant' ? tenantPredicateSql(predicate) : expr.sql;
 }
 
-function renderHeader(plan: MigrationPlan, templates: MigrationTemplates): string {
-  const findings = plan.findings.length
-    ? plan.findings.map((f) => `--   ${f.rule}  ${commentText(objectDisplay(f.object))}  ${f.fingerprint}`).join('\n')
-    : '--   (none: tables selected with --table)';
-  const summary = wrapComment(commentText(summaryText(plan)), '-- ', '-- ');
-  let header = fillTemplate(templates['header']!, {
-    tables: commentText(plan.tables.map(display).join(', ')),
-    summary,
-    findings,
-  }, 'header.sql');
-  if (plan.notes.length > 0) {
-    const notes = plan.notes.map((n) => wrapComment(commentText(n), '--   - ', '--     ')).join('\n');
-    header += fillTemplate(templates['notes']!, { notes }, 'notes.sql');
-  }
-  const added = plan.steps.filter((s) => s.kind === 'add-tenant-column');
-  if (added.length > 0) {
-    header += fillTemplate(templates['locking']!, { tables: commentText(added.map((s) => display(s.table)).join(', ')) }, 'locking.sql');
-  }
-  return header.replace(/\n+$/, '');
-}
-
-/** What the policies do, in the header: pinned to the context setting, or to the app's own tenant predicate. */
-function summaryText(plan: MigrationPlan): string {
-  const borrowed = plan.steps.find((s) => s.kind === 'tenant-policy' && s.predicate.borrowed !== null);
-  const base = `For each table: ENABLE and FORCE ROW LEVEL SECURITY (owners bypass RLS unless it is forced), and policies TO ${plan.appRole} that`;
-  if (borrowed && borrowed.kind === 'tenant-policy' && borrowed.predicate.borrowed) {
-    const { from, sql } = borrowed.predicate.borrowed;
-    return (
-      `${base} admit only rows of the caller's tenants, with the tenant predicate of your policy ${quoteIdent(from.policy)} on ${display(from)}: ${sql}. ` +
-      `None of your policies reads ${plan.contextSetting}: your app identifies its tenant this way instead.`
-    );
-  }
-  return (
-    `${base} pin ${plan.tenantColumn} to current_setting('${plan.contextSetting}'), typed like the column and fail-closed when the setting ` +
-    `is unset or '' (the app sets it with set_config(..., true) inside each transaction).`
-  );
-}
-
 /** Fills a template and splits it into statements (a template separates them with a blank line). */
 function fill(templates: MigrationTemplates, name: string, values: Record<string, string>): string[] {
   const template = templates[name];
@@ -249,6 +220,14 @@ function fill(templates: MigrationTemplates, name: string, values: Record<string
 /** Only the values a chunk uses (a template's statements share one set of values). */
 function pick(chunk: string, values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter(([k]) => chunk.includes(`{{${k}}}`)));
+}
+
+function withoutComments(chunk: string): string {
+  return chunk
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n')
+    .trim();
 }
 
 function isCommentOnly(chunk: string): boolean {
@@ -274,36 +253,3 @@ function qualified(name: QualifiedName): string {
   return quoteQualified(name.schema, name.name);
 }
 
-function display(name: QualifiedName): string {
-  return displayName(name.schema, name.name);
-}
-
-function objectDisplay(object: { schema: string | null; name: string; table?: string }): string {
-  return object.table !== undefined && object.schema !== null
-    ? `${displayName(object.schema, object.table)}.${displayName(null, object.name)}`
-    : displayName(object.schema, object.name);
-}
-
-/**
- * Text placed after `--`: a line break in a name would end the comment and
- * turn the rest of the name into SQL, so control characters are escaped.
- */
-export function commentText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function wrapComment(text: string, first: string, rest: string, width = 80): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    const prefix = lines.length === 0 ? first : rest;
-    if (line && prefix.length + line.length + 1 + word.length > width) {
-      lines.push(prefix + line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  lines.push((lines.length === 0 ? first : rest) + line);
-  return lines.join('\n');
-}

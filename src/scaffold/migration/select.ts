@@ -2,10 +2,11 @@
  * Which tables and views the migration covers: every tenant table and view the
  * audit flagged, or the tables named with --table.
  */
-import { tableKey, type Catalog, type Table, type View } from '../../catalog/types.js';
+import { tableKey, type Catalog, type Grant, type Privilege, type Table, type View } from '../../catalog/types.js';
 import type { Finding } from '../../check/types.js';
 import { TenantguardError } from '../../errors.js';
 import { displayName } from '../../sql/quote.js';
+import { hasPrivilegesOf, PUBLIC, type RoleGraph } from '../../tenancy/roles.js';
 import type { Tenancy, TenantTable } from '../../tenancy/types.js';
 import { RULES_FIXED_BY_SCAFFOLD } from './types.js';
 
@@ -71,13 +72,51 @@ function resolveTable(tenancy: Tenancy, wanted: string): TenantTable {
   return tenant;
 }
 
-/** Views flagged by view-bypasses-rls; with --table, only those reading a selected table. */
-export function selectViews(catalog: Catalog, findings: readonly Finding[], selected: ReadonlySet<string> | null): View[] {
+/** `role` holds `privilege` on an object through its own, an inherited or a PUBLIC grant. */
+function holds(grants: readonly Grant[], role: string, privilege: Privilege, graph: RoleGraph): boolean {
+  return grants.some((g) => g.privileges.includes(privilege) && (g.grantee === PUBLIC || hasPrivilegesOf(graph, role, g.grantee)));
+}
+
+/**
+ * Views to switch to security_invoker: those view-bypasses-rls flagged (with
+ * --table, only those reading a selected table), and every view the app role
+ * reads over a table this migration puts under RLS — otherwise it would run
+ * with its owner's rights: a superuser owner sees every tenant, a table owner
+ * under FORCE sees nothing (§6). Skipped, with a note, when the app role could
+ * not read the tables itself (the view would fail for it).
+ */
+export function selectViews(
+  catalog: Catalog,
+  tenancy: Tenancy,
+  findings: readonly Finding[],
+  selected: ReadonlySet<string>,
+  onlySelected: boolean,
+  appRole: string,
+): { views: View[]; notes: string[] } {
   const flagged = new Set(
     findings.filter((f) => f.rule === 'view-bypasses-rls' && f.object.schema !== null).map((f) => `${f.object.schema}.${f.object.name}`),
   );
-  return catalog.views
-    .filter((v) => v.kind === 'view' && flagged.has(tableKey(v)))
-    .filter((v) => selected === null || v.dependsOn.some((d) => selected.has(tableKey(d))))
+  const byKey = new Map(catalog.tables.map((t) => [tableKey(t), t]));
+  const notes: string[] = [];
+  const views = catalog.views
+    .filter((v) => v.kind === 'view' && !v.securityInvoker)
+    .filter((v) => {
+      const readsSelected = v.dependsOn.some((d) => selected.has(tableKey(d)));
+      if (flagged.has(tableKey(v))) return !onlySelected || readsSelected;
+      return readsSelected && holds(v.grants, appRole, 'SELECT', tenancy.roles);
+    })
+    .filter((v) => {
+      const unreadable = v.dependsOn.filter((d) => {
+        const table = byKey.get(tableKey(d));
+        return table !== undefined && !holds(table.grants, appRole, 'SELECT', tenancy.roles) && table.owner !== appRole;
+      });
+      if (unreadable.length === 0) return true;
+      notes.push(
+        `${displayName(v.schema, v.name)} runs with its owner's rights; security_invoker would make it fail for ${appRole}, ` +
+          `which cannot read ${unreadable.map((d) => displayName(d.schema, d.name)).join(', ')}: grant that, or revoke the view.`,
+      );
+      return false;
+    })
     .sort((a, b) => (tableKey(a) < tableKey(b) ? -1 : tableKey(a) > tableKey(b) ? 1 : 0));
+  return { views, notes };
 }

@@ -52,6 +52,8 @@ ALTER POLICY notes_read ON notes RENAME TO notes_tenant;
 ALTER TABLE projects NO FORCE ROW LEVEL SECURITY;
 CREATE FUNCTION public.current_org() RETURNS uuid LANGUAGE sql AS 'select null::uuid';
 CREATE VIEW public.project_names AS SELECT name FROM public.projects;
+CREATE TABLE public."odd.name" (id int);
+ALTER TABLE public."odd.name" RENAME TO "odd.name.2";
 `,
   ),
 ];
@@ -114,6 +116,7 @@ describe('trackMigrations', () => {
     expect(find('policy', 'app', 'notes_tenant', 'notes')).toBeDefined();
     expect(find('function', 'public', 'current_org')!.created!.line).toBe(12);
     expect(find('view', 'public', 'project_names')!.created!.line).toBe(13);
+    expect(find('table', 'public', 'odd.name.2')).toMatchObject({ created: { line: 14 }, changes: [{ action: 'alter', location: { line: 15 } }] });
   });
 });
 

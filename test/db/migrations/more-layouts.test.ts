@@ -59,7 +59,6 @@ describe('applying Supabase migrations', () => {
   it('provides what Supabase projects assume, and skips (and reports) what needs a missing extension', async () => {
     const cwd = await dirWith({
       'supabase/migrations/20240501000000_init.sql': `create extension if not exists pg_net with schema extensions;
-create extension if not exists pgcrypto with schema extensions;
 create table public.profiles (id uuid primary key references auth.users (id), org_id uuid);
 alter table public.profiles enable row level security;
 create policy own on public.profiles for select to authenticated using (id = (select auth.uid()) and auth.role() = 'authenticated' and (auth.jwt() ->> 'aal') is not null);
@@ -78,8 +77,8 @@ select net.http_get('https://example.com');
     });
     expect(applied.skipped.map((s) => [s.line, s.reason.split(' (')[0]])).toEqual([
       [1, 'extension "pg_net" is not available in the embedded engine'],
+      [6, 'schema "net" does not exist'],
       [7, 'schema "net" does not exist'],
-      [8, 'schema "net" does not exist'],
     ]);
     const { rows } = await db.client.query(
       `SELECT rolbypassrls FROM pg_roles WHERE rolname = $1`,

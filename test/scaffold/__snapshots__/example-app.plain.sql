@@ -5,12 +5,13 @@
 -- again changes nothing.
 --
 -- For each table: ENABLE and FORCE ROW LEVEL SECURITY (owners bypass RLS unless
--- it is forced), and policies TO app_user that pin organization_id to
--- current_setting('app.current_org_id'), typed like the column and fail-closed
--- when the setting is unset or '' (the app sets it with set_config(..., true)
--- inside each transaction).
+-- it is forced), and policies TO app_user that pin organization_id
+-- to current_setting('app.current_org_id'), typed like the column and
+-- fail-closed when the setting is unset or '' (the app sets it with
+-- set_config(..., true) inside each transaction).
 --
 -- Findings fixed (rule, object, fingerprint):
+--   role-bypasses-rls  app_user  f0ebeeff48e339b6
 --   rls-disabled  public.invitations  14eda0c8f250d16b
 --   rls-not-forced  public.organization_members  6ab7c1345df4b3f6
 --   rls-not-forced  public.projects  81b6814f26fe16af

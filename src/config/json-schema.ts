@@ -1,0 +1,78 @@
+/**
+ * The JSON Schema published as schema/tenantguard.config.schema.json, for
+ * editor completion through "$schema". Built from the rule ids so it cannot
+ * drift: test/config/schema.test.ts checks the published file against this
+ * (`npx vitest run test/config/schema.test.ts -u` rewrites it after a rule is
+ * added) and checks that it accepts exactly what validate.ts accepts.
+ */
+const nonEmpty = { type: 'string', pattern: '\\S' } as const;
+const orNull = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
+
+export function configJsonSchema(ruleIds: readonly string[]): object {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://unpkg.com/tenantguard/schema/tenantguard.config.schema.json',
+    title: 'tenantguard configuration',
+    description:
+      'tenantguard.config.json, or the "tenantguard" key of package.json. Flags and TENANTGUARD_* environment variables override it.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string', description: 'This schema, for editor completion.' },
+      tenantColumn: { ...nonEmpty, description: 'The column that holds the tenant id.', default: 'organization_id' },
+      tenantTable: {
+        description: 'The tenant root table (`table` or `schema.table`); null = the table the tenant column references, else organizations.',
+        ...orNull(nonEmpty),
+        default: null,
+      },
+      contextSetting: {
+        type: 'string',
+        pattern: '^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)+$',
+        description: 'The custom setting that carries the current tenant (set_config(…, true) per transaction).',
+        default: 'app.current_org_id',
+      },
+      appRole: {
+        description: 'The role the application connects as; null = every non-owner role with grants on a table counts.',
+        ...orNull(nonEmpty),
+        default: null,
+      },
+      schemas: {
+        description: 'Schemas to audit; null = every non-system schema.',
+        ...orNull({ type: 'array', items: nonEmpty, minItems: 1 }),
+        default: null,
+      },
+      globalTables: {
+        type: 'array',
+        items: nonEmpty,
+        description:
+          "Tables shared by every tenant (`table` or `schema.table`); also settable in the database with COMMENT ON TABLE … IS '@tenantguard global'.",
+        default: [],
+      },
+      rules: {
+        type: 'object',
+        description: 'Severity per rule id (`tenantguard rules` lists them).',
+        propertyNames: { enum: [...ruleIds] },
+        additionalProperties: { enum: ['error', 'warning', 'info', 'off'] },
+      },
+      ignore: {
+        type: 'array',
+        description: 'Accepted findings, each with the reason it is accepted.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rule', 'object', 'reason'],
+          properties: {
+            rule: { enum: [...ruleIds], description: 'Rule id.' },
+            object: {
+              ...nonEmpty,
+              description: '`schema.table`, `schema.table.policy`, or a bare name; an entry for a table covers its policies, columns and constraints.',
+            },
+            reason: { ...nonEmpty, description: 'Why this finding is accepted (required).' },
+          },
+        },
+      },
+      statementTimeoutMs: { type: 'integer', minimum: 0, description: 'statement_timeout for the audit session, in ms (0 = no limit).', default: 30000 },
+      lockTimeoutMs: { type: 'integer', minimum: 0, description: 'lock_timeout for the audit session, in ms (0 = no limit).', default: 5000 },
+    },
+  };
+}
