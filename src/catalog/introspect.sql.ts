@@ -76,7 +76,11 @@ cons AS (
                                        FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
                                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum))
                          END,
-           'deferrable', con.condeferrable
+           'deferrable', con.condeferrable,
+           'onDelete', CASE WHEN con.contype = 'f' THEN CASE con.confdeltype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT'
+                         WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END END,
+           'onUpdate', CASE WHEN con.contype = 'f' THEN CASE con.confupdtype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT'
+                         WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END END
          ) ORDER BY con.conname) AS constraints
   FROM pg_constraint con
   JOIN rels r ON r.oid = con.conrelid

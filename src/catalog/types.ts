@@ -40,6 +40,8 @@ export interface Column {
   generated: '' | 's';
 }
 
+export type ForeignKeyAction = 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
+
 export type ConstraintType = 'primary-key' | 'unique' | 'foreign-key' | 'check' | 'exclusion';
 
 export interface Constraint {
@@ -53,6 +55,9 @@ export interface Constraint {
   references: (QualifiedName & { columns: string[] }) | null;
   /** DEFERRABLE (checked at commit rather than per statement). */
   deferrable: boolean;
+  /** Referential actions of a foreign key (null for other constraint types). */
+  onDelete: ForeignKeyAction | null;
+  onUpdate: ForeignKeyAction | null;
 }
 
 export interface Index {

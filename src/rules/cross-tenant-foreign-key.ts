@@ -14,18 +14,18 @@ function identifier(name: string): string {
   return out;
 }
 
-/** ON DELETE/UPDATE, MATCH and DEFERRABLE clauses of pg_get_constraintdef, kept on the composite key. */
+/** The old key's referential actions and DEFERRABLE, carried over to the composite key. */
 function tail(fk: ForeignKey, serverVersion: number): string {
-  // without the deparsed key only DEFERRABLE is known; the fix title asks to carry the actions over
-  if (fk.definition === null) return fk.deferrable ? ' DEFERRABLE' : '';
-  const definition = fk.definition;
-  const at = definition.indexOf(')', definition.indexOf('REFERENCES'));
-  let rest = at >= 0 ? definition.slice(at + 1) : '';
-  // SET NULL / SET DEFAULT would also clear the tenant column; PG 15 can limit them to the reference column
-  rest = rest.replace(/ON DELETE (SET NULL|SET DEFAULT)(?! \()/, (m, action: string) =>
-    serverVersion >= 150000 ? `ON DELETE ${action} (${quoteIdentList(fk.columns)})` : m,
-  );
-  return rest.trimEnd();
+  let out = '';
+  if (fk.onDelete && fk.onDelete !== 'NO ACTION') {
+    // SET NULL / SET DEFAULT on the composite key would also clear the tenant column;
+    // PG 15+ can limit the action to the reference columns
+    const limited = (fk.onDelete === 'SET NULL' || fk.onDelete === 'SET DEFAULT') && serverVersion >= 150000;
+    out += ` ON DELETE ${fk.onDelete}${limited ? ` (${quoteIdentList(fk.columns)})` : ''}`;
+  }
+  if (fk.onUpdate && fk.onUpdate !== 'NO ACTION') out += ` ON UPDATE ${fk.onUpdate}`;
+  if (fk.deferrable) out += ' DEFERRABLE';
+  return out;
 }
 
 function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey, serverVersion: number): Fix {
@@ -35,9 +35,6 @@ function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey
     (c) => (c.type === 'unique' || c.type === 'primary-key') && c.columns.length === parentCols.length && parentCols.every((p) => c.columns.includes(p)),
   );
   const lines: string[] = [];
-  if (fk.definition === null) {
-    lines.push(`-- keep the ON DELETE / ON UPDATE actions of ${fk.name} (see pg_get_constraintdef) on the new key`);
-  }
   if (!covered) {
     const name = identifier(`${parent.name}_${parentCols.join('_')}_key`);
     lines.push(`ALTER TABLE ${quoteQualified(parent.schema, parent.name)} ADD CONSTRAINT ${quoteIdent(name)} UNIQUE (${quoteIdentList(parentCols)});`);
@@ -47,7 +44,7 @@ function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey
       `  ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${quoteIdentList([col, ...fk.columns])}) ` +
       `REFERENCES ${quoteQualified(parent.schema, parent.name)} (${quoteIdentList(parentCols)})${tail(fk, serverVersion)};`,
   );
-  const title = `Make ${fk.name} include ${col}` + (fk.definition === null ? ' (keep any ON DELETE / ON UPDATE action the old key had)' : '');
+  const title = `Make ${fk.name} include ${col}`;
   return { title, sql: lines.join('\n') };
 }
 

@@ -25,7 +25,7 @@ const SCENARIO = `
   CREATE TABLE app."Order Items" (
     project_id bigint NOT NULL,
     organization_id uuid NOT NULL,
-    FOREIGN KEY (organization_id, project_id) REFERENCES app.projects (organization_id, id),
+    FOREIGN KEY (organization_id, project_id) REFERENCES app.projects (organization_id, id) ON DELETE CASCADE,
     CHECK (project_id > 0)
   );
   COMMENT ON TABLE app."Order Items" IS '@tenantguard global';
@@ -81,6 +81,7 @@ describe('introspect', () => {
     const fk = items.constraints.find((c) => c.type === 'foreign-key')!;
     expect(fk.columns).toEqual(['organization_id', 'project_id']);
     expect(fk.references).toEqual({ schema: 'app', name: 'projects', columns: ['organization_id', 'id'] });
+    expect(fk).toMatchObject({ onDelete: 'CASCADE', onUpdate: 'NO ACTION', definition: null });
     expect(items.constraints.find((c) => c.type === 'check')!.definition).toMatch(/project_id > 0/);
     expect(items.comment).toBe('@tenantguard global');
     const idx = table('projects').indexes.find((i) => i.name === 'projects_org_name')!;
