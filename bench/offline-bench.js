@@ -6,7 +6,9 @@
  * whole-process time (median of 3 runs of bin/tenantguard.js) and, measured
  * in this process, where the time goes: reading and splitting the files,
  * starting PGlite, applying, tracking file:line history, reading the catalog,
- * running the rules. Needs `npm run build` first.
+ * running the rules. The first run on a machine also creates the embedded
+ * engine's pristine data directory cache (TENANTGUARD_CACHE_DIR, here a temp
+ * folder), so it is reported on its own. Needs `npm run build` first.
  *
  *   node bench/offline-bench.js            # 200 tables
  *   node bench/offline-bench.js 500        # another size
@@ -53,25 +55,27 @@ const files = Math.ceil(TABLES / PER_FILE) + 1;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (value) => `${Math.round(value)} ms`;
+const cacheDir = join(dir, 'cache');
+
+function audit() {
+  const started = performance.now();
+  const child = spawnSync(process.execPath, [join(root, 'bin', 'tenantguard.js'), 'audit', '--migrations', folder, '--format', 'json', '--app-role', 'bench_app'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TENANTGUARD_CACHE_DIR: cacheDir },
+    encoding: 'utf8',
+  });
+  const wall = performance.now() - started;
+  if (child.status !== 0 && child.status !== 1) throw new Error(`audit failed (exit ${child.status}):\n${child.stderr}`);
+  return { wall, report: JSON.parse(child.stdout) };
+}
 
 try {
-  const walls = [];
-  for (let run = 0; run < RUNS; run++) {
-    const started = performance.now();
-    const child = spawnSync(process.execPath, [join(root, 'bin', 'tenantguard.js'), 'audit', '--migrations', folder, '--format', 'json', '--app-role', 'bench_app'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH },
-      encoding: 'utf8',
-    });
-    walls.push(performance.now() - started);
-    if (child.status !== 0 && child.status !== 1) throw new Error(`audit failed (exit ${child.status}):\n${child.stderr}`);
-    if (run === 0) {
-      const report = JSON.parse(child.stdout);
-      console.log(`${report.summary.tables} tables in ${files} files; findings: ${report.findings.length}`);
-    }
-  }
+  const first = audit();
+  console.log(`${first.report.summary.tables} tables in ${files} files; findings: ${first.report.findings.length}`);
+  console.log(`first offline audit on this machine (creates the engine cache): ${ms(first.wall)}`);
+  const walls = Array.from({ length: RUNS }, () => audit().wall);
   const wall = median(walls);
-  console.log(`cold offline audit (whole process, median of ${RUNS}): ${ms(wall)} — target ${ms(TARGET_MS)}: ${wall <= TARGET_MS ? 'met' : 'NOT met'}`);
+  console.log(`cold offline audit (new process, median of ${RUNS}): ${ms(wall)} — target ${ms(TARGET_MS)}: ${wall <= TARGET_MS ? 'met' : 'NOT met'}`);
 
   // Where the time goes, stage by stage, in this process (libpg-query and PGlite loaded once, as in a run).
   const { discoverMigrations } = await import('../dist/db/migrations/discover.js');
@@ -91,7 +95,7 @@ try {
     return value;
   };
   const discovered = await time('read + split files (libpg-query)', () => discoverMigrations(folder, dir));
-  const engine = await time('start PGlite', () => openEmbedded());
+  const engine = await time('start PGlite (cached data directory)', () => openEmbedded({ cacheDir }));
   try {
     const applied = await time(`apply ${discovered.files.reduce((n, f) => n + f.statements.length, 0)} statements`, () => applyMigrations(engine.client, discovered));
     const history = await time('track file:line history', () => trackMigrations(applied));

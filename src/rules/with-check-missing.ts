@@ -15,8 +15,8 @@ function alterCheck(table: Table, policy: Policy, expression: string) {
 
 /** The USING that stands in as the check, as each role that writes through it sees it (rls-semantics §8). */
 function fallbackVerdicts(ctx: RuleContext, table: Table, policy: Policy): { role: string; verdict: Verdict }[] {
-  return ctx.policies.effective.flatMap((a) => {
-    if (a.table !== table || a.check === null) return [];
+  return ctx.policies.accessesOf(table).flatMap((a) => {
+    if (a.check === null) return [];
     const term = [...a.check.permissive, ...a.check.restrictive].find((t) => t.policy === policy && t.fallback);
     return term ? [{ role: a.role, verdict: term.verdict }] : [];
   });

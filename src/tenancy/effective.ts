@@ -73,6 +73,8 @@ export function verdictOf(predicate: EffectivePredicate): AccessVerdict {
 export interface PolicySemantics {
   /** Every tenant table (foreign tables excepted) × reaching role holding the privilege × command. */
   effective: readonly EffectiveAccess[];
+  /** The entries of `effective` for one table. */
+  accessesOf(table: Table): readonly EffectiveAccess[];
   /** Role-independent analysis of one clause of a policy. */
   clause(table: Table, policy: Policy, which: ClauseName): ClauseAnalysis | null;
   /** Effective access of any role on any table (views and functions run as their owner). */
@@ -171,19 +173,24 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
   }
 
   const effective: EffectiveAccess[] = [];
+  const byTable = new Map<Table, EffectiveAccess[]>();
   for (const tenantTable of tenancy.tenantTables) {
     const { table } = tenantTable;
     if (table.kind === 'foreign-table') continue;
+    const own: EffectiveAccess[] = [];
     for (const role of reachingRoles(tenancy, table)) {
       const held = new Set<Privilege>(tablePrivileges(tenancy.roles, role, table));
       for (const command of COMMANDS) {
-        if (held.has(command)) effective.push({ tenantTable, ...accessOf(table, role, command) });
+        if (held.has(command)) own.push({ tenantTable, ...accessOf(table, role, command) });
       }
     }
+    byTable.set(table, own);
+    effective.push(...own);
   }
 
   return {
     effective,
+    accessesOf: (table) => byTable.get(table) ?? [],
     clause: (table, policy, which) => analyzer?.clause(table, policy, which, null) ?? null,
     accessOf,
     functionAccess: (fn) => analyzer?.functionAccess(fn) ?? null,
@@ -197,8 +204,12 @@ export interface PolicyClause {
   analysis: ClauseAnalysis;
 }
 
+const clauseLists = new WeakMap<PolicySemantics, PolicyClause[]>();
+
 /** Every USING and WITH CHECK of every policy on a tenant table, analysed (foreign tables have no RLS). */
-export function tenantPolicyClauses(tenancy: Tenancy, semantics: PolicySemantics): PolicyClause[] {
+export function tenantPolicyClauses(tenancy: Tenancy, semantics: PolicySemantics): readonly PolicyClause[] {
+  const known = clauseLists.get(semantics);
+  if (known) return known;
   const out: PolicyClause[] = [];
   for (const { table } of tenancy.tenantTables) {
     if (table.kind === 'foreign-table') continue;
@@ -209,5 +220,6 @@ export function tenantPolicyClauses(tenancy: Tenancy, semantics: PolicySemantics
       }
     }
   }
+  clauseLists.set(semantics, out);
   return out;
 }

@@ -18,8 +18,8 @@ export function policyCommands(policy: Policy): Command[] {
 export function rolesThroughPolicy(semantics: PolicySemantics, table: Table, policy: Policy): string[] {
   const commands = policyCommands(policy);
   const roles = new Set<string>();
-  for (const a of semantics.effective) {
-    if (a.table !== table || a.exemption !== null || !commands.includes(a.command)) continue;
+  for (const a of semantics.accessesOf(table)) {
+    if (a.exemption !== null || !commands.includes(a.command)) continue;
     const terms = [...(a.read?.permissive ?? []), ...(a.read?.restrictive ?? []), ...(a.check?.permissive ?? []), ...(a.check?.restrictive ?? [])];
     if (terms.some((t) => t.policy === policy)) roles.add(a.role);
   }

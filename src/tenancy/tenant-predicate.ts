@@ -12,7 +12,18 @@ import { quoteIdent, quoteLiteral, quoteQualified, quoteRole } from '../sql/quot
 import type { PolicySemantics } from './effective.js';
 import type { Tenancy } from './types.js';
 
+const usesSetting = new WeakMap<PolicySemantics, boolean>();
+
 export function usesContextSetting(semantics: PolicySemantics, tenancy: Tenancy): boolean {
+  let known = usesSetting.get(semantics);
+  if (known === undefined) {
+    known = findsContextSetting(semantics, tenancy);
+    usesSetting.set(semantics, known);
+  }
+  return known;
+}
+
+function findsContextSetting(semantics: PolicySemantics, tenancy: Tenancy): boolean {
   let anyPolicy = false;
   for (const { table } of tenancy.tenantTables) {
     for (const policy of table.policies) {

@@ -68,6 +68,17 @@ describe('tenantguard audit', () => {
     expect(run.stdout).not.toMatch(/\x1b\[/);
   });
 
+  it('on a terminal: colours, and migration progress rewritten in place then cleared', async () => {
+    const run = await runCli(['audit', ...source, '--schema', 'warn'], { isTTY: true });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\x1b\[33m\x1b\[1mwarning/);
+    if (!serverUrl) {
+      expect(run.stderr).toMatch(/\r\x1b\[Kapplying|\r\x1b\[Kstarting/);
+      // The progress line is erased before the report is printed.
+      expect(run.stderr.endsWith('\r\x1b[K')).toBe(true);
+    }
+  });
+
   it('exits 0 when nothing is found (--schema narrows the audit)', async () => {
     const run = await runCli(['audit', ...source, '--schema', 'clean']);
     expect(run.stdout).toBe('No tenant-isolation problems found.\n0 errors, 0 warnings in 0 of 1 tenant table\n');

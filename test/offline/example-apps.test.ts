@@ -53,7 +53,10 @@ describe.each(APPS)('the $name example app', ({ name, folder, appRole }) => {
     );
     // projects is the table done right: RLS enabled, forced, a tenant policy (other rules may still speak, e.g. about grants).
     expect(rules.filter((r) => /^projects:(rls-|migration-|with-check|read-not|write-check)/.test(r))).toEqual([]);
-    for (const finding of offline) expect(finding.location?.file).toMatch(new RegExp(`^${folder}/`));
+    // Objects the migrations created point at them (roles the Supabase platform provides do not).
+    for (const finding of offline.filter((f) => f.object.schema === 'public')) {
+      expect(finding.location?.file).toMatch(new RegExp(`^${folder}/`));
+    }
     const disabled = offline.find((f) => f.rule === 'migration-disables-rls')!;
     expect(disabled.location!.file).toContain('invoices_policy_moved');
   });

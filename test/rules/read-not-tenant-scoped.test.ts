@@ -4,7 +4,8 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { problemsByObject, ruleContext, ruleContextAfter } from '../support/rule-context.js';
 
 const CTX = `(SELECT NULLIF(current_setting('app.current_org_id', true), '')::int)`;
-const TABLES = ['projects', 'notes', 'reports', 'profiles', 'guarded', 'locked', 'tickets', 'dynamic_docs', 'owned'];
+const TABLES = ['projects', 'notes', 'reports', 'profiles', 'guarded', 'locked', 'tickets', 'dynamic_docs', 'owned', 'by_membership', 'by_any_membership'];
+const USER = `NULLIF(current_setting('app.user_id', true), '')::int`;
 
 const SCENARIO = `
   CREATE ROLE app_user LOGIN;
@@ -43,6 +44,17 @@ const SCENARIO = `
   CREATE POLICY anything ON owned USING (true);
   ALTER TABLE owned NO FORCE ROW LEVEL SECURITY;
   ALTER TABLE owned OWNER TO app_user;
+  -- a membership subquery without its own filter: scoped only if the membership table's RLS limits it
+  -- (policy subqueries run with the querying role's rights)
+  CREATE TABLE memberships (organization_id int NOT NULL REFERENCES organizations, user_id int NOT NULL, PRIMARY KEY (organization_id, user_id));
+  ALTER TABLE memberships ENABLE ROW LEVEL SECURITY; ALTER TABLE memberships FORCE ROW LEVEL SECURITY;
+  CREATE POLICY own ON memberships FOR SELECT TO app_user USING (user_id = ${USER});
+  CREATE TABLE all_memberships (organization_id int NOT NULL REFERENCES organizations, user_id int NOT NULL, PRIMARY KEY (organization_id, user_id));
+  INSERT INTO memberships VALUES (1, 10), (2, 20);
+  INSERT INTO all_memberships VALUES (1, 10), (2, 20);
+  CREATE POLICY member ON by_membership FOR SELECT TO app_user USING (organization_id IN (SELECT organization_id FROM memberships));
+  CREATE POLICY member ON by_any_membership FOR SELECT TO app_user USING (organization_id IN (SELECT organization_id FROM all_memberships));
+  GRANT SELECT ON memberships, all_memberships TO app_user;
   GRANT SELECT, INSERT, UPDATE, DELETE ON ${TABLES.join(', ')} TO app_user;
 `;
 
@@ -58,7 +70,10 @@ describe('read-not-tenant-scoped', () => {
 
   it('reports exactly the tables where a role reaches other tenants, with who, what and which policy', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
-    expect([...problems.keys()].sort()).toEqual(['dynamic_docs', 'notes', 'profiles', 'reports', 'tickets']);
+    expect([...problems.keys()].sort()).toEqual(['by_any_membership', 'dynamic_docs', 'memberships', 'notes', 'profiles', 'reports', 'tickets']);
+    expect(problems.get('by_any_membership')!.message).toContain('the subquery over all_memberships is not limited to the current user or tenant');
+    expect(problems.get('memberships')).toMatchObject({ severity: 'info' }); // a user sees their own memberships
+    // all_memberships has RLS off: rls-disabled reports it; by_membership is scoped by memberships' own policy
     const app = db.role('app_user');
     expect(problems.get('notes')).toMatchObject({
       message: `${app} can SELECT rows of any organization in public.notes: policy "public_notes" USING (is_public) — is_public does not pin organization_id`,
@@ -89,6 +104,13 @@ describe('read-not-tenant-scoped', () => {
     // without WHERE the SELECT policy does not filter: every tenant's tickets go (rls-semantics §9)
     const deleted = await db.asRole('app_user', async (c) => (await c.query('DELETE FROM tickets')).rowCount, { value: '1' });
     expect(deleted).toBe(2);
+    const asUser10 = (table: string) =>
+      db.asRole('app_user', async (c) => {
+        await c.query(`SELECT set_config('app.user_id', '10', true)`);
+        return (await c.query(`SELECT organization_id FROM ${table} ORDER BY 1`)).rows.map((r) => r.organization_id);
+      });
+    expect(await asUser10('by_any_membership')).toEqual([1, 2]);
+    expect(await asUser10('by_membership')).toEqual([1]);
   });
 
   it('agrees with Postgres where it reports nothing', async () => {

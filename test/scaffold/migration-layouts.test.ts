@@ -15,7 +15,7 @@ import { writeSupabase } from '../../src/scaffold/migration/layouts/supabase.js'
 import type { LayoutRequest } from '../../src/scaffold/migration/layouts/types.js';
 import { loadMigrationTemplates, renderMigration, type MigrationTemplates } from '../../src/scaffold/migration/render.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { applyDrizzleFolder, audit, EXAMPLE_APP, scaffold, type Scaffolded } from './support.js';
+import { applyDrizzleFolder, audit, EXAMPLE_APP, normalizeRole, scaffold, type Scaffolded } from './support.js';
 
 const NOW = new Date(Date.UTC(2024, 4, 1, 12, 34, 56));
 
@@ -64,8 +64,7 @@ function request(cwd: string, overrides: Partial<LayoutRequest> = {}): LayoutReq
   };
 }
 
-/** Scenario roles are namespaced per test database; snapshots use the scenario's name. */
-const normalized = (text: string) => text.replaceAll(db.role('app_user'), 'app_user');
+const normalized = (text: string) => normalizeRole(text, db.role('app_user'));
 
 describe('plain layout', () => {
   it('writes <out>/<UTC yyyymmddhhmmss>_<name>.sql in a transaction', async () => {

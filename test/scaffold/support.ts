@@ -79,3 +79,15 @@ export function comparable(catalog: Catalog): unknown {
   const withoutRoles = { ...catalog, roles: [] };
   return JSON.parse(JSON.stringify(withoutRoles, (key, value) => (key === 'oid' || key === 'estimatedRows' ? undefined : value)));
 }
+
+/**
+ * Scenario roles are namespaced per test database; snapshots use the
+ * scenario's name, and a finding about the role itself has a fingerprint
+ * made from the namespaced name.
+ */
+export function normalizeRole(text: string, role: string): string {
+  const escaped = role.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text
+    .replace(new RegExp(`^(--   \\S+  ${escaped}  )[0-9a-f]{16}$`, 'gm'), '$1<fingerprint of the namespaced role>')
+    .replaceAll(role, 'app_user');
+}

@@ -24,7 +24,9 @@ function newestMtime(path: string): number {
 export default function buildDist(): void {
   const sources = Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'package.json')), newestMtime(join(root, 'tsconfig.json')));
   const built = existsSync(builtEntry);
-  if (built && existsSync(stamp) && statSync(stamp).mtimeMs >= sources) return;
+  // Fresh after `npm run build` (every output rewritten) or after the last incremental build here.
+  const builtAt = Math.max(built ? statSync(builtEntry).mtimeMs : 0, existsSync(stamp) ? statSync(stamp).mtimeMs : 0);
+  if (built && builtAt >= sources) return;
   mkdirSync(cache, { recursive: true });
   // tsc --incremental does not notice deleted outputs: without dist/, start from scratch.
   if (!built) rmSync(buildInfo, { force: true });

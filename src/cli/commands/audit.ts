@@ -49,13 +49,17 @@ export function exitCodeFor(severities: readonly Severity[], failOn: FailOn): 0 
   return severities.some((severity) => RANK[severity] >= RANK[failOn]) ? 1 : 0;
 }
 
-/** Migration progress on a terminal only: one line, rewritten in place. */
+/**
+ * Migration progress on a terminal only: one line, rewritten in place (cut to
+ * 79 columns, since a wrapped line could not be rewritten).
+ */
 function progressPrinter(io: Io, enabled: boolean) {
   let shown = false;
   return {
     update(message: string) {
       if (!enabled) return;
-      io.stderr.write(`\r\x1b[K${message}`);
+      const line = message.length > 79 ? `${message.slice(0, 78)}…` : message;
+      io.stderr.write(`\r\x1b[K${line}`);
       shown = true;
     },
     clear() {

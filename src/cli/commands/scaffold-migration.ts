@@ -131,7 +131,7 @@ export async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }
   await printResult(io, result.written, result.nextCommand, Boolean(flags.dryRun));
   if (flags.drizzleSchema) {
     const { renderDrizzleSchema } = await import('../../scaffold/migration/drizzle-schema.js');
-    io.stdout.write(`\n${renderDrizzleSchema(plan)}`);
+    io.stdout.write(`\n${renderDrizzleSchema(plan, audit.catalog)}`);
   }
 }
 

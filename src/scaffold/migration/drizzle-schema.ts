@@ -5,6 +5,7 @@
  * snapshot of the next `generate --custom` records them. FORCE has no Drizzle
  * equivalent; it lives only in the migration.
  */
+import type { Catalog, Policy } from '../../catalog/types.js';
 import { displayName, quoteLiteral } from '../../sql/quote.js';
 import { tenantPredicateSql } from './render.js';
 import type { MigrationPlan, MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
@@ -19,10 +20,11 @@ const BUILDERS: Record<string, (column: string) => string> = {
   integer: (c) => `integer(${js(c)})`,
 };
 
-export function renderDrizzleSchema(plan: MigrationPlan): string {
+export function renderDrizzleSchema(plan: MigrationPlan, catalog: Catalog): string {
   const out: string[] = [
     `// Paste into your Drizzle schema (import { sql } from 'drizzle-orm' and pgPolicy, plus the column builders, from 'drizzle-orm/pg-core').`,
     `// Paste it before running \`tenantguard scaffold migration --layout drizzle\`, so drizzle-kit's snapshot matches what the migration creates.`,
+    `// Each table lists every policy it has once the migration ran, so drizzle-kit push keeps them all.`,
   ];
   for (const table of plan.tables) {
     const steps = plan.steps.filter(
@@ -31,17 +33,46 @@ export function renderDrizzleSchema(plan: MigrationPlan): string {
         s.table.schema === table.schema &&
         s.table.name === table.name,
     );
+    const policySteps = steps.filter((s): s is PolicyStep => s.kind !== 'add-tenant-column');
+    if (steps.length === 0) continue;
     out.push('', `// ${displayName(table.schema, table.name)}: pgTable(${js(table.name)}, { … }, (t) => [ … ]).enableRLS()`);
     for (const step of steps) {
       if (step.kind === 'add-tenant-column') {
         out.push('// in the columns:', `${camelCase(step.predicate.column)}: ${columnCode(step.predicate, step.root)},`);
       }
     }
-    const policies = steps.filter((s): s is PolicyStep => s.kind !== 'add-tenant-column');
-    if (policies.length > 0) out.push('// in the extra config array:');
-    for (const step of policies) out.push(policyCode(step));
+    const kept = (catalog.tables.find((t) => t.schema === table.schema && t.name === table.name)?.policies ?? []).filter(
+      (p) => !policySteps.some((s) => s.name === p.name),
+    );
+    out.push('// in the extra config array:');
+    // Policies the migration leaves as they are, declared as the database has them.
+    for (const policy of [...kept].sort((a, b) => (a.name < b.name ? -1 : 1))) out.push(pgPolicyCode(policy));
+    for (const step of policySteps) out.push(policyCode(step));
   }
   return `${out.join('\n')}\n`;
+}
+
+interface PolicyDeclaration {
+  name: string;
+  permissive: boolean;
+  command: string;
+  roles: string[];
+  using: string | null;
+  withCheck: string | null;
+}
+
+function pgPolicyCode(policy: PolicyDeclaration): string {
+  const roles = policy.roles.map((r) => (r.toLowerCase() === 'public' ? 'public' : r));
+  const lines = [
+    `pgPolicy(${js(policy.name)}, {`,
+    `  as: ${js(policy.permissive ? 'permissive' : 'restrictive')},`,
+    `  for: ${js(policy.command.toLowerCase())},`,
+    `  to: ${roles.length === 1 ? js(roles[0]!) : `[${roles.map(js).join(', ')}]`},`,
+  ];
+  if (policy.using !== null) lines.push(`  using: sql\`${templateText(policy.using)}\`,`);
+  if (policy.withCheck !== null) lines.push(`  withCheck: sql\`${templateText(policy.withCheck)}\`,`);
+  lines.push('}),');
+  return lines.join('\n');
 }
 
 function columnCode(p: TenantPredicate, root: { name: string; key: string } | null): string {
@@ -52,20 +83,12 @@ function columnCode(p: TenantPredicate, root: { name: string; key: string } | nu
 }
 
 function policyCode(step: PolicyStep): string {
-  const roles = step.kind === 'tenant-policy' ? [step.appRole] : step.roles;
-  const using = step.kind === 'tenant-policy' ? ({ kind: 'tenant' } as const) : step.using;
-  const withCheck = step.kind === 'tenant-policy' ? ({ kind: 'tenant' } as const) : step.withCheck;
-  const command = step.kind === 'tenant-policy' ? 'all' : step.command.toLowerCase();
-  const lines = [
-    `pgPolicy(${js(step.name)}, {`,
-    `  as: ${js(step.permissive ? 'permissive' : 'restrictive')},`,
-    `  for: ${js(command)},`,
-    `  to: ${roles.length === 1 ? js(roles[0]!) : `[${roles.map(js).join(', ')}]`},`,
-  ];
-  if (using) lines.push(`  using: sql\`${templateText(expression(using, step.predicate))}\`,`);
-  if (withCheck) lines.push(`  withCheck: sql\`${templateText(expression(withCheck, step.predicate))}\`,`);
-  lines.push('}),');
-  return lines.join('\n');
+  const expr = (e: PolicyExpression | null) => (e === null ? null : expression(e, step.predicate));
+  if (step.kind === 'tenant-policy') {
+    const predicate = tenantPredicateSql(step.predicate);
+    return pgPolicyCode({ ...step, command: 'all', roles: [step.appRole], using: predicate, withCheck: predicate });
+  }
+  return pgPolicyCode({ ...step, using: expr(step.using), withCheck: expr(step.withCheck) });
 }
 
 function expression(expr: PolicyExpression, predicate: TenantPredicate): string {

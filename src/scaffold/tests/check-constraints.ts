@@ -200,6 +200,7 @@ function parseCheck(parser: SqlParser, expression: string): SqlNode | null {
 export function analyzeChecks(table: Table, parser: SqlParser | null, sourceOf: (column: string) => ColumnSource): CheckAnalysis {
   // A column filled for one CHECK's IS NOT NULL must meet every other CHECK too: repeat until the fill set is stable.
   let analysis = analyzePass(table, parser, sourceOf, new Set());
+  if (analysis.fill.size === 0) return analysis;
   for (let round = 0; round < 4 && analysis.unsupported === null; round++) {
     const next = analyzePass(table, parser, sourceOf, analysis.fill);
     if (next.fill.size === analysis.fill.size) return next;

@@ -13,11 +13,12 @@
  *   tables outside tenancy). NOT NULL foreign keys must form no cycle; a
  *   nullable one is filled unless that would close a cycle (then it is NULL).
  */
-import { tableKey, type Catalog, type Column, type Constraint, type Table } from '../../catalog/types.js';
+import { tableKey, type Catalog, type Column, type Table } from '../../catalog/types.js';
 import { displayName, quoteIdent, quoteIdentList, quoteQualified } from '../../sql/quote.js';
 import type { Tenancy } from '../../tenancy/types.js';
 import type { SqlParser } from '../migration/sql-parser.js';
 import { analyzeChecks, type ColumnSource } from './check-constraints.js';
+import { ForeignKeyGraph } from './foreign-key-graph.js';
 import type { Org, SeedRow, SeedValue, StatementPart } from './types.js';
 import { noRules, synthesizeValue } from './values.js';
 
@@ -54,18 +55,6 @@ export interface SynthesisOptions {
   parser: SqlParser | null;
 }
 
-type ForeignKey = Constraint & { references: NonNullable<Constraint['references']> };
-
-interface Edge {
-  from: string;
-  to: string;
-  fk: ForeignKey;
-  required: boolean;
-}
-
-const foreignKeysOf = (table: Table) =>
-  table.constraints.filter((c): c is ForeignKey => c.type === 'foreign-key' && c.references !== null).sort((a, b) => (a.name < b.name ? -1 : 1));
-
 export async function synthesizeRows(catalog: Catalog, tenancy: Tenancy, options: SynthesisOptions): Promise<SeedPlan> {
   return new Synthesis(catalog, tenancy, options).run();
 }
@@ -73,8 +62,7 @@ export async function synthesizeRows(catalog: Catalog, tenancy: Tenancy, options
 class Synthesis {
   private readonly byKey: Map<string, Table>;
   private readonly rootKey: string | null;
-  private readonly edges = new Map<string, Edge[]>();
-  private readonly kept = new Map<string, Edge[]>();
+  private readonly graph: ForeignKeyGraph;
   private readonly unseedable = new Map<string, string>();
   private readonly rows: SeedRow[] = [];
   private readonly rowById = new Map<string, SeedRow>();
@@ -82,23 +70,26 @@ class Synthesis {
   private readonly rowIndex = new Map<string, number>();
   /** CHECK analysis per table and set of columns filled from elsewhere (the same for every row of the table). */
   private readonly checkCache = new Map<string, ReturnType<typeof analyzeChecks>>();
+  /** Literal values per table, filled-elsewhere columns and row tag (seedability computes org A's first). */
+  private readonly valueCache = new Map<string, Map<string, string> | { unsupported: string }>();
   private orgs!: Record<Org, SeedValue>;
 
   constructor(
-    private readonly catalog: Catalog,
+    catalog: Catalog,
     private readonly tenancy: Tenancy,
     private readonly options: SynthesisOptions,
   ) {
     this.byKey = new Map(catalog.tables.map((t) => [tableKey(t), t]));
     this.rootKey = tenancy.root ? tableKey(tenancy.root) : null;
+    this.graph = new ForeignKeyGraph(this.byKey, tenancy, this.unseedable);
   }
 
   run(): SeedPlan {
     const targets = this.tenancy.tenantTables.filter(({ table }) => !this.options.tables || this.options.tables.has(tableKey(table)));
-    const needed = this.collect(targets.map(({ table }) => tableKey(table)));
-    this.markRequiredCycles(needed);
+    const needed = this.graph.collect([...targets.map(({ table }) => tableKey(table)), ...(this.rootKey ? [this.rootKey] : [])]);
+    this.graph.markRequiredCycles(needed);
     for (const key of needed) this.seedability(key, []);
-    this.keepNullableEdges(needed);
+    this.graph.keepNullableEdges(needed);
     this.orgs = this.orgValues(targets.map((t) => t.table));
 
     const tables = new Map<string, TableRows | { unseedable: string }>();
@@ -121,57 +112,6 @@ class Synthesis {
     return { orgs: this.orgs, rows: this.rows, tables };
   }
 
-  /** Every table the targets need rows in: themselves, the root, and their FK ancestors. */
-  private collect(targets: string[]): string[] {
-    const needed = new Set<string>();
-    const queue = [...targets, ...(this.rootKey ? [this.rootKey] : [])];
-    for (let next = 0; next < queue.length; next++) {
-      const key = queue[next]!;
-      if (needed.has(key)) continue;
-      needed.add(key);
-      const table = this.byKey.get(key)!;
-      const edges: Edge[] = [];
-      for (const fk of foreignKeysOf(table)) {
-        const to = tableKey(fk.references);
-        const columns = fk.columns.map((name) => table.columns.find((c) => c.name === name)!);
-        // MATCH SIMPLE skips the check when any column is NULL: the FK binds only when all are NOT NULL.
-        const required = columns.every((c) => c.notNull) || this.isTenancyPath(key, fk);
-        if (!this.byKey.has(to)) {
-          if (required) this.unseedable.set(key, `its foreign key ${fk.name} references ${displayName(fk.references.schema, fk.references.name)}, which is outside the audited schemas`);
-          continue;
-        }
-        edges.push({ from: key, to, fk, required });
-        queue.push(to);
-      }
-      this.edges.set(key, edges);
-    }
-    return [...needed].sort();
-  }
-
-  private isTenancyPath(key: string, fk: ForeignKey): boolean {
-    const hop = this.tenancy.tenantTableByKey.get(key)?.path[0];
-    return hop !== undefined && hop.constraint === fk.name;
-  }
-
-  /** Tables on a cycle of NOT NULL foreign keys can never get a first row. */
-  private markRequiredCycles(needed: string[]): void {
-    const state = new Map<string, 'open' | 'done'>();
-    const visit = (key: string, stack: string[]) => {
-      if (state.get(key) === 'done') return;
-      if (state.get(key) === 'open') {
-        const cycle = [...stack.slice(stack.indexOf(key)), key];
-        for (const member of cycle) {
-          if (!this.unseedable.has(member)) this.unseedable.set(member, `NOT NULL foreign keys form a cycle: ${cycle.map((k) => this.display(k)).join(' → ')}`);
-        }
-        return;
-      }
-      state.set(key, 'open');
-      for (const edge of this.edges.get(key) ?? []) if (edge.required) visit(edge.to, [...stack, key]);
-      state.set(key, 'done');
-    };
-    for (const key of needed) visit(key, []);
-  }
-
   /** null when rows can be synthesized for the table (its required parents included), else why not. */
   private seedability(key: string, path: string[]): string | null {
     if (this.unseedable.has(key)) return this.unseedable.get(key)!;
@@ -179,36 +119,13 @@ class Synthesis {
     const table = this.byKey.get(key)!;
     let reason: string | null = table.kind === 'foreign-table' ? 'it is a foreign table' : null;
     reason ??= this.columnProblem(key, 'A');
-    for (const edge of this.edges.get(key) ?? []) {
+    for (const edge of this.graph.edges(key)) {
       if (reason || !edge.required) continue;
       const parent = this.seedability(edge.to, [...path, key]);
       if (parent) reason = `its parent ${this.display(edge.to)} cannot be seeded (${parent})`;
     }
     if (reason) this.unseedable.set(key, reason);
     return reason;
-  }
-
-  /** Required edges always; a nullable one when its parent can be seeded and it closes no cycle. */
-  private keepNullableEdges(needed: string[]): void {
-    for (const key of needed) this.kept.set(key, (this.edges.get(key) ?? []).filter((e) => e.required && !this.unseedable.has(e.to)));
-    const reaches = (from: string, to: string): boolean => {
-      const seen = new Set<string>();
-      const stack = [from];
-      while (stack.length > 0) {
-        const key = stack.pop()!;
-        if (key === to) return true;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        for (const edge of this.kept.get(key) ?? []) stack.push(edge.to);
-      }
-      return false;
-    };
-    for (const key of needed) {
-      for (const edge of this.edges.get(key) ?? []) {
-        if (edge.required || this.unseedable.has(edge.to) || reaches(edge.to, key)) continue;
-        this.kept.get(key)!.push(edge);
-      }
-    }
   }
 
   private targetProblem(key: string): string | null {
@@ -220,7 +137,7 @@ class Synthesis {
     if (reason) return this.unseedable.has(key) ? reason : `the tenant root ${this.display(this.rootKey!)} cannot be seeded (${reason})`;
     if (!tenant.direct) {
       const hop = tenant.path[0]!;
-      if (!(this.kept.get(key) ?? []).some((e) => e.fk.name === hop.constraint)) {
+      if (!this.graph.kept(key).some((e) => e.fk.name === hop.constraint)) {
         return `its foreign key ${hop.constraint}, which ties its rows to an organization, would close a cycle`;
       }
     }
@@ -263,7 +180,7 @@ class Synthesis {
     const table = this.byKey.get(key)!;
     const assigned = new Set<string>();
     if (key !== this.rootKey && table.columns.some((c) => c.name === this.tenancy.tenantColumn)) assigned.add(this.tenancy.tenantColumn);
-    for (const edge of this.kept.get(key) ?? this.edges.get(key)?.filter((e) => e.required) ?? []) for (const c of edge.fk.columns) assigned.add(c);
+    for (const edge of this.graph.keptOrRequired(key)) for (const c of edge.fk.columns) assigned.add(c);
     return assigned;
   }
 
@@ -277,6 +194,14 @@ class Synthesis {
     const table = this.byKey.get(key)!;
     const assigned = this.assignedColumns(key);
     const cacheKey = `${key}\0${[...assigned].sort().join('\0')}`;
+    const known = this.valueCache.get(`${cacheKey}\0${tag}`);
+    if (known) return known;
+    const computed = this.computeLiterals(table, key, tag, assigned, cacheKey);
+    this.valueCache.set(`${cacheKey}\0${tag}`, computed);
+    return computed;
+  }
+
+  private computeLiterals(table: Table, key: string, tag: RowTag, assigned: Set<string>, cacheKey: string): Map<string, string> | { unsupported: string } {
     let checks = this.checkCache.get(cacheKey);
     if (!checks) {
       checks = analyzeChecks(table, this.options.parser, (name) => {
@@ -305,7 +230,7 @@ class Synthesis {
     if (key !== this.rootKey && org && table.columns.some((c) => c.name === this.tenancy.tenantColumn)) {
       assignments.set(this.tenancy.tenantColumn, this.orgs[org]);
     }
-    for (const edge of this.kept.get(key) ?? []) {
+    for (const edge of this.graph.kept(key)) {
       const parentTag: RowTag = this.orgOf(edge.to, 'A') === null ? 'shared' : (org ?? 'A');
       const parent = this.rowFor(edge.to, parentTag, seed);
       edge.fk.columns.forEach((column, i) => {

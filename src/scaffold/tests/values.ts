@@ -132,20 +132,18 @@ function temporalFor(column: Column, rules: ColumnRules, hex: string): string {
  * tail in the candidate's own alphabet (so shortening or lengthening a
  * lower-case slug keeps it lower-case, a digit string keeps it digits).
  */
-function textCandidates(column: Column, seed: ValueSeed, hex: string): { prefix: string; tail: string; suffix: string }[] {
+function* textCandidates(column: Column, seed: ValueSeed, hex: string): Generator<{ prefix: string; tail: string; suffix: string }> {
   const tag = seed.tag.toLowerCase();
-  const digits = BigInt(`0x${hex.slice(0, 24)}`).toString().padStart(24, '0');
-  const plain = [
-    { prefix: `tg-${tag}-`, tail: hex, suffix: '' },
-    { prefix: `tg${tag}`, tail: hex, suffix: '' },
-    { prefix: `tg_${tag}_`, tail: hex, suffix: '' },
-    { prefix: `TG-${tag.toUpperCase()}-`, tail: hex.toUpperCase(), suffix: '' },
-    { prefix: 'TG', tail: hex.toUpperCase().replace(/[0-9]/g, (d) => 'GHIJKLMNOP'[Number(d)]!), suffix: '' },
-    { prefix: 'tg', tail: hex.replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!), suffix: '' },
-  ];
-  const mail = [{ prefix: `tg-${tag}-`, tail: hex, suffix: '@example.com' }];
-  const numeric = [{ prefix: '1', tail: digits, suffix: '' }];
-  return /mail/i.test(column.name) ? [...mail, ...plain, ...numeric] : [...plain, ...mail, ...numeric];
+  const mail = { prefix: `tg-${tag}-`, tail: hex, suffix: '@example.com' };
+  if (/mail/i.test(column.name)) yield mail;
+  yield { prefix: `tg-${tag}-`, tail: hex, suffix: '' };
+  yield { prefix: `tg${tag}`, tail: hex, suffix: '' };
+  yield { prefix: `tg_${tag}_`, tail: hex, suffix: '' };
+  yield { prefix: `TG-${tag.toUpperCase()}-`, tail: hex.toUpperCase(), suffix: '' };
+  yield { prefix: 'TG', tail: hex.toUpperCase().replace(/[0-9]/g, (d) => 'GHIJKLMNOP'[Number(d)]!), suffix: '' };
+  yield { prefix: 'tg', tail: hex.replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!), suffix: '' };
+  if (!/mail/i.test(column.name)) yield mail;
+  yield { prefix: '1', tail: BigInt(`0x${hex.slice(0, 24)}`).toString().padStart(24, '0'), suffix: '' };
 }
 
 /** prefix + tail + suffix, with the tail (what keeps rows apart) cut or grown to fit the length bounds. */

@@ -11,7 +11,7 @@
 -- set_config(..., true) inside each transaction).
 --
 -- Findings fixed (rule, object, fingerprint):
---   role-bypasses-rls  app_user  1888e7cf919503a4
+--   role-bypasses-rls  app_user  <fingerprint of the namespaced role>
 --   rls-disabled  public.invitations  14eda0c8f250d16b
 --   rls-not-forced  public.organization_members  6ab7c1345df4b3f6
 --   rls-not-forced  public.projects  81b6814f26fe16af
@@ -128,8 +128,3 @@ DROP POLICY IF EXISTS "tenant_isolation" ON "public"."tasks";
 CREATE POLICY "tenant_isolation" ON "public"."tasks" AS RESTRICTIVE FOR ALL TO "app_user"
   USING      ("organization_id" = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid))
   WITH CHECK ("organization_id" = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
---> statement-breakpoint
--- role-bypasses-rls on app_user: Stop app_user from bypassing row level security
-ALTER TABLE "public"."organization_members" FORCE ROW LEVEL SECURITY;
---> statement-breakpoint
-ALTER TABLE "public"."projects" FORCE ROW LEVEL SECURITY;

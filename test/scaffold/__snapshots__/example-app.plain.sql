@@ -11,7 +11,7 @@
 -- set_config(..., true) inside each transaction).
 --
 -- Findings fixed (rule, object, fingerprint):
---   role-bypasses-rls  app_user  f0ebeeff48e339b6
+--   role-bypasses-rls  app_user  <fingerprint of the namespaced role>
 --   rls-disabled  public.invitations  14eda0c8f250d16b
 --   rls-not-forced  public.organization_members  6ab7c1345df4b3f6
 --   rls-not-forced  public.projects  81b6814f26fe16af

@@ -5,7 +5,9 @@
  * engine, from a migrations folder (the embedded engine) otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirWith, emptyDir, runCli, type CliRun } from '../../support/cli.js';
 import { createTestDatabase, engine, type TestDatabase } from '../../support/db.js';
@@ -22,6 +24,7 @@ function expectRefusal(run: CliRun, message: RegExp): void {
   expect(run.stdout).toBe('');
 }
 
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const databases: TestDatabase[] = [];
 
 /** The CLI's source options for a schema, and the app role's name in it. */
@@ -80,6 +83,17 @@ describe('scaffold tests (CLI)', { timeout: 240_000 }, () => {
       const imports = [...readFileSync(join(dir, file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]);
       expect(imports.every((m) => ['pg', 'vitest', './setup.js', './tenant-tables.js'].includes(m!))).toBe(true);
     }
+
+    // The generated TypeScript compiles under --strict, with only pg's and vitest's types.
+    await symlink(join(ROOT, 'node_modules'), join(cwd, 'node_modules'), 'dir');
+    const { execa } = await import('execa');
+    const tsc = await execa(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+        '--target', 'es2022', '--skipLibCheck', '--types', 'node', ...['setup.ts', 'tenant-tables.ts', 'tenant-isolation.test.ts'].map((f) => join(dir, f))],
+      { cwd, reject: false },
+    );
+    expect(tsc.exitCode, tsc.stdout).toBe(0);
 
     const again = await runCli(args(), { cwd });
     expectRefusal(again, /test\/tenant-isolation\/tenant-tables\.ts already exists/);

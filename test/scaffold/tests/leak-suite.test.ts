@@ -60,7 +60,6 @@ describe.skipIf(engine === 'embedded')('generated leak suite (server engine: the
       reject: false,
     });
     report = JSON.parse(await readFile(out, 'utf8'));
-    if (process.env.DEBUG_LEAK_SUITE) for (const f of report.testResults) for (const a of f.assertionResults) console.log(a.status, a.fullName, (a.failureMessages[0] ?? '').split('\n')[0]);
   }, 240_000);
 
   afterAll(async () => {

@@ -95,7 +95,9 @@ export async function writeDrizzle(request: LayoutRequest): Promise<LayoutResult
   const folder = path.dirname(file);
   await warnAboutUnrelatedSnapshotChanges(request, folder, path.basename(file, '.sql'));
   const journal = path.join(folder, 'meta', '_journal.json');
-  return { written: [file, journal], nextCommand: 'npx drizzle-kit migrate' };
+  const snapshot = path.join(folder, 'meta', `${path.basename(file, '.sql').split('_')[0]}_snapshot.json`);
+  const written = [file, journal, ...((await readFile(snapshot).then(() => true, () => false)) ? [snapshot] : [])];
+  return { written, nextCommand: 'npx drizzle-kit migrate' };
 }
 
 function lastLine(text: string): string | null {
