@@ -46,21 +46,19 @@ export interface ProbeLeak {
   key: string;
 }
 
-export interface CheckOutcome {
-  leaks: ProbeLeak[];
-  /** Checks that could not conclude, and why. */
-  notes: string[];
-}
-
 interface WriteCheck {
   c: IsolationCase;
   check: ProbeCheck;
+  /** Fingerprint key: the check, and `:no-where` for the variants without WHERE. */
+  key: string;
   sql: string;
   leaked: string;
-  /** The same, when a constraint stopped what the policies let through. */
-  attempted: string;
-  /** For writes that store a row: the count of org B's rows that confirms where it landed. */
+  /** The same, when a constraint stopped what the policies let through; null when a constraint error proves nothing. */
+  attempted: string | null;
+  /** Run as the connected role when the write touched rows: a count that tells whether org B was reached. */
   confirm: string | null;
+  /** Whether `rows` touched and the confirming count `landed` show a leak. */
+  leaks(rows: number, landed: number | null): boolean;
 }
 
 const READ_CHUNK = 200;
@@ -203,7 +201,7 @@ export class CaseChecks {
   private async attempt(write: WriteCheck): Promise<WriteOutcome> {
     try {
       const rows = (await this.session.one(ROLLBACK_TO_CHECK, write.sql)).rowCount;
-      return { rows, landed: rows > 0 && write.confirm ? await this.rowsOfOrgB(write.confirm) : null };
+      return { rows, landed: rows > 0 && write.confirm ? await this.confirmAsConnectedRole(write.confirm) : null };
     } catch (error) {
       const state = sqlState(error);
       if (state === '42501') return { refused: true };
@@ -212,36 +210,45 @@ export class CaseChecks {
     }
   }
 
-  /** Org B's rows as the connected role sees them, inside the check's savepoint. */
-  private async rowsOfOrgB(countOther: string): Promise<number> {
+  /** A confirming count as the connected role (under org B's context, for an owner under FORCE), inside the check's savepoint. */
+  private async confirmAsConnectedRole(count: string): Promise<number> {
     const orgB = this.seeded.orgId('B')!;
     const results = await this.session.batch('SAVEPOINT tenantguard_confirm', [
       'RESET ROLE',
       `SELECT set_config(${quoteLiteral(this.plan.setting)}, ${quoteLiteral(orgB)}, true)`,
-      countOther,
+      count,
     ]);
     return Number(results[2]!.rows[0]![0]);
   }
 
   private writeChecks(c: IsolationCase): WriteCheck[] {
-    const count = this.sql(c.countOther);
     const [own, other] = [this.rowText(c.own), this.rowText(c.other)];
+    const [count, intact] = [this.sql(c.countOther), this.sql(c.otherIntact)];
+    const touched = (rows: number) => rows > 0;
+    // A stored row leaks when it really landed in org B (a BEFORE trigger may have sent it back to org A).
+    const landedInB = (rows: number, landed: number | null) => rows > 0 && (landed ?? 0) > 1;
+    const noWhere = 'without a WHERE clause (so Postgres adds no SELECT policy)';
     return [
-      { c, check: 'update-other-org', sql: this.sql(c.updateOther), leaked: `changed org B's row ${other}`, attempted: `reached org B's row ${other}`, confirm: null },
-      { c, check: 'delete-other-org', sql: this.sql(c.deleteOther), leaked: `deleted org B's row ${other}`, attempted: `reached org B's row ${other}`, confirm: null },
-      { c, check: 'insert-for-other-org', sql: this.sql(c.insertOther), leaked: 'stored a new row for org B', attempted: 'offered a new row for org B', confirm: count },
-      { c, check: 'move-to-other-org', sql: this.sql(c.moveOwn), leaked: `moved org A's row ${own} into org B`, attempted: `offered org A's row ${own} moved into org B`, confirm: count },
+      { c, check: 'update-other-org', key: 'update-other-org', sql: this.sql(c.updateOther), leaked: `changed org B's row ${other}`, attempted: `reached org B's row ${other}`, confirm: null, leaks: touched },
+      // Org B's row version is gone when the UPDATE without WHERE reached it.
+      { c, check: 'update-other-org', key: 'update-other-org:no-where', sql: this.sql(c.updateAll), leaked: `${noWhere} changed org B's row ${other}`, attempted: null, confirm: intact, leaks: (rows, landed) => rows > 0 && landed === 0 },
+      { c, check: 'delete-other-org', key: 'delete-other-org', sql: this.sql(c.deleteOther), leaked: `deleted org B's row ${other}`, attempted: `reached org B's row ${other}`, confirm: null, leaks: touched },
+      { c, check: 'insert-for-other-org', key: 'insert-for-other-org', sql: this.sql(c.insertOther), leaked: 'stored a new row for org B', attempted: 'offered a new row for org B', confirm: count, leaks: landedInB },
+      { c, check: 'move-to-other-org', key: 'move-to-other-org', sql: this.sql(c.moveOwn), leaked: `moved org A's row ${own} into org B`, attempted: `offered org A's row ${own} moved into org B`, confirm: count, leaks: landedInB },
+      { c, check: 'move-to-other-org', key: 'move-to-other-org:no-where', sql: this.sql(c.moveAll), leaked: `${noWhere} moved org A's row ${own} into org B`, attempted: `${noWhere} offered org A's row ${own} moved into org B`, confirm: count, leaks: landedInB },
     ];
   }
 
-  /** A stored write leaks only when the row really landed in org B (a BEFORE trigger may have sent it back to A). */
+  /** One verdict per check: the variant without WHERE is reported only when the targeted statement was not. */
   private judgeWrite(write: WriteCheck, outcome: WriteOutcome, context: string): void {
-    const { c, check, sql, leaked, attempted } = write;
-    if ('failed' in outcome) this.notes.push(`${c.table}: ${check} failed (${outcome.failed})`);
+    const { c, check, sql, leaked, attempted, key } = write;
+    if (this.leaks.some((l) => l.case === c && l.check === check)) return;
+    if ('failed' in outcome) this.notes.push(`${c.table}: ${key} failed (${outcome.failed})`);
     else if ('admitted' in outcome) {
-      this.leak(c, check, context, sql, attempted, check, `row level security let it through; only a constraint stopped it (${outcome.admitted})`);
-    } else if ('rows' in outcome && outcome.rows > 0 && (write.confirm === null || (outcome.landed ?? 0) > 1)) {
-      this.leak(c, check, context, sql, leaked, check);
+      if (attempted) this.leak(c, check, context, sql, attempted, key, `row level security let it through; only a constraint stopped it (${outcome.admitted})`);
+      else this.notes.push(`${c.table}: ${key} was stopped by a constraint, so it cannot tell whether org B's row was reached (${outcome.admitted})`);
+    } else if ('rows' in outcome && write.leaks(outcome.rows, outcome.landed)) {
+      this.leak(c, check, context, sql, leaked, key);
     }
   }
 

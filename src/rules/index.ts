@@ -3,35 +3,35 @@
  * one entry below (test/rules/registry.test.ts keeps files, registry, docs and
  * tests in step).
  */
+import contextFailOpen from './context-fail-open.js';
+import contextNotWrapped from './context-not-wrapped.js';
+import crossTenantForeignKey from './cross-tenant-foreign-key.js';
+import foreignTableTenant from './foreign-table-tenant.js';
+import materializedViewExposesTenant from './materialized-view-exposes-tenant.js';
 import migrationDisablesRls from './migration-disables-rls.js';
+import partitionRlsDisabled from './partition-rls-disabled.js';
+import policyAlwaysTrue from './policy-always-true.js';
+import policyBypassSetting from './policy-bypass-setting.js';
+import policyCastsTenantColumn from './policy-casts-tenant-column.js';
+import policyNullPredicate from './policy-null-predicate.js';
+import policyToPublic from './policy-to-public.js';
 import probeCrossTenantRead from './probe-cross-tenant-read.js';
 import probeCrossTenantWrite from './probe-cross-tenant-write.js';
+import readNotTenantScoped from './read-not-tenant-scoped.js';
 import rlsDisabled from './rls-disabled.js';
 import rlsEnabledNoPolicy from './rls-enabled-no-policy.js';
 import rlsNotForced from './rls-not-forced.js';
+import roleBypassesRls from './role-bypasses-rls.js';
+import securityDefinerFunction from './security-definer-function.js';
 import tenantColumnMissing from './tenant-column-missing.js';
 import tenantColumnNullable from './tenant-column-nullable.js';
-import readNotTenantScoped from './read-not-tenant-scoped.js';
+import tenantColumnUnindexed from './tenant-column-unindexed.js';
+import tenantContextDefault from './tenant-context-default.js';
+import truncateGranted from './truncate-granted.js';
+import uniqueNotTenantScoped from './unique-not-tenant-scoped.js';
+import viewBypassesRls from './view-bypasses-rls.js';
 import withCheckMissing from './with-check-missing.js';
 import writeCheckNotTenantScoped from './write-check-not-tenant-scoped.js';
-import policyAlwaysTrue from './policy-always-true.js';
-import policyBypassSetting from './policy-bypass-setting.js';
-import contextFailOpen from './context-fail-open.js';
-import policyToPublic from './policy-to-public.js';
-import policyNullPredicate from './policy-null-predicate.js';
-import roleBypassesRls from './role-bypasses-rls.js';
-import viewBypassesRls from './view-bypasses-rls.js';
-import materializedViewExposesTenant from './materialized-view-exposes-tenant.js';
-import securityDefinerFunction from './security-definer-function.js';
-import partitionRlsDisabled from './partition-rls-disabled.js';
-import foreignTableTenant from './foreign-table-tenant.js';
-import truncateGranted from './truncate-granted.js';
-import tenantContextDefault from './tenant-context-default.js';
-import crossTenantForeignKey from './cross-tenant-foreign-key.js';
-import uniqueNotTenantScoped from './unique-not-tenant-scoped.js';
-import tenantColumnUnindexed from './tenant-column-unindexed.js';
-import policyCastsTenantColumn from './policy-casts-tenant-column.js';
-import contextNotWrapped from './context-not-wrapped.js';
 import type { Rule } from './types.js';
 
 export const rules: readonly Rule[] = [

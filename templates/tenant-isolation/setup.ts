@@ -54,6 +54,9 @@ export interface TenantTable {
   insertOther: Statement;
   insertOtherColumns: string[];
   moveOwn: Statement;
+  updateAll: Statement;
+  moveAll: Statement;
+  otherIntact: Statement;
   countOther: Statement;
   truncate: string;
   bypass: { setting: string; values: string[] }[];
@@ -141,8 +144,8 @@ async function insertRows(c: pg.Client, data: IsolationData, t: TenantTable, und
   for (const id of t.seed) {
     const row = data.rows[id]!;
     if (underContext) {
-      const org = orgId(row.org ?? 'A', seeded);
-      if (org !== null) await c.query('SELECT set_config($1, $2, true)', [data.setting, org]);
+      // An organization's own row goes in before its id is known: no context for it.
+      await c.query('SELECT set_config($1, $2, true)', [data.setting, orgId(row.org ?? 'A', seeded) ?? '']);
     }
     try {
       const result = await run(c, row.insert, seeded);
@@ -273,39 +276,52 @@ export async function expectNothingWithEmptyContext(data: IsolationData, t: Tena
   await expectNothingVisible(data, t, '');
 }
 
-type WriteOutcome = { rows: number } | { rejected: string } | { admitted: string };
+/** Rows touched and, when some were, the confirming count; or refused (42501); or let through by the policies and stopped by a constraint. */
+type WriteOutcome = { rows: number; confirmed: number | null } | { rejected: string } | { admitted: string };
 
 /**
- * Row level security checks a new row before NOT NULL, CHECK, unique and
- * foreign-key constraints: a constraint error means the policies let the
- * write through (42501 is the policy's or the privilege system's refusal).
+ * Runs one write in a savepoint that is rolled back afterwards, so the next
+ * write starts from the same rows, role and context. Row level security
+ * checks a new row before NOT NULL, CHECK, unique and foreign-key
+ * constraints: a constraint error means the policies let the write through
+ * (42501 is the policy's or the privilege system's refusal). When the write
+ * touched rows, `confirm` is counted as the setup role under org B's context.
  */
-async function attempt(c: pg.Client, statement: Statement, seeded: Seeded): Promise<WriteOutcome> {
+async function attempt(c: pg.Client, t: TenantTable, statement: Statement, seeded: Seeded, confirm: Statement | null): Promise<WriteOutcome> {
+  await c.query('SAVEPOINT tenantguard_write');
   try {
-    return { rows: (await run(c, statement, seeded)).rowCount ?? 0 };
+    const rows = (await run(c, statement, seeded)).rowCount ?? 0;
+    if (rows === 0 || confirm === null) return { rows, confirmed: null };
+    await c.query('RESET ROLE');
+    await c.query('SELECT set_config($1, $2, true)', [t.setting, orgId('B', seeded)]);
+    return { rows, confirmed: Number((await run(c, confirm, seeded)).rows[0]![0]) };
   } catch (error) {
     const state = sqlState(error);
     if (state === '42501') return { rejected: errorText(error) };
     if (state.startsWith('23')) return { admitted: errorText(error) };
     throw error;
+  } finally {
+    await c.query('ROLLBACK TO SAVEPOINT tenantguard_write');
   }
 }
 
-/** Org B's rows as the setup role sees them: where a write really landed (a BEFORE trigger may have redirected it). */
-async function rowsOfOrgB(c: pg.Client, t: TenantTable, seeded: Seeded): Promise<number> {
-  await c.query('RESET ROLE');
-  await c.query('SELECT set_config($1, $2, true)', [t.setting, orgId('B', seeded)]);
-  return Number((await run(c, t.countOther, seeded)).rows[0]![0]);
-}
+// A WHERE clause reads columns, so Postgres adds the SELECT policies to an UPDATE — on the rows it
+// sees and as a check on the new rows (rls-semantics §9). The checks below also run the UPDATE
+// without WHERE, which an UPDATE policy weaker than the SELECT policy cannot hide from.
+const NO_WHERE = 'without a WHERE clause';
 
 export async function expectNoUpdateOfOtherOrg(data: IsolationData, t: TenantTable): Promise<void> {
   await inTransaction(data, t, async (c, seeded) => {
     const a = orgId('A', seeded)!;
     await asApp(c, t, a);
-    const outcome = await attempt(c, t.updateOther, seeded);
     const how = `UPDATE as ${t.role} with ${contextText(t, a)}`;
-    if ('rows' in outcome && outcome.rows > 0) fail(`${t.table}: ${how} changed org B's row ${rowText(seeded, t.other)} (${t.updateOther.sql})`);
-    if ('admitted' in outcome) fail(`${t.table}: ${how} reached org B's row ${rowText(seeded, t.other)}; only a constraint stopped it (${outcome.admitted})`);
+    const other = rowText(seeded, t.other);
+    const targeted = await attempt(c, t, t.updateOther, seeded, null);
+    if ('rows' in targeted && targeted.rows > 0) fail(`${t.table}: ${how} changed org B's row ${other} (${t.updateOther.sql})`);
+    if ('admitted' in targeted) fail(`${t.table}: ${how} reached org B's row ${other}; only a constraint stopped it (${targeted.admitted})`);
+    // Org B's row version is gone when the UPDATE without WHERE reached it.
+    const all = await attempt(c, t, t.updateAll, seeded, t.otherIntact);
+    if ('rows' in all && all.rows > 0 && all.confirmed === 0) fail(`${t.table}: ${how} ${NO_WHERE} changed org B's row ${other} (${t.updateAll.sql})`);
   });
 }
 
@@ -313,22 +329,25 @@ export async function expectNoDeleteOfOtherOrg(data: IsolationData, t: TenantTab
   await inTransaction(data, t, async (c, seeded) => {
     const a = orgId('A', seeded)!;
     await asApp(c, t, a);
-    const outcome = await attempt(c, t.deleteOther, seeded);
+    const outcome = await attempt(c, t, t.deleteOther, seeded, null);
     const how = `DELETE as ${t.role} with ${contextText(t, a)}`;
     if ('rows' in outcome && outcome.rows > 0) fail(`${t.table}: ${how} deleted org B's row ${rowText(seeded, t.other)}`);
     if ('admitted' in outcome) fail(`${t.table}: ${how} reached org B's row ${rowText(seeded, t.other)}; only a constraint stopped it (${outcome.admitted})`);
   });
 }
 
+/** Org B has one row (the seeded one) until a write stores another there; a BEFORE trigger may have sent it back to org A. */
+const landedInB = (outcome: WriteOutcome) => 'rows' in outcome && outcome.rows > 0 && (outcome.confirmed ?? 0) > 1;
+
 export async function expectInsertForOtherOrgRejected(data: IsolationData, t: TenantTable): Promise<void> {
   await inTransaction(data, t, async (c, seeded) => {
     const a = orgId('A', seeded)!;
     await asApp(c, t, a);
-    const outcome = await attempt(c, t.insertOther, seeded);
+    const outcome = await attempt(c, t, t.insertOther, seeded, t.countOther);
     const values = Object.fromEntries(t.insertOtherColumns.map((column, i) => [column, resolve(t.insertOther.params[i]!, seeded)]));
     const how = `INSERT as ${t.role} with ${contextText(t, a)} of a row for org B ${JSON.stringify(values)}`;
     if ('admitted' in outcome) fail(`${t.table}: ${how} passed row level security; only a constraint stopped it (${outcome.admitted})`);
-    if ('rows' in outcome && outcome.rows > 0 && (await rowsOfOrgB(c, t, seeded)) > 1) fail(`${t.table}: ${how} succeeded`);
+    if (landedInB(outcome)) fail(`${t.table}: ${how} succeeded`);
   });
 }
 
@@ -336,10 +355,15 @@ export async function expectMoveToOtherOrgRejected(data: IsolationData, t: Tenan
   await inTransaction(data, t, async (c, seeded) => {
     const a = orgId('A', seeded)!;
     await asApp(c, t, a);
-    const outcome = await attempt(c, t.moveOwn, seeded);
-    const how = `UPDATE as ${t.role} with ${contextText(t, a)} moving org A's row ${rowText(seeded, t.own)} into org B`;
-    if ('admitted' in outcome) fail(`${t.table}: ${how} passed row level security; only a constraint stopped it (${outcome.admitted})`);
-    if ('rows' in outcome && outcome.rows > 0 && (await rowsOfOrgB(c, t, seeded)) > 1) fail(`${t.table}: ${how} succeeded (${t.moveOwn.sql})`);
+    for (const [statement, how] of [
+      [t.moveOwn, `UPDATE as ${t.role} with ${contextText(t, a)}`],
+      [t.moveAll, `UPDATE as ${t.role} with ${contextText(t, a)} ${NO_WHERE}`],
+    ] as const) {
+      const outcome = await attempt(c, t, statement, seeded, t.countOther);
+      const moving = `${how} moving org A's row ${rowText(seeded, t.own)} into org B`;
+      if ('admitted' in outcome) fail(`${t.table}: ${moving} passed row level security; only a constraint stopped it (${outcome.admitted})`);
+      if (landedInB(outcome)) fail(`${t.table}: ${moving} succeeded (${statement.sql})`);
+    }
   });
 }
 

@@ -62,6 +62,7 @@ describe('probe on the leak matrix', () => {
   it('reports nothing on the isolated schema, and every check concluded', () => {
     const { report } = reports.get('isolated')!;
     expect(report.tablesProbed).toBe(4);
+    expect(report.leaks.length + report.notes.length).toBe(0);
     expect(report.leaks.map((l) => `${l.case.table} ${l.check}`)).toEqual([]);
     expect(report.notes).toEqual([]);
   });
@@ -97,6 +98,12 @@ describe('probe on the leak matrix', () => {
   it('the fallback check is caught by moving a row, not by reads', () => {
     const { report } = reports.get('leak_fallback_check')!;
     expect(report.leaks.map((l) => l.check)).toEqual(['move-to-other-org']);
+  });
+
+  it('an UPDATE policy looser than SELECT shows only without WHERE (which adds the SELECT policies)', () => {
+    const { report } = reports.get('leak_update_looser')!;
+    expect(report.leaks.map((l) => l.key).sort()).toEqual(['move-to-other-org:no-where', 'update-other-org:no-where']);
+    expect(report.leaks.every((l) => l.leaked.startsWith('without a WHERE clause'))).toBe(true);
   });
 
   it('leaves every table with the rows it had', async () => {

@@ -28,6 +28,7 @@ export const LEAK_SCENARIOS: readonly LeakScenario[] = [
   { name: 'insert-check-true', schema: 'leak_insert_check_true', table: 'projects', commands: ['INSERT'] },
   { name: 'select-using-true', schema: 'leak_select_using_true', table: 'projects', commands: ['SELECT'] },
   { name: 'superadmin-setting-bypass', schema: 'leak_superadmin_setting', table: 'projects', commands: ['SELECT'] },
+  { name: 'update-policy-looser-than-select', schema: 'leak_update_looser', table: 'projects', commands: ['UPDATE'] },
 ];
 
 export function scenarioSql(name: string): string {

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { MigrationError } from '../../errors.js';
 import type { AppliedMigrations, DiscoveredMigrations, MigrationFile, MigrationStatement, Queryable, SkippedStatement } from '../types.js';
+import { traitsOf } from './batching.js';
 import { codePointToIndex, countNewlines } from './text-position.js';
 
 interface PostgresError {
@@ -11,10 +12,21 @@ interface PostgresError {
 }
 
 /**
- * Apply discovered migrations to an empty engine, statement by statement,
- * each in its own implicit transaction (as psql runs a file). The first
- * failing statement stops everything with a MigrationError at its file and
- * line — the line of Postgres' error position when it reports one.
+ * Apply discovered migrations to an empty engine with the result of running
+ * them statement by statement, each in its own implicit transaction (as psql
+ * runs a file). The first failing statement stops everything with a
+ * MigrationError at its file and line — the line of Postgres' error position
+ * when it reports one.
+ *
+ * For speed a file is first sent as one batch in a transaction with
+ * constraints checked immediately, which commits exactly what the statements
+ * run one by one would: each statement's own commit would check deferred
+ * constraints right after it, and files whose statements behave differently
+ * inside a transaction are never batched (see batching.ts). When the batch
+ * fails, it is rolled back whole and the file replayed statement by statement
+ * — which yields the same error at its exact position, or the one-by-one
+ * result where a statement cannot run in a transaction block
+ * (CREATE INDEX CONCURRENTLY) or needs a missing extension to be skipped.
  */
 export async function applyMigrations(
   client: Queryable,
@@ -25,8 +37,12 @@ export async function applyMigrations(
   if (migrations.prelude) await client.query(migrations.prelude);
   const skipped: SkippedStatement[] = [];
   const unavailable = new Set<string>();
+  // A file may BEGIN without COMMIT; until some later COMMIT, statements run
+  // inside that transaction and must not be batched in one of their own.
+  let inTransaction = false;
   for (const [i, file] of migrations.files.entries()) {
     onProgress?.(`applying migration ${i + 1}/${total} ${basename(file.path)}`);
+    if (!inTransaction && canBatch(file) && (await appliedAsBatch(client, file))) continue;
     for (const statement of file.statements) {
       try {
         await client.query(statement.sql);
@@ -35,6 +51,8 @@ export async function applyMigrations(
         if (reason === null) throw migrationFailure(file, statement, error);
         skipped.push({ file: file.displayPath, line: statement.line, reason });
       }
+      const effect = traitsOf(statement)?.transaction;
+      if (effect) inTransaction = effect === 'opens';
     }
   }
   // A file may leave a transaction open (BEGIN without COMMIT) or change
@@ -44,6 +62,24 @@ export async function applyMigrations(
   await client.query('COMMIT');
   await client.query('DISCARD ALL');
   return { ...migrations, skipped };
+}
+
+function canBatch(file: MigrationFile): boolean {
+  return file.statements.length > 1 && file.statements.every((statement) => traitsOf(statement)?.batchable === true);
+}
+
+/** True when the whole file ran and committed; false when it was rolled back and must be replayed. */
+async function appliedAsBatch(client: Queryable, file: MigrationFile): Promise<boolean> {
+  // A newline before each `;`: a statement's text may end in a `--` comment.
+  const body = file.statements.map((statement) => `${statement.sql}\n;\n`).join('');
+  try {
+    await client.query(`BEGIN;\nSET CONSTRAINTS ALL IMMEDIATE;\n${body}COMMIT`);
+    return true;
+  } catch {
+    // The rest of the query string after the error was not executed; the transaction is aborted.
+    await client.query('ROLLBACK');
+    return false;
+  }
 }
 
 /** Errors from objects that a missing extension would have created: type, function, schema, relation, the extension itself. */

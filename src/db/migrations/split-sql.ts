@@ -1,4 +1,5 @@
 import type { MigrationStatement } from '../types.js';
+import { recordTraits } from './batching.js';
 import { codePointToIndex, countNewlines, leadingTriviaLength } from './text-position.js';
 
 /** A statement the PostgreSQL parser rejects; `line` is 1-based within the text that was split. */
@@ -50,14 +51,16 @@ export async function splitSql(text: string, firstLine = 1): Promise<MigrationSt
   const statements: MigrationStatement[] = [];
   let scanned = 0;
   let line = firstLine;
-  for (const { stmt_location: location = 0, stmt_len: length } of parsed.stmts ?? []) {
+  for (const { stmt, stmt_location: location = 0, stmt_len: length } of parsed.stmts ?? []) {
     line += countNewlineBytes(bytes, scanned, location);
     scanned = location;
     const raw = bytes.subarray(location, length ? location + length : bytes.length).toString('utf8');
     const skip = leadingTriviaLength(raw);
     const sql = raw.slice(skip).trimEnd();
     if (sql === '') continue;
-    statements.push({ sql, line: line + countNewlines(raw, skip) });
+    const statement = { sql, line: line + countNewlines(raw, skip) };
+    recordTraits(statement, stmt as Record<string, unknown> | undefined);
+    statements.push(statement);
   }
   return statements;
 }

@@ -64,6 +64,18 @@ export interface IsolationCase {
   insertOtherColumns: string[];
   /** Moves org A's row into org B: must be rejected. */
   moveOwn: StatementPart[];
+  /**
+   * The same two UPDATEs without WHERE. A WHERE clause reads columns, so
+   * Postgres adds the SELECT policies to the UPDATE — as a filter on the rows
+   * it sees and as a check on the new rows (rls-semantics §9) — which can
+   * hide an UPDATE policy weaker than the SELECT policy. Without WHERE they
+   * touch every row the UPDATE policies admit: with isolation intact, org A's
+   * own row only.
+   */
+  updateAll: StatementPart[];
+  moveAll: StatementPart[];
+  /** 1 while org B's row is unchanged (its row version still there), as the seeding role sees it. */
+  otherIntact: StatementPart[];
   /** Counts org B's rows (run as the seeding role, to confirm where a write landed). */
   countOther: StatementPart[];
   truncate: string;
