@@ -16,7 +16,7 @@ import { allOf, anyOf, DENY, open, type Reason, type Verdict } from './verdict.j
 
 type Level = SetPin | 'deny' | null;
 
-interface Level0 {
+interface QueryLevel {
   env: Env;
   entries: RangeEntry[];
   conjuncts: Expr[];
@@ -54,7 +54,7 @@ function addFrom(item: FromItem, env: Env, entries: RangeEntry[], conjuncts: Exp
   }
 }
 
-function openLevel(query: Query, env: Env): Level0 {
+function openLevel(query: Query, env: Env): QueryLevel {
   const entries: RangeEntry[] = [];
   const conjuncts: Expr[] = [];
   const outer: Env = { ...env, inSubquery: true };
@@ -74,7 +74,7 @@ function columnsIn(e: Expr, out: Expr[] = []): Expr[] {
 }
 
 /** A conjunct that mentions no column of this query level can be judged against the outer row. */
-function isOuterOnly(e: Expr, level: Level0): boolean {
+function isOuterOnly(e: Expr, level: QueryLevel): boolean {
   return columnsIn(e).every((c) => {
     if (c.kind === 'sublink') return false;
     const t = evalTerm(c, { ...level.env, notes: null });
