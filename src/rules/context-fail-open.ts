@@ -1,6 +1,6 @@
 import { describeClause, policyLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { tenantPolicyClauses } from '../tenancy/effective.js';
-import { looseClauseSeverity, roleNames } from '../tenancy/policy-severity.js';
+import { looseClauseSeverity, looseReachText } from '../tenancy/policy-severity.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
 
@@ -16,16 +16,16 @@ export default defineRule({
       if (analysis.verdict.scope !== 'open') continue;
       const reason = analysis.verdict.reasons.find((r) => r.kind === 'fail-open');
       if (reason?.kind !== 'fail-open') continue;
-      const { severity, roles } = looseClauseSeverity(policies, table, policy);
+      const reach = looseClauseSeverity(policies, table, policy);
       const setting = reason.setting ?? 'the tenant setting';
       problems.push({
         object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
         key: which,
-        severity,
+        severity: reach.severity,
         message:
           `${policyLabel(policy)} on ${tableLabel(table)} fails open: ${describeClause(policy, which)} — ${reason.text} holds when ${setting} ` +
-          `is unset (NULL) or empty ('' after a SET LOCAL transaction ends), so ${roles.length > 0 ? roleNames(roles) : 'any role it applies to'} ` +
-          `reaches every ${tenantNoun(tenancy)}'s rows from any query that does not set it`,
+          `is unset (NULL) or empty ('' after a SET LOCAL transaction ends) — from any query that does not set it, ` +
+          looseReachText(reach, tenantNoun(tenancy)),
       });
     }
     return problems;

@@ -1,7 +1,7 @@
 import type { Reason } from '../policy/verdict.js';
 import { describeClause, describeReason, policyLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { tenantPolicyClauses } from '../tenancy/effective.js';
-import { looseClauseSeverity, roleNames } from '../tenancy/policy-severity.js';
+import { looseClauseSeverity, looseReachText, roleNames } from '../tenancy/policy-severity.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
 
@@ -20,16 +20,18 @@ export default defineRule({
       // a self-comparison in a subquery makes the subquery true for any member, even when not the whole clause
       if (!analysis.verdict.alwaysTrue && reason?.kind !== 'self-comparison') continue;
       if (analysis.verdict.scope !== 'open' || !reason) continue;
-      const { severity, roles } = looseClauseSeverity(policies, table, policy);
+      const reach = looseClauseSeverity(policies, table, policy);
       const head = `${policyLabel(policy)} on ${tableLabel(table)}: ${describeClause(policy, which)}`;
       const why = describeReason(reason, tenancy.tenantColumn);
       problems.push({
         object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
         key: which,
-        severity: policy.permissive ? severity : 'info',
+        severity: policy.permissive ? reach.severity : 'info',
         message: policy.permissive
-          ? `${head} — ${why}, so it admits every ${tenantNoun(tenancy)}'s rows` +
-            (roles.length > 0 ? ` to ${roleNames(roles)}` : ' to every role it applies to')
+          ? `${head} — ${why}, so ` +
+            (reach.roles.length > 0
+              ? `it admits every ${tenantNoun(tenancy)}'s rows to ${roleNames(reach.roles)}`
+              : looseReachText(reach, tenantNoun(tenancy)))
           : `${head} — ${why}; as a restrictive policy it restricts nothing`,
       });
     }

@@ -1,6 +1,6 @@
 import { describeClause, describeReason, policyLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { tenantPolicyClauses } from '../tenancy/effective.js';
-import { looseClauseSeverity, roleNames } from '../tenancy/policy-severity.js';
+import { looseClauseSeverity, looseReachText } from '../tenancy/policy-severity.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
 
@@ -16,14 +16,14 @@ export default defineRule({
       if (analysis.verdict.scope !== 'open') continue;
       const reason = analysis.verdict.reasons.find((r) => r.kind === 'bypass-setting');
       if (reason?.kind !== 'bypass-setting') continue;
-      const { severity, roles } = looseClauseSeverity(policies, table, policy);
+      const reach = looseClauseSeverity(policies, table, policy);
       problems.push({
         object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
         key: which,
-        severity,
+        severity: reach.severity,
         message:
           `${policyLabel(policy)} on ${tableLabel(table)}: ${describeClause(policy, which)} — ${describeReason(reason, tenancy.tenantColumn)} ` +
-          `(SET ${reason.setting} = …, or set_config()), so ${roles.length > 0 ? roleNames(roles) : 'any role it applies to'} can reach every ${tenantNoun(tenancy)}'s rows`,
+          `(SET ${reason.setting} = …, or set_config()), so ${looseReachText(reach, tenantNoun(tenancy))}`,
       });
     }
     return problems;

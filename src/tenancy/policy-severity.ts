@@ -26,10 +26,45 @@ export function rolesThroughPolicy(semantics: PolicySemantics, table: Table, pol
   return [...roles].sort();
 }
 
-/** error for a permissive policy some reaching role goes through; warning otherwise. */
-export function looseClauseSeverity(semantics: PolicySemantics, table: Table, policy: Policy): { severity: Severity; roles: string[] } {
-  const roles = policy.permissive ? rolesThroughPolicy(semantics, table, policy) : [];
-  return { severity: roles.length > 0 ? 'error' : 'warning', roles };
+/** Reaching roles for which the policy is what makes their effective predicate loose. */
+export function rolesLeakingThroughPolicy(semantics: PolicySemantics, table: Table, policy: Policy): string[] {
+  const commands = policyCommands(policy);
+  const roles = new Set<string>();
+  for (const a of semantics.accessesOf(table)) {
+    if (a.exemption !== null || !commands.includes(a.command)) continue;
+    const culprits = [...(a.read?.culprits ?? []), ...(a.check?.culprits ?? [])];
+    if (culprits.some((t) => t.policy === policy)) roles.add(a.role);
+  }
+  return [...roles].sort();
+}
+
+export interface LooseReach {
+  severity: Severity;
+  /** Reaching roles that really get every tenant's rows through the policy. */
+  roles: string[];
+  /** Reaching roles use the policy, but restrictive policies beside it keep them within their tenant. */
+  bounded: boolean;
+}
+
+/**
+ * error only when the loose policy really widens some reaching role's access
+ * (permissive policies are OR-ed, but restrictive ones are AND-ed on top:
+ * rls-semantics §7); a loose policy that is bounded or unreachable is a warning.
+ */
+export function looseClauseSeverity(semantics: PolicySemantics, table: Table, policy: Policy): LooseReach {
+  if (!policy.permissive) return { severity: 'warning', roles: [], bounded: false };
+  const leaking = rolesLeakingThroughPolicy(semantics, table, policy);
+  const bounded = leaking.length === 0 && rolesThroughPolicy(semantics, table, policy).length > 0;
+  return { severity: leaking.length > 0 ? 'error' : 'warning', roles: leaking, bounded };
+}
+
+/** What a loose clause lets happen: `app_user can reach every organization's rows`. */
+export function looseReachText(reach: LooseReach, noun: string): string {
+  if (reach.roles.length > 0) return `${roleNames(reach.roles)} can reach every ${noun}'s rows`;
+  if (reach.bounded) {
+    return `it admits every ${noun}'s rows; today only the restrictive policies beside it keep the roles using it within their ${noun}`;
+  }
+  return `any role it applies to can reach every ${noun}'s rows`;
 }
 
 /** `app_user, reporter` / `every role (PUBLIC)` */

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { problemsByObject, ruleContext } from '../support/rule-context.js';
 
 const CTX = `(SELECT NULLIF(current_setting('app.current_org_id', true), '')::int)`;
-const TABLES = ['open_read', 'self_member', 'not_null', 'tamed', 'unreached', 'guarded'];
+const TABLES = ['open_read', 'self_member', 'not_null', 'tamed', 'unreached', 'guarded', 'bounded'];
 
 const SCENARIO = `
   CREATE ROLE app_user LOGIN;
@@ -31,6 +31,9 @@ const SCENARIO = `
   CREATE POLICY tenant ON unreached TO app_user USING (organization_id = ${CTX});
   CREATE POLICY everything ON unreached TO auditor USING (true);
   CREATE POLICY tenant ON guarded TO app_user USING (organization_id = ${CTX} AND organization_id IS NOT NULL);
+  -- a loose permissive policy AND-ed with a restrictive tenant policy: reached, but bounded (rls-semantics §7)
+  CREATE POLICY anyone ON bounded FOR SELECT TO app_user USING (true);
+  CREATE POLICY tenant_only ON bounded AS RESTRICTIVE TO app_user USING (organization_id = ${CTX});
   GRANT SELECT ON ${TABLES.join(', ')} TO app_user;
 `;
 
@@ -53,7 +56,7 @@ describe('policy-always-true', () => {
 
   it('grades tautologies by whether a role goes through them', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
-    expect([...problems.keys()].sort()).toEqual(['not_null.present', 'open_read.anyone', 'self_member.member', 'tamed.noop', 'unreached.everything']);
+    expect([...problems.keys()].sort()).toEqual(['bounded.anyone', 'not_null.present', 'open_read.anyone', 'self_member.member', 'tamed.noop', 'unreached.everything']);
     expect(problems.get('open_read.anyone')).toMatchObject({ severity: 'error' });
     expect(problems.get('open_read.anyone')!.message).toBe(
       `policy "anyone" on public.open_read: USING (1 = 1) — 1 = 1 is always true, so it admits every organization's rows to ${db.role('app_user')}`,
@@ -63,6 +66,8 @@ describe('policy-always-true', () => {
     expect(problems.get('not_null.present')).toMatchObject({ severity: 'error' });
     expect(problems.get('tamed.noop')).toMatchObject({ severity: 'info' });
     expect(problems.get('unreached.everything')).toMatchObject({ severity: 'warning' });
+    expect(problems.get('bounded.anyone')).toMatchObject({ severity: 'warning' });
+    expect(problems.get('bounded.anyone')!.message).toContain('only the restrictive policies beside it keep');
   });
 
   it('proves the errors: the role sees the other organization through each', async () => {
@@ -71,5 +76,6 @@ describe('policy-always-true', () => {
     expect(await orgs('not_null')).toEqual([1, 2]);
     expect(await orgs('tamed')).toEqual([1]);
     expect(await orgs('guarded')).toEqual([1]);
+    expect(await orgs('bounded')).toEqual([1]);
   });
 });
