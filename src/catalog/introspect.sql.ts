@@ -183,6 +183,13 @@ SELECT json_build_object(
   'database', current_database(),
   'currentUser', current_user,
   'schemas', (SELECT coalesce(json_agg(nspname ORDER BY nspname), '[]') FROM ns),
+  -- only read when a requested schema is missing, to say which ones exist
+  'existingSchemas', (SELECT json_agg(n.nspname ORDER BY n.nspname)
+                      FROM pg_namespace n
+                      WHERE EXISTS (SELECT 1 FROM params, unnest(params.wanted) AS w
+                                    WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = w))
+                        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                        AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'),
   'missingSchemas', (SELECT coalesce(json_agg(w ORDER BY w), '[]')
                      FROM params, unnest(params.wanted) AS w
                      WHERE NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = w)),

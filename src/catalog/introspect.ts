@@ -17,6 +17,8 @@ type RawTable = Omit<Table, 'constraints' | 'indexes'> & {
 interface CatalogRow extends Omit<Catalog, 'tables'> {
   tables: RawTable[];
   missingSchemas: string[];
+  /** Every non-system schema; only filled in when a requested one is missing. */
+  existingSchemas: string[] | null;
 }
 
 function resolveColumnNames(table: RawTable): Table {
@@ -46,9 +48,9 @@ export async function introspect(client: Queryable, options: IntrospectOptions =
     const missing = row.missingSchemas.map((s) => `"${s}"`).join(', ');
     throw new TenantguardError(
       `schema ${missing} does not exist in database "${row.database}"`,
-      `existing schemas: ${row.schemas.join(', ') || '(none)'}; check --schema or "schemas" in the config`,
+      `existing schemas: ${row.existingSchemas?.join(', ') || '(none)'}; check --schema or "schemas" in the config`,
     );
   }
-  const { missingSchemas: _missing, tables, ...rest } = row;
+  const { missingSchemas: _missing, existingSchemas: _existing, tables, ...rest } = row;
   return { ...rest, tables: tables.map(resolveColumnNames) };
 }

@@ -141,7 +141,7 @@ describe('introspect', () => {
   it('rejects a schema that does not exist, with a hint', async () => {
     await expect(introspect(db.client, { schemas: ['app', 'nope'] })).rejects.toMatchObject({
       message: expect.stringContaining('schema "nope" does not exist'),
-      hint: expect.any(String),
+      hint: expect.stringMatching(/existing schemas: app, public;/),
     });
   });
 
@@ -150,5 +150,6 @@ describe('introspect', () => {
     expect(all.schemas).toContain('app');
     expect(all.schemas).toContain('public');
     expect(all.schemas.some((s) => s.startsWith('pg_'))).toBe(false);
+    expect(all).not.toHaveProperty('existingSchemas');
   });
 });
