@@ -1,10 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { FailOn, Severity } from '../../config/types.js';
-import { TenantguardError } from '../../errors.js';
 import { formats, loadReporter, type Format } from '../../report/index.js';
 import { colorEnabled, type CommandContext, type Io } from '../io.js';
+import { writeReport } from '../write-report.js';
 import {
   applyBaselineFlags,
   defaultFormat,
@@ -67,17 +65,6 @@ function progressPrinter(io: Io, enabled: boolean) {
       shown = false;
     },
   };
-}
-
-async function writeReport(io: Io, file: string, text: string): Promise<string> {
-  const path = resolve(io.cwd, file);
-  try {
-    await writeFile(path, text);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new TenantguardError(`cannot write the report to ${file} (${code})`, 'check that the directory exists and is writable');
-  }
-  return relative(io.cwd, path) || path;
 }
 
 async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandContext): Promise<void> {

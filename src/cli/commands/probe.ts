@@ -1,12 +1,10 @@
-import { writeFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { AuditOptions } from '../../audit.js';
 import type { FailOn } from '../../config/types.js';
-import { TenantguardError } from '../../errors.js';
 import type { ProbeReport } from '../../probe/probe.js';
 import { formats, loadReporter, type Format } from '../../report/index.js';
 import { colorEnabled, type CommandContext, type Io } from '../io.js';
+import { writeReport } from '../write-report.js';
 import { exitCodeFor } from './audit.js';
 
 export interface ProbeFlags {
@@ -62,17 +60,6 @@ export async function probeRequest(io: Io, tables: string[] | undefined): Promis
     },
     dispose: () => process.removeListener('SIGINT', interrupt),
   };
-}
-
-async function writeReport(io: Io, file: string, text: string): Promise<string> {
-  const path = resolve(io.cwd, file);
-  try {
-    await writeFile(path, text);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new TenantguardError(`cannot write the report to ${file} (${code})`, 'check that the directory exists and is writable');
-  }
-  return relative(io.cwd, path) || path;
 }
 
 async function runProbeCommand(flags: ProbeFlags, { io, setExitCode }: CommandContext): Promise<void> {

@@ -1,0 +1,16 @@
+import { writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { TenantguardError } from '../errors.js';
+import type { Io } from './io.js';
+
+/** `--output FILE`: writes the report, returns the path as shown to the user. */
+export async function writeReport(io: Io, file: string, text: string): Promise<string> {
+  const path = resolve(io.cwd, file);
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new TenantguardError(`cannot write the report to ${file} (${code})`, 'check that the directory exists and is writable');
+  }
+  return relative(io.cwd, path) || path;
+}
