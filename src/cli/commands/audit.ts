@@ -12,6 +12,7 @@ import {
   writeStepSummary,
   type CiFlags,
 } from '../audit-ci.js';
+import { sourceOptions } from '../source-flags.js';
 
 export interface AuditFlags extends CiFlags {
   db?: string;
@@ -77,15 +78,8 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   try {
     run = await auditDetailed({
       probe: probing?.probe,
-      cwd: io.cwd,
-      env: io.env,
-      db: flags.db,
-      migrations: flags.migrations,
+      ...sourceOptions(flags, io),
       offline: flags.offline,
-      configPath: flags.config,
-      schemas: flags.schema,
-      tenantColumn: flags.tenantColumn,
-      appRole: flags.appRole,
       statementTimeoutMs: flags.statementTimeout,
       lockTimeoutMs: flags.lockTimeout,
       onSource: (description) => {

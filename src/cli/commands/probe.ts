@@ -6,6 +6,7 @@ import { formats, loadReporter, type Format } from '../../report/index.js';
 import { colorEnabled, type CommandContext, type Io } from '../io.js';
 import { writeReport } from '../write-report.js';
 import { exitCodeFor } from './audit.js';
+import { sourceOptions } from '../source-flags.js';
 
 export interface ProbeFlags {
   db?: string;
@@ -73,14 +74,7 @@ async function runProbeCommand(flags: ProbeFlags, { io, setExitCode }: CommandCo
   let run;
   try {
     run = await auditDetailed({
-      cwd: io.cwd,
-      env: io.env,
-      db: flags.db,
-      migrations: flags.migrations,
-      configPath: flags.config,
-      schemas: flags.schema,
-      tenantColumn: flags.tenantColumn,
-      appRole: flags.appRole,
+      ...sourceOptions(flags, io),
       statementTimeoutMs: flags.statementTimeout,
       lockTimeoutMs: flags.lockTimeout,
       rules: [read, write],

@@ -11,6 +11,7 @@ import type { LayoutName } from '../../scaffold/migration/layouts/types.js';
 import { displayName } from '../../sql/quote.js';
 import type { CommandContext, Io } from '../io.js';
 import type { ScaffoldSourceFlags } from './scaffold.js';
+import { sourceOptions } from '../source-flags.js';
 
 export interface ScaffoldMigrationFlags extends ScaffoldSourceFlags {
   out?: string;
@@ -41,14 +42,7 @@ export async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }
   const interactive = io.isTTY && !flags.yes;
   const { auditDetailed } = await import('../../audit.js');
   const run = await auditDetailed({
-    cwd: io.cwd,
-    env: io.env,
-    db: flags.db,
-    migrations: flags.migrations,
-    configPath: flags.config,
-    schemas: flags.schema,
-    tenantColumn: flags.tenantColumn,
-    appRole: flags.appRole,
+    ...sourceOptions(flags, io),
     onSource: (description) => io.stderr.write(`Reading ${description}\n`),
   });
   let audit: Audit = { catalog: run.catalog, config: run.config, context: run.context, findings: run.result.findings };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { TenantguardError } from '../../errors.js';
 import type { CommandContext } from '../io.js';
 import { addSourceOptions, collect, type ScaffoldSourceFlags } from './scaffold.js';
+import { sourceOptions } from '../source-flags.js';
 
 export interface ScaffoldTestsFlags extends ScaffoldSourceFlags {
   out: string;
@@ -24,14 +25,7 @@ async function runScaffoldTests(flags: ScaffoldTestsFlags, { io }: CommandContex
   const { auditDetailed } = await import('../../audit.js');
   // Only the catalog and tenancy are needed: no rule runs.
   const run = await auditDetailed({
-    cwd: io.cwd,
-    env: io.env,
-    db: flags.db,
-    migrations: flags.migrations,
-    configPath: flags.config,
-    schemas: flags.schema,
-    tenantColumn: flags.tenantColumn,
-    appRole: flags.appRole,
+    ...sourceOptions(flags, io),
     rules: [],
     onSource: (description) => say(`Reading ${description}`),
   });
