@@ -36,9 +36,9 @@ export interface Params {
 
 /** Facts gathered while analysing one policy clause (not inside helper bodies). */
 export interface Notes {
-  /** The tenant column under a cast where it is compared with the context (rls-semantics §17). */
+  /** The tenant column under a cast where it is compared with the context (docs/postgres-rls.md#casts-and-indexes). */
   casts: { column: string; type: string; text: string }[];
-  /** Context calls evaluated per row: not inside a scalar subquery (rls-semantics §18). */
+  /** Context calls evaluated per row: not inside a scalar subquery (docs/postgres-rls.md#initplan). */
   unwrapped: string[];
   /** Settings read by current_setting() anywhere in the clause. */
   settings: string[];

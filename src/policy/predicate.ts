@@ -23,7 +23,7 @@ function unconstrained(text: string): Verdict {
   return open({ kind: 'unconstrained', text });
 }
 
-/** A condition on the session alone: a bypass when it is a custom setting any role can SET (rls-semantics §15). */
+/** A condition on the session alone: a bypass when it is a custom setting any role can SET (docs/postgres-rls.md#custom-settings). */
 export function gate(ctx: ContextValue, text: string): Verdict {
   if (ctx.source === 'setting' && ctx.setting?.includes('.')) return open({ kind: 'bypass-setting', text, setting: ctx.setting });
   return open({ kind: 'gate', text });
@@ -92,7 +92,7 @@ function nullTest(e: Extract<Expr, { kind: 'null-test' }>, env: Env): Verdict {
   const text = printExpr(e);
   const term = evalTerm(e.arg, env);
   if (term.t === 'context') {
-    // `<context> IS NULL` holds exactly when no tenant was chosen (rls-semantics §15)
+    // `<context> IS NULL` holds exactly when no tenant was chosen (docs/postgres-rls.md#custom-settings)
     return e.isNull ? open({ kind: 'fail-open', text, setting: term.ctx.setting }) : gate(term.ctx, text);
   }
   if (term.t === 'const') return (term.value === null) === e.isNull ? alwaysTrue(text) : DENY;

@@ -38,7 +38,7 @@ function other(e: Expr, unverified: string | null = null): Term {
 }
 
 function context(env: Env, ctx: ContextValue): Term {
-  // outside any subquery the call is evaluated once per row (rls-semantics §18)
+  // outside any subquery the call is evaluated once per row (docs/postgres-rls.md#initplan)
   if (!env.inSubquery && env.notes && !env.notes.unwrapped.includes(ctx.text)) env.notes.unwrapped.push(ctx.text);
   return { t: 'context', ctx };
 }
@@ -98,7 +98,7 @@ export function evalTerm(e: Expr, env: Env): Term {
       return inner;
     }
     case 'nullif': {
-      // NULLIF(<context>, '') is the fail-closed form of the context (rls-semantics §12)
+      // NULLIF(<context>, '') is the fail-closed form of the context (docs/postgres-rls.md#empty-context)
       const inner = evalTerm(e.left, env);
       return inner.t === 'context' ? inner : other(e);
     }

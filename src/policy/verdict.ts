@@ -2,7 +2,7 @@
  * What a predicate does to the rows of one table, on a scale from tightest to
  * loosest. AND of two predicates is at least as tight as the tighter one; OR
  * is as loose as the looser one — exactly how Postgres combines restrictive
- * (AND) and permissive (OR) policies (rls-semantics §7).
+ * (AND) and permissive (OR) policies (docs/postgres-rls.md#permissive-restrictive).
  */
 
 export type Scope =
@@ -32,9 +32,9 @@ export type Reason =
   | { kind: 'always-true'; text: string }
   /** A comparison of a column of a subquery's table with itself (an unqualified name that bound to the inner table). */
   | { kind: 'self-comparison'; text: string; table: string; column: string }
-  /** A custom setting any role can SET decides alone (rls-semantics §15). */
+  /** A custom setting any role can SET decides alone (docs/postgres-rls.md#custom-settings). */
   | { kind: 'bypass-setting'; text: string; setting: string }
-  /** True when the tenant context is unset or empty (rls-semantics §15). */
+  /** True when the tenant context is unset or empty (docs/postgres-rls.md#custom-settings). */
   | { kind: 'fail-open'; text: string; setting: string | null }
   /** A condition on the session only (role, claim, admin membership): admits every row when it holds. */
   | { kind: 'gate'; text: string }

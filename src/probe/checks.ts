@@ -173,7 +173,7 @@ export class CaseChecks {
     });
   }
 
-  /** Any role can SET a custom setting the policies read (rls-semantics §15). Runs after SAVEPOINT tenantguard_check. */
+  /** Any role can SET a custom setting the policies read (docs/postgres-rls.md#custom-settings). Runs after SAVEPOINT tenantguard_check. */
   async bypassSettings(c: IsolationCase, orgA: string): Promise<void> {
     for (const bypass of c.bypass) {
       for (const value of bypass.values) {
@@ -282,7 +282,7 @@ export class CaseChecks {
     }
   }
 
-  /** TRUNCATE ignores row level security: the privilege alone decides (rls-semantics §4). */
+  /** TRUNCATE ignores row level security: the privilege alone decides (docs/postgres-rls.md#truncate). */
   async truncate(cases: IsolationCase[]): Promise<void> {
     if (cases.length === 0) return;
     const role = quoteLiteral(this.role);

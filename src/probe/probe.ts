@@ -3,7 +3,7 @@
  * one transaction that is always rolled back (session.ts). Order matters:
  * the "no context" reads come first, before anything in the session has set
  * the tenant setting (after set_config(…, true) it reads '' rather than NULL,
- * rls-semantics §12); then '' context; then org A's context for the reads,
+ * docs/postgres-rls.md#empty-context); then '' context; then org A's context for the reads,
  * the bypass settings, the writes and TRUNCATE.
  */
 import { randomBytes } from 'node:crypto';

@@ -14,7 +14,7 @@ const EXEMPTION: Record<NonNullable<EffectiveAccess['exemption']>, string> = {
   bypassrls: 'has BYPASSRLS',
 };
 
-/** `permissive: a OR b; restrictive: c AND d`, as Postgres combines them (rls-semantics §7–8). */
+/** `permissive: a OR b; restrictive: c AND d`, as Postgres combines them (docs/postgres-rls.md#permissive-restrictive, #with-check-fallback). */
 function predicateText(predicate: EffectivePredicate, tenantColumn: string): string {
   if (predicate.permissive.length === 0) return 'no permissive policy: nothing is admitted';
   const parts = [`permissive (OR): ${predicate.permissive.map(describeTerm).join(' OR ')}`];

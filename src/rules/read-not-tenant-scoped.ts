@@ -23,7 +23,7 @@ function problemFor(ctx: RuleContext, group: EffectiveAccess[]): Problem {
   const culprits = [...new Set(group.flatMap((a) => a.read!.culprits.map(describeTerm)))].join('; ');
   const reason = firstReason(read.verdict.reasons, tenancy.tenantColumn);
   const because = reason && reason !== 'true is always true' ? ` — ${reason}` : '';
-  // SELECT policies filter UPDATE/DELETE only when the statement reads columns (rls-semantics §9)
+  // SELECT policies filter UPDATE/DELETE only when the statement reads columns (docs/postgres-rls.md#write-leaks)
   const unfiltered = group.some((a) => a.command === 'SELECT') ? '' : ' (a statement without WHERE or RETURNING is not filtered by SELECT policies)';
   const object = { kind: 'table' as const, schema: table.schema, name: table.name };
   const key = `${role}:${commands}`;

@@ -32,7 +32,7 @@ export default defineRule({
       if (analysis.verdict.scope === 'tenant') for (const s of analysis.notes.settings) settings.add(s.toLowerCase());
     }
     return catalog.settingDefaults
-      // an empty default gives no tenant: the fail-closed NULLIF(…, '') form reads it as unset (rls-semantics §12)
+      // an empty default gives no tenant: the fail-closed NULLIF(…, '') form reads it as unset (docs/postgres-rls.md#empty-context)
       .filter((d) => settings.has(d.name.toLowerCase()) && d.value !== '')
       .map((d): Problem => {
         const everyRole = d.role === null && d.database === null;

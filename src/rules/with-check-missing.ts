@@ -13,7 +13,7 @@ function alterCheck(table: Table, policy: Policy, expression: string) {
   };
 }
 
-/** The USING that stands in as the check, as each role that writes through it sees it (rls-semantics §8). */
+/** The USING that stands in as the check, as each role that writes through it sees it (docs/postgres-rls.md#with-check-fallback). */
 function fallbackVerdicts(ctx: RuleContext, table: Table, policy: Policy): { role: string; verdict: Verdict }[] {
   return ctx.policies.accessesOf(table).flatMap((a) => {
     if (a.check === null) return [];

@@ -1,7 +1,7 @@
 /**
  * `tenantguard scaffold helper`: the app-side half of the tenant context — a
  * `withRLS` for Drizzle on node-postgres that sets the context with
- * set_config(…, true) inside a transaction (rls-semantics §12, §14).
+ * set_config(…, true) inside a transaction (docs/postgres-rls.md#empty-context, #session-settings).
  */
 import { fillTemplate, readTemplate } from './fill-template.js';
 import type { PlannedFile } from './write-files.js';

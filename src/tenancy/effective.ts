@@ -1,6 +1,6 @@
 /**
  * Effective row level security, per tenant table × role × command, the way
- * Postgres applies it (ddl-rowsecurity, sql-createpolicy; rls-semantics §1–3, §7–8):
+ * Postgres applies it (ddl-rowsecurity, sql-createpolicy; docs/postgres-rls.md#rls-enable, #owner-bypass, #bypassrls, #permissive-restrictive, #with-check-fallback):
  * - RLS off, the owner (or a member of it with INHERIT) without FORCE, a
  *   superuser or a BYPASSRLS role: no policy applies;
  * - a policy applies when its command is the command or ALL and its roles
@@ -25,7 +25,7 @@ export interface PolicyTerm {
   policy: Policy;
   /** The clause whose expression is used. */
   clause: ClauseName;
-  /** USING stands in for a missing WITH CHECK (rls-semantics §8). */
+  /** USING stands in for a missing WITH CHECK (docs/postgres-rls.md#with-check-fallback). */
   fallback: boolean;
   /** null: the policy has no expression for this side. */
   analysis: ClauseAnalysis | null;

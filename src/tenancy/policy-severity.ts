@@ -49,7 +49,7 @@ export interface LooseReach {
 /**
  * error only when the loose policy really widens some reaching role's access
  * (permissive policies are OR-ed, but restrictive ones are AND-ed on top:
- * rls-semantics §7); a loose policy that is bounded or unreachable is a warning.
+ * docs/postgres-rls.md#permissive-restrictive); a loose policy that is bounded or unreachable is a warning.
  */
 export function looseClauseSeverity(semantics: PolicySemantics, table: Table, policy: Policy): LooseReach {
   if (!policy.permissive) return { severity: 'warning', roles: [], bounded: false };

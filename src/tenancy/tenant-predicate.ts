@@ -1,6 +1,6 @@
 /**
  * The tenant predicate tenantguard proposes in fixes — the fail-closed,
- * index-friendly, once-per-statement form (rls-semantics §12, §17, §18):
+ * index-friendly, once-per-statement form (docs/postgres-rls.md#empty-context, #casts-and-indexes, #initplan):
  *   organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)
  * Offered only when the app keeps its tenant in that setting (some tenant
  * policy reads it, or no policy exists yet); apps whose tenant comes from
@@ -55,7 +55,7 @@ function freePolicyName(table: Table, wanted: string): string {
 
 /**
  * A RESTRICTIVE policy that ANDs the tenant predicate into every command for
- * the given roles, whatever permissive policies exist (rls-semantics §7).
+ * the given roles, whatever permissive policies exist (docs/postgres-rls.md#permissive-restrictive).
  */
 export function restrictiveTenantPolicyFix(semantics: PolicySemantics, tenancy: Tenancy, table: Table, roles: readonly string[]): Fix | null {
   const predicate = tenantPredicateSql(tenancy, table);

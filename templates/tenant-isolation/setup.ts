@@ -306,7 +306,7 @@ async function attempt(c: pg.Client, t: TenantTable, statement: Statement, seede
 }
 
 // A WHERE clause reads columns, so Postgres adds the SELECT policies to an UPDATE — on the rows it
-// sees and as a check on the new rows (rls-semantics §9). The checks below also run the UPDATE
+// sees and as a check on the new rows (docs/postgres-rls.md#write-leaks). The checks below also run the UPDATE
 // without WHERE, which an UPDATE policy weaker than the SELECT policy cannot hide from.
 const NO_WHERE = 'without a WHERE clause';
 
@@ -367,7 +367,7 @@ export async function expectMoveToOtherOrgRejected(data: IsolationData, t: Tenan
   });
 }
 
-/** TRUNCATE is not subject to row level security (rls-semantics §4): only the missing privilege stops it. */
+/** TRUNCATE is not subject to row level security (docs/postgres-rls.md#truncate): only the missing privilege stops it. */
 export async function expectTruncateDenied(data: IsolationData, t: TenantTable): Promise<void> {
   await inTransaction(data, t, async (c, seeded) => {
     await asApp(c, t, orgId('A', seeded));

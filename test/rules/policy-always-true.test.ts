@@ -31,7 +31,7 @@ const SCENARIO = `
   CREATE POLICY tenant ON unreached TO app_user USING (organization_id = ${CTX});
   CREATE POLICY everything ON unreached TO auditor USING (true);
   CREATE POLICY tenant ON guarded TO app_user USING (organization_id = ${CTX} AND organization_id IS NOT NULL);
-  -- a loose permissive policy AND-ed with a restrictive tenant policy: reached, but bounded (rls-semantics §7)
+  -- a loose permissive policy AND-ed with a restrictive tenant policy: reached, but bounded (docs/postgres-rls.md#permissive-restrictive)
   CREATE POLICY anyone ON bounded FOR SELECT TO app_user USING (true);
   CREATE POLICY tenant_only ON bounded AS RESTRICTIVE TO app_user USING (organization_id = ${CTX});
   GRANT SELECT ON ${TABLES.join(', ')} TO app_user;

@@ -40,7 +40,7 @@ describe('policy-bypass-setting', () => {
     db.asRole(
       'app_user',
       async (c) => {
-        // any role can SET a custom setting (rls-semantics §15)
+        // any role can SET a custom setting (docs/postgres-rls.md#custom-settings)
         await c.query('SELECT set_config($1, $2, true)', [setting, value]);
         return (await c.query(`SELECT organization_id FROM ${table} ORDER BY 1`)).rows.map((r) => r.organization_id);
       },

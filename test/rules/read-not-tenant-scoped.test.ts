@@ -19,7 +19,7 @@ const SCENARIO = `
   ).join('\n')}
   -- valid: one tenant policy for every command
   CREATE POLICY tenant ON projects TO app_user USING (organization_id = ${CTX}) WITH CHECK (organization_id = ${CTX});
-  -- invalid: a permissive policy OR-ed beside the tenant policy widens it (rls-semantics §7)
+  -- invalid: a permissive policy OR-ed beside the tenant policy widens it (docs/postgres-rls.md#permissive-restrictive)
   CREATE POLICY tenant ON notes TO app_user USING (organization_id = ${CTX});
   CREATE POLICY public_notes ON notes FOR SELECT TO app_user USING (is_public);
   -- invalid: a superadmin switch any role can SET
@@ -101,7 +101,7 @@ describe('read-not-tenant-scoped', () => {
       { value: '1' },
     );
     expect(superadmin).toEqual([1, 2]);
-    // without WHERE the SELECT policy does not filter: every tenant's tickets go (rls-semantics §9)
+    // without WHERE the SELECT policy does not filter: every tenant's tickets go (docs/postgres-rls.md#write-leaks)
     const deleted = await db.asRole('app_user', async (c) => (await c.query('DELETE FROM tickets')).rowCount, { value: '1' });
     expect(deleted).toBe(2);
     const asUser10 = (table: string) =>

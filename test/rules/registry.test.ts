@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,17 @@ const ruleFiles = readdirSync(join(root, 'src', 'rules'))
   .filter((f) => !NOT_RULES.has(f))
   .sort();
 
+const docFiles = readdirSync(join(root, 'docs', 'rules'))
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => basename(f, '.md'))
+  .sort();
+
+/** The severity a rule's page states first on its `**Severity:**` line: the default, before any qualification. */
+function statedSeverity(id: string): string | undefined {
+  const page = readFileSync(join(root, 'docs', 'rules', `${id}.md`), 'utf8');
+  return /^\*\*Severity:\*\*\s+(error|warning|info)\b/m.exec(page)?.[1];
+}
+
 describe('rule registry', () => {
   it('registers every rule file exactly once, under the file name', async () => {
     expect(rules.map((r) => r.id).sort()).toEqual(ruleFiles);
@@ -38,6 +49,10 @@ describe('rule registry', () => {
     expect(findRule('no-such-rule')).toBeUndefined();
   });
 
+  it('has a rule for every docs page', () => {
+    expect(docFiles).toEqual(ruleFiles);
+  });
+
   it.each(ruleFiles)('%s: public id, docs page, test file, complete metadata', (id) => {
     expect(PUBLIC_IDS).toContain(id);
     expect(existsSync(join(root, 'docs', 'rules', `${id}.md`)), `docs/rules/${id}.md`).toBe(true);
@@ -46,5 +61,6 @@ describe('rule registry', () => {
     expect(['error', 'warning', 'info']).toContain(rule.defaultSeverity);
     expect(rule.title.length).toBeGreaterThan(0);
     expect(rule.description).toMatch(/\.$/);
+    expect(statedSeverity(id), `docs/rules/${id}.md states the default severity first`).toBe(rule.defaultSeverity);
   });
 });

@@ -25,7 +25,7 @@ const SCENARIO = `
   CREATE POLICY add_public ON comments FOR INSERT TO app_user WITH CHECK (is_public);
   -- invalid: UPDATE whose USING is tenant-scoped but whose check is not (rows move to another tenant)
   CREATE POLICY edit ON tasks FOR UPDATE TO app_user USING (organization_id = ${CTX}) WITH CHECK (true);
-  -- valid: FOR ALL without WITH CHECK falls back to a tenant-scoped USING (rls-semantics §8)
+  -- valid: FOR ALL without WITH CHECK falls back to a tenant-scoped USING (docs/postgres-rls.md#with-check-fallback)
   CREATE POLICY tenant ON projects TO app_user USING (organization_id = ${CTX});
   -- invalid: FOR ALL without WITH CHECK whose USING does not pin the tenant
   CREATE POLICY shared ON labels TO app_user USING (is_public OR organization_id = ${CTX});
@@ -71,7 +71,7 @@ describe('write-check-not-tenant-scoped', () => {
     expect(await asOrg1('INSERT INTO users_on_team VALUES (3, 2, 10)', (r) => r.rowCount)).toBe(1);
     expect(await asOrg1('INSERT INTO comments VALUES (3, 2, 10, true)', (r) => r.rowCount)).toBe(1);
     expect(await asOrg1('INSERT INTO labels VALUES (3, 2, 10, true)', (r) => r.rowCount)).toBe(1);
-    // no WHERE and no RETURNING: the SELECT policy does not re-check the new row (rls-semantics §9)
+    // no WHERE and no RETURNING: the SELECT policy does not re-check the new row (docs/postgres-rls.md#write-leaks)
     expect(await asOrg1('UPDATE tasks SET organization_id = 2', (r) => r.rowCount)).toBe(1);
     const joined = await db.asRole(
       'app_user',

@@ -72,7 +72,7 @@ describe('templates/migration', () => {
     }
   });
 
-  it('spell out the safe shape of rls-semantics.md', () => {
+  it('spell out the safe shape of docs/postgres-rls.md', () => {
     const policy = templates['tenant-isolation-policy']!;
     expect(policy).toContain('AS RESTRICTIVE FOR ALL TO {{app_role}}');
     expect(policy).toContain("USING      ({{tenant_column}} = (SELECT NULLIF(current_setting({{context_setting}}, true), '')::{{column_type}}))");

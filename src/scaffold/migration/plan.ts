@@ -1,7 +1,7 @@
 /**
  * Pure planning: from the audit's catalog, tenancy and findings to the list of
  * steps that give each selected tenant table the safe shape
- * (rls-semantics.md, "The safe shape tenantguard scaffolds") and fix what the
+ * (docs/postgres-rls.md#scaffolded-shape) and fix what the
  * findings name. Rendering to SQL happens in render.ts.
  */
 import { tableKey, type Catalog, type Table } from '../../catalog/types.js';
@@ -48,7 +48,7 @@ export function planMigration(input: PlanInput): MigrationPlan {
   }
   const notes: string[] = [];
   const { selected, skipped } = selectTables(tenancy, findings, options.tables);
-  for (const t of skipped) notes.push(`${displayName(t.schema, t.name)} is a foreign table: Postgres cannot apply RLS to it (§6); restrict its grants instead.`);
+  for (const t of skipped) notes.push(`${displayName(t.schema, t.name)} is a foreign table: Postgres cannot apply RLS to it (docs/postgres-rls.md#materialized-and-foreign); restrict its grants instead.`);
   if (selected.length === 0) {
     throw new TenantguardError(
       options.tables ? 'none of the selected tables is a tenant table that RLS can protect' : 'the audit flagged no tenant table: nothing to scaffold',
@@ -150,7 +150,7 @@ function planTable(table: Table, predicate: TenantPredicate, onTable: readonly F
   steps.push({ kind: 'enable-rls', table: name });
 
   // Existing permissive policies that reach the app role stay as they are (the
-  // restrictive policy bounds them, §7); adding a FOR ALL one beside them could
+  // restrictive policy bounds them, docs/postgres-rls.md#permissive-restrictive); adding a FOR ALL one beside them could
   // widen a deliberate per-command design.
   const afterReplacement = table.policies.map((p) => {
     const r = replaced.find((s) => s.name === p.name);
@@ -183,7 +183,7 @@ function planTable(table: Table, predicate: TenantPredicate, onTable: readonly F
 
 /**
  * A finding on a planned table that the table's statements resolve. An
- * INSERT policy without WITH CHECK denies every insert (§8): it is kept as it
+ * INSERT policy without WITH CHECK denies every insert (docs/postgres-rls.md#with-check-fallback): it is kept as it
  * is rather than widened, so that info stays.
  */
 function isResolved(finding: Finding, table: Table): boolean {
@@ -201,12 +201,12 @@ function unprotectedNote(table: Table, missingColumn: boolean, tenantColumn: str
   return `${name}: none of your policies has a tenant predicate that can be reused here (it would read ${name} itself, or names other columns): write its policies by hand.`;
 }
 
-/** An index whose first key column is the tenant column serves the policy's equality (§19). */
+/** An index whose first key column is the tenant column serves the policy's equality (docs/postgres-rls.md#tenant-index). */
 function hasLeadingIndex(table: Table, column: string): boolean {
   return table.indexes.some((i) => !i.partial && i.columns[0] === column);
 }
 
-/** §2: FORCE puts the owner under the policies too; say who that affects. */
+/** docs/postgres-rls.md#owner-bypass: FORCE puts the owner under the policies too; say who that affects. */
 function ownerNotes(selected: readonly TenantTable[], catalog: Catalog, appRole: string): string[] {
   const owners = [...new Set(selected.map((t) => t.table.owner))].sort();
   return owners.flatMap((owner) => {

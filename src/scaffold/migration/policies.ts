@@ -12,7 +12,7 @@ import { POLICY_REPLACING_RULES } from './types.js';
 
 type ReplacePolicyStep = Extract<MigrationStep, { kind: 'replace-policy' }>;
 
-/** A policy applies to the roles it names, to PUBLIC's every role, and to their members with INHERIT (§10). */
+/** A policy applies to the roles it names, to PUBLIC's every role, and to their members with INHERIT (docs/postgres-rls.md#to-public). */
 export function policyApplies(policy: Policy, role: string, graph: RoleGraph): boolean {
   return policy.roles.some((r) => r.toLowerCase() === 'public' || hasPrivilegesOf(graph, role, r));
 }
@@ -23,7 +23,7 @@ export function policyApplies(policy: Policy, role: string, graph: RoleGraph): b
  * context becomes the typed tenant predicate; anything else is kept verbatim.
  * A missing WITH CHECK on FOR ALL/UPDATE is written out explicitly — as the
  * tenant predicate, or as a copy of USING, which is exactly what Postgres
- * already checked (§8), so the policy's meaning is unchanged.
+ * already checked (docs/postgres-rls.md#with-check-fallback), so the policy's meaning is unchanged.
  */
 export function planReplacedPolicies(
   table: Table,
@@ -44,7 +44,7 @@ export function planReplacedPolicies(
   for (const policy of [...table.policies].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const reasons = reasonsByPolicy.get(policy.name);
     if (!reasons) continue;
-    // An INSERT policy without WITH CHECK admits no row (§8); recreating it as it is would change nothing.
+    // An INSERT policy without WITH CHECK admits no row (docs/postgres-rls.md#with-check-fallback); recreating it as it is would change nothing.
     if (policy.command === 'INSERT' && policy.withCheck === null && reasons.size === 1 && reasons.has('with-check-missing')) continue;
     const isTenant = (expr: string | null) =>
       expr !== null && isTenantContextComparison(parser, expr, predicate.column, predicate.contextSetting);
@@ -63,7 +63,7 @@ export function planReplacedPolicies(
       name: policy.name,
       command: policy.command,
       permissive: policy.permissive,
-      // §10: TO PUBLIC reaches every current and future role; the app role is the one that needs it.
+      // docs/postgres-rls.md#to-public: TO PUBLIC reaches every current and future role; the app role is the one that needs it.
       roles: reasons.has('policy-to-public') && toPublic ? [appRole] : [...policy.roles].sort(),
       using,
       withCheck,

@@ -195,7 +195,7 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
   }
 }
 
-/** The typed, fail-closed tenant predicate of the safe shape (§12, §17, §18). */
+/** The typed, fail-closed tenant predicate of the safe shape (docs/postgres-rls.md#empty-context, #casts-and-indexes, #initplan). */
 export function tenantPredicateSql(p: TenantPredicate): string {
   if (p.borrowed) return p.borrowed.sql;
   return `${quoteIdent(p.column)} = (SELECT NULLIF(current_setting(${quoteLiteral(p.contextSetting)}, true), '')::${p.columnType})`;

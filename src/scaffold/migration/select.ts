@@ -37,7 +37,7 @@ export function selectTables(
     candidates = names.map((n) => resolveTable(tenancy, n));
     candidates = candidates.filter((t, i) => candidates.findIndex((c) => c.table === t.table) === i);
   }
-  // Postgres cannot put RLS on a foreign table (§6).
+  // Postgres cannot put RLS on a foreign table (docs/postgres-rls.md#materialized-and-foreign).
   return {
     selected: candidates.filter((t) => t.table.kind !== 'foreign-table'),
     skipped: candidates.filter((t) => t.table.kind === 'foreign-table').map((t) => t.table),
@@ -82,7 +82,7 @@ function holds(grants: readonly Grant[], role: string, privilege: Privilege, gra
  * --table, only those reading a selected table), and every view the app role
  * reads over a table this migration puts under RLS — otherwise it would run
  * with its owner's rights: a superuser owner sees every tenant, a table owner
- * under FORCE sees nothing (§6). Skipped, with a note, when the app role could
+ * under FORCE sees nothing (docs/postgres-rls.md#views). Skipped, with a note, when the app role could
  * not read the tables itself (the view would fail for it).
  */
 export function selectViews(

@@ -4,7 +4,7 @@
  * current_setting('app.current_org_id', true)`, `organization_id =
  * current_setting(…)::uuid`, `organization_id = (SELECT NULLIF(…, '')::uuid)` —
  * so the scaffold can replace it with the typed, fail-closed, index-friendly
- * form (rls-semantics §12, §17, §18). Anything with more logic in it is kept
+ * form (docs/postgres-rls.md#empty-context, #casts-and-indexes, #initplan). Anything with more logic in it is kept
  * verbatim: rewriting it would change who sees what.
  *
  * Works on the real Postgres parse tree (libpg-query), never on the text.

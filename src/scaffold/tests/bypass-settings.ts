@@ -1,6 +1,6 @@
 /**
  * Custom settings a table's policies read besides the tenant context. Any
- * role can set any `app.*`-style setting (rls-semantics §15), so a policy that
+ * role can set any `app.*`-style setting (docs/postgres-rls.md#custom-settings), so a policy that
  * ORs in `current_setting('app.is_superadmin', true) = 'true'` is a switch
  * every client can flip. The checks set each such setting to the values a
  * switch is usually compared with and confirm org B's row stays hidden.

@@ -58,7 +58,7 @@ export interface IsolationCase {
   /** Moves org B's row into org A (its tenant key set to A's): must touch no row. */
   updateOther: StatementPart[];
   deleteOther: StatementPart[];
-  /** A new row for org B, without RETURNING (RETURNING would add the SELECT policies' check, rls-semantics §9). */
+  /** A new row for org B, without RETURNING (RETURNING would add the SELECT policies' check, docs/postgres-rls.md#write-leaks). */
   insertOther: StatementPart[];
   /** The values of that new row, for failure messages. */
   insertOtherColumns: string[];
@@ -67,7 +67,7 @@ export interface IsolationCase {
   /**
    * The same two UPDATEs without WHERE. A WHERE clause reads columns, so
    * Postgres adds the SELECT policies to the UPDATE — as a filter on the rows
-   * it sees and as a check on the new rows (rls-semantics §9) — which can
+   * it sees and as a check on the new rows (docs/postgres-rls.md#write-leaks) — which can
    * hide an UPDATE policy weaker than the SELECT policy. Without WHERE they
    * touch every row the UPDATE policies admit: with isolation intact, org A's
    * own row only.
@@ -79,7 +79,7 @@ export interface IsolationCase {
   /** Counts org B's rows (run as the seeding role, to confirm where a write landed). */
   countOther: StatementPart[];
   truncate: string;
-  /** Other custom settings the table's policies read (a superadmin switch any role can SET, §15) and values to try. */
+  /** Other custom settings the table's policies read (a superadmin switch any role can SET, docs/postgres-rls.md#custom-settings) and values to try. */
   bypass: { setting: string; values: string[] }[];
 }
 
