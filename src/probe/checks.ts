@@ -1,38 +1,40 @@
 /**
- * The checks of the generated leak suite, run live as the app role inside the
- * probe's transaction. Verdicts follow what Postgres does:
- * - a read leaks when org B's row (or, without a context, any row) is returned;
- * - a write leaks when it touches org B's row, or when a new row for org B is
- *   stored. Row level security checks a row before NOT NULL, CHECK, unique
- *   and foreign-key constraints, so a constraint error (SQLSTATE class 23)
- *   means the policies let the write through; 42501 is the refusal;
- * - a stored write is confirmed by counting org B's rows as the connected role
- *   (a BEFORE trigger may have sent the row back to org A);
- * - TRUNCATE is not subject to row level security: it leaks exactly when the
- *   app role holds the privilege, asked with has_table_privilege rather than
- *   by truncating (which would take an ACCESS EXCLUSIVE lock on a live table).
+ * The isolation checks, run live as the app role inside the probe's
+ * transaction; what each answer means is decided in isolation/verdicts.ts,
+ * which the generated suite shares. Reads are batched across tables, writes
+ * of many tables go in one DO block (write-block.ts), and TRUNCATE is asked
+ * with has_table_privilege rather than run (it would take an ACCESS
+ * EXCLUSIVE lock on a live table).
  */
-import { withLiterals } from '../scaffold/tests/statements.js';
-import type { IsolationCase, IsolationPlan } from '../scaffold/tests/types.js';
+import { withLiterals } from '../isolation/statements.js';
+import type { IsolationCase, IsolationPlan } from '../isolation/types.js';
+import {
+  contextText,
+  errorText,
+  judgeBypass,
+  judgeNothingVisible,
+  judgeOwnRowsOnly,
+  judgeTruncate,
+  judgeWrite,
+  sqlState,
+  TRUNCATE_CONTEXT,
+  writeChecks,
+  writeOutcomeOfError,
+  type CheckName,
+  type ReadOutcome,
+  type RowTexts,
+  type Verdict,
+  type WriteCheck,
+  type WriteOutcome,
+} from '../isolation/verdicts.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import type { Seeded } from './seed.js';
 import { CHECK_SAVEPOINT, type ProbeSession } from './session.js';
-import { parseWriteResults, RESULTS_SETTING, writeBlock, type WriteOutcome } from './write-block.js';
-
-export type ProbeCheck =
-  | 'select'
-  | 'select-without-context'
-  | 'select-empty-context'
-  | 'select-bypass-setting'
-  | 'update-other-org'
-  | 'delete-other-org'
-  | 'insert-for-other-org'
-  | 'move-to-other-org'
-  | 'truncate';
+import { parseWriteResults, RESULTS_SETTING, writeBlock } from './write-block.js';
 
 export interface ProbeLeak {
   case: IsolationCase;
-  check: ProbeCheck;
+  check: CheckName;
   kind: 'read' | 'write';
   /** The tenant context the statement ran under, as the app sets it. */
   context: string;
@@ -46,20 +48,7 @@ export interface ProbeLeak {
   key: string;
 }
 
-interface WriteCheck {
-  c: IsolationCase;
-  check: ProbeCheck;
-  /** Fingerprint key: the check, and `:no-where` for the variants without WHERE. */
-  key: string;
-  sql: string;
-  leaked: string;
-  /** The same, when a constraint stopped what the policies let through; null when a constraint error proves nothing. */
-  attempted: string | null;
-  /** Run as the connected role when the write touched rows: a count that tells whether org B was reached. */
-  confirm: string | null;
-  /** Whether `rows` touched and the confirming count `landed` show a leak. */
-  leaks(rows: number, landed: number | null): boolean;
-}
+type ProbeWrite = WriteCheck<string> & { c: IsolationCase };
 
 const READ_CHUNK = 200;
 const WRITE_CHUNK = 50;
@@ -68,9 +57,6 @@ const WRITE_CHUNK = 50;
 const PHASE_SAVEPOINT = 'tenantguard_phase';
 const READ_GUARD = `ROLLBACK TO SAVEPOINT ${PHASE_SAVEPOINT}`;
 const ROLLBACK_TO_CHECK = `ROLLBACK TO SAVEPOINT ${CHECK_SAVEPOINT}`;
-
-const sqlState = (error: unknown) => (error as { code?: string } | null)?.code ?? '';
-const errorText = (error: unknown) => `${sqlState(error)}: ${error instanceof Error ? error.message : String(error)}`;
 
 export class CaseChecks {
   readonly leaks: ProbeLeak[] = [];
@@ -87,8 +73,9 @@ export class CaseChecks {
     return withLiterals(parts, this.seeded.resolve);
   }
 
-  private rowText(id: string): string {
-    return this.seeded.returned.get(id)?.[2] ?? id;
+  private rowTexts(c: IsolationCase): RowTexts {
+    const text = (id: string) => this.seeded.returned.get(id)?.[2] ?? id;
+    return { own: text(c.own), other: text(c.other) };
   }
 
   private identity(id: string): string {
@@ -96,8 +83,12 @@ export class CaseChecks {
     return `${returned[0]}/${returned[1]}`;
   }
 
-  private leak(c: IsolationCase, check: ProbeCheck, context: string, statement: string, leaked: string, key: string, detail: string | null = null) {
-    this.leaks.push({ case: c, check, kind: check.startsWith('select') ? 'read' : 'write', context, statement, leaked, detail, key });
+  /** Records a verdict: a leak, or a note saying what could not be told. */
+  private record(c: IsolationCase, check: CheckName, key: string, verdict: Verdict, context: string, statement: string): void {
+    if (verdict.kind === 'unknown') this.notes.push(`${c.table}: ${verdict.reason}`);
+    if (verdict.kind !== 'leak') return;
+    const kind = check.startsWith('select') ? 'read' : 'write';
+    this.leaks.push({ case: c, check, kind, context, statement, leaked: verdict.leaked, detail: verdict.detail, key });
   }
 
   async becomeApp(): Promise<void> {
@@ -118,16 +109,17 @@ export class CaseChecks {
   /** What current_setting(setting, true) reads now, for the evidence. */
   async contextState(): Promise<string> {
     const [row] = (await this.session.one(READ_GUARD, `SELECT current_setting(${quoteLiteral(this.plan.setting)}, true)`)).rows;
-    const value = row?.[0] as string | null;
-    return value === null ? `no ${this.plan.setting} set` : `${this.plan.setting} = ${quoteLiteral(value)}`;
+    return contextText(this.plan.setting, row?.[0] as string | null);
   }
 
-  /**
-   * Runs every case's read under the current context, batched; a batch with
-   * a failing read is replayed one read at a time. `tolerated` errors mean
-   * nothing was visible (no SELECT privilege; a cast of '' failing closed).
-   */
-  async reads(cases: IsolationCase[], tolerated: (state: string) => boolean, judge: (c: IsolationCase, own: boolean, other: boolean, sql: string) => void) {
+  /** Which seeded rows of `c` the rows of a read are. */
+  private seen(c: IsolationCase, rows: unknown[][]): ReadOutcome {
+    const seen = new Set(rows.map((r) => `${r[0]}/${r[1]}`));
+    return { own: seen.has(this.identity(c.own)), other: seen.has(this.identity(c.other)) };
+  }
+
+  /** Runs every case's read under the current context, batched; a batch with a failing read is replayed one read at a time. */
+  async reads(cases: IsolationCase[], judge: (c: IsolationCase, outcome: ReadOutcome, sql: string) => void) {
     for (let start = 0; start < cases.length; start += READ_CHUNK) {
       const chunk = cases.slice(start, start + READ_CHUNK);
       const statements = chunk.map((c) => this.sql(c.read));
@@ -139,18 +131,14 @@ export class CaseChecks {
         await this.session.control(READ_GUARD);
       }
       for (const [i, c] of chunk.entries()) {
-        let rows = results?.[i];
-        if (!rows) {
-          try {
-            rows = (await this.session.one(READ_GUARD, statements[i]!)).rows;
-          } catch (error) {
-            await this.session.control(READ_GUARD);
-            if (!tolerated(sqlState(error))) this.notes.push(`${c.table}: SELECT failed (${errorText(error)})`);
-            continue;
-          }
+        let outcome: ReadOutcome;
+        try {
+          outcome = this.seen(c, results?.[i] ?? (await this.session.one(READ_GUARD, statements[i]!)).rows);
+        } catch (error) {
+          await this.session.control(READ_GUARD);
+          outcome = { state: sqlState(error), error: errorText(error) };
         }
-        const seen = new Set(rows.map((r) => `${r[0]}/${r[1]}`));
-        judge(c, seen.has(this.identity(c.own)), seen.has(this.identity(c.other)), statements[i]!);
+        judge(c, outcome, statements[i]!);
       }
     }
   }
@@ -158,55 +146,45 @@ export class CaseChecks {
   /** Reads with no context or '' context: nothing may be visible. */
   async nothingVisible(cases: IsolationCase[], check: 'select-without-context' | 'select-empty-context'): Promise<void> {
     const context = await this.contextState();
-    await this.reads(cases, (s) => s === '42501' || s.startsWith('22'), (c, own, other, sql) => {
-      const leaked = [...(own ? [`org A's row ${this.rowText(c.own)}`] : []), ...(other ? [`org B's row ${this.rowText(c.other)}`] : [])];
-      if (leaked.length > 0) this.leak(c, check, context, sql, `returned ${leaked.join(' and ')}`, check);
-    });
+    await this.reads(cases, (c, outcome, sql) => this.record(c, check, check, judgeNothingVisible(outcome, this.rowTexts(c)), context, sql));
   }
 
   /** Reads with org A's context: org A's row, not org B's. */
   async ownRowsOnly(cases: IsolationCase[], orgA: string): Promise<void> {
-    const context = `${this.plan.setting} = ${quoteLiteral(orgA)}`;
-    await this.reads(cases, (s) => s === '42501', (c, own, other, sql) => {
-      if (other) this.leak(c, 'select', context, sql, `returned org B's row ${this.rowText(c.other)}`, 'select');
-      else if (!own) this.notes.push(`${c.table}: org A's own row is not visible with ${context}, so isolation cannot be told apart from denial`);
-    });
+    const context = contextText(this.plan.setting, orgA);
+    await this.reads(cases, (c, outcome, sql) => this.record(c, 'select', 'select', judgeOwnRowsOnly(outcome, this.rowTexts(c), context), context, sql));
   }
 
-  /** Any role can SET a custom setting the policies read (docs/postgres-rls.md#custom-settings). Runs after SAVEPOINT tenantguard_check. */
+  /** Any role can SET a custom setting the policies read. Runs after SAVEPOINT tenantguard_check. */
   async bypassSettings(c: IsolationCase, orgA: string): Promise<void> {
+    const read = this.sql(c.read);
     for (const bypass of c.bypass) {
       for (const value of bypass.values) {
-        const read = this.sql(c.read);
-        let rows;
+        let outcome: ReadOutcome;
         try {
-          [, { rows }] = (await this.session.batch(ROLLBACK_TO_CHECK, [
+          const [, { rows }] = (await this.session.batch(ROLLBACK_TO_CHECK, [
             `SELECT set_config(${quoteLiteral(bypass.setting)}, ${quoteLiteral(value)}, true)`,
             read,
           ])) as [unknown, { rows: unknown[][] }];
+          outcome = this.seen(c, rows);
         } catch (error) {
-          if (!(sqlState(error) === '42501' || sqlState(error).startsWith('22'))) this.notes.push(`${c.table}: SELECT with ${bypass.setting} set failed (${errorText(error)})`);
-          continue;
+          outcome = { state: sqlState(error), error: errorText(error) };
         }
-        if (rows.some((r) => `${r[0]}/${r[1]}` === this.identity(c.other))) {
-          const context = `${this.plan.setting} = ${quoteLiteral(orgA)} and ${bypass.setting} = ${quoteLiteral(value)} (any role can set it)`;
-          this.leak(c, 'select-bypass-setting', context, read, `returned org B's row ${this.rowText(c.other)}`, `select-bypass-setting:${bypass.setting}`);
-          break;
-        }
+        const verdict = judgeBypass(outcome, this.rowTexts(c), bypass.setting);
+        const context = `${contextText(this.plan.setting, orgA)} and ${contextText(bypass.setting, value)} (any role can set it)`;
+        this.record(c, 'select-bypass-setting', `select-bypass-setting:${bypass.setting}`, verdict, context, read);
+        if (verdict.kind === 'leak') break;
       }
     }
   }
 
-  /** One write, rolled back to the check savepoint first: rows touched, refused (42501), or let through by the policies (class 23). */
-  private async attempt(write: WriteCheck): Promise<WriteOutcome> {
+  /** One write, rolled back to the check savepoint first. */
+  private async attempt(write: ProbeWrite): Promise<WriteOutcome> {
     try {
-      const rows = (await this.session.one(ROLLBACK_TO_CHECK, write.sql)).rowCount;
+      const rows = (await this.session.one(ROLLBACK_TO_CHECK, write.statement)).rowCount;
       return { rows, landed: rows > 0 && write.confirm ? await this.confirmAsConnectedRole(write.confirm) : null };
     } catch (error) {
-      const state = sqlState(error);
-      if (state === '42501') return { refused: true };
-      if (state.startsWith('23')) return { admitted: errorText(error) };
-      return { failed: errorText(error) };
+      return writeOutcomeOfError(sqlState(error), error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -221,53 +199,42 @@ export class CaseChecks {
     return Number(results[2]!.rows[0]![0]);
   }
 
-  private writeChecks(c: IsolationCase): WriteCheck[] {
-    const [own, other] = [this.rowText(c.own), this.rowText(c.other)];
-    const [count, intact] = [this.sql(c.countOther), this.sql(c.otherIntact)];
-    const touched = (rows: number) => rows > 0;
-    // A stored row leaks when it really landed in org B (a BEFORE trigger may have sent it back to org A).
-    const landedInB = (rows: number, landed: number | null) => rows > 0 && (landed ?? 0) > 1;
-    const noWhere = 'without a WHERE clause (so Postgres adds no SELECT policy)';
-    return [
-      { c, check: 'update-other-org', key: 'update-other-org', sql: this.sql(c.updateOther), leaked: `changed org B's row ${other}`, attempted: `reached org B's row ${other}`, confirm: null, leaks: touched },
-      // Org B's row version is gone when the UPDATE without WHERE reached it.
-      { c, check: 'update-other-org', key: 'update-other-org:no-where', sql: this.sql(c.updateAll), leaked: `${noWhere} changed org B's row ${other}`, attempted: null, confirm: intact, leaks: (rows, landed) => rows > 0 && landed === 0 },
-      { c, check: 'delete-other-org', key: 'delete-other-org', sql: this.sql(c.deleteOther), leaked: `deleted org B's row ${other}`, attempted: `reached org B's row ${other}`, confirm: null, leaks: touched },
-      { c, check: 'insert-for-other-org', key: 'insert-for-other-org', sql: this.sql(c.insertOther), leaked: 'stored a new row for org B', attempted: 'offered a new row for org B', confirm: count, leaks: landedInB },
-      { c, check: 'move-to-other-org', key: 'move-to-other-org', sql: this.sql(c.moveOwn), leaked: `moved org A's row ${own} into org B`, attempted: `offered org A's row ${own} moved into org B`, confirm: count, leaks: landedInB },
-      { c, check: 'move-to-other-org', key: 'move-to-other-org:no-where', sql: this.sql(c.moveAll), leaked: `${noWhere} moved org A's row ${own} into org B`, attempted: `${noWhere} offered org A's row ${own} moved into org B`, confirm: count, leaks: landedInB },
-    ];
+  private writeChecks(c: IsolationCase): ProbeWrite[] {
+    const statements = {
+      updateOther: this.sql(c.updateOther),
+      deleteOther: this.sql(c.deleteOther),
+      insertOther: this.sql(c.insertOther),
+      moveOwn: this.sql(c.moveOwn),
+      updateAll: this.sql(c.updateAll),
+      moveAll: this.sql(c.moveAll),
+      otherIntact: this.sql(c.otherIntact),
+      countOther: this.sql(c.countOther),
+    };
+    return writeChecks(statements, this.rowTexts(c)).map((write) => ({ ...write, c }));
   }
 
-  /** One verdict per check: the variant without WHERE is reported only when the targeted statement was not. */
-  private judgeWrite(write: WriteCheck, outcome: WriteOutcome, context: string): void {
-    const { c, check, sql, leaked, attempted, key } = write;
-    if (this.leaks.some((l) => l.case === c && l.check === check)) return;
-    if ('failed' in outcome) this.notes.push(`${c.table}: ${key} failed (${outcome.failed})`);
-    else if ('admitted' in outcome) {
-      if (attempted) this.leak(c, check, context, sql, attempted, key, `row level security let it through; only a constraint stopped it (${outcome.admitted})`);
-      else this.notes.push(`${c.table}: ${key} was stopped by a constraint, so it cannot tell whether org B's row was reached (${outcome.admitted})`);
-    } else if ('rows' in outcome && write.leaks(outcome.rows, outcome.landed)) {
-      this.leak(c, check, context, sql, leaked, key);
-    }
+  private judgeWrite(write: ProbeWrite, outcome: WriteOutcome, context: string): void {
+    // The variant without WHERE is reported only when the targeted statement was not.
+    if (this.leaks.some((l) => l.case === write.c && l.check === write.check)) return;
+    this.record(write.c, write.check, write.key, judgeWrite(write, outcome), context, write.statement);
   }
 
   /** The write checks, one round trip each. */
   async writes(c: IsolationCase, orgA: string): Promise<void> {
-    const context = `${this.plan.setting} = ${quoteLiteral(orgA)}`;
+    const context = contextText(this.plan.setting, orgA);
     for (const write of this.writeChecks(c)) this.judgeWrite(write, await this.attempt(write), context);
   }
 
   /** The write checks of many tables per round trip (write-block.ts); per statement when the block cannot run. */
   async writesBatched(cases: IsolationCase[], orgA: string, onChunk: (done: number) => void = () => {}): Promise<void> {
-    const context = `${this.plan.setting} = ${quoteLiteral(orgA)}`;
+    const context = contextText(this.plan.setting, orgA);
     for (let start = 0; start < cases.length; start += WRITE_CHUNK) {
       const chunk = cases.slice(start, start + WRITE_CHUNK);
       const writes = chunk.flatMap((c) => this.writeChecks(c));
       let outcomes: WriteOutcome[] | null = null;
       // A failed block leaves the transaction aborted: ROLLBACK TO recovers it before the fallback.
       try {
-        const block = writeBlock(writes, this.plan.setting, this.seeded.orgId('B')!);
+        const block = writeBlock(writes.map((w) => ({ sql: w.statement, confirm: w.confirm })), this.plan.setting, this.seeded.orgId('B')!);
         const [, read] = await this.session.batch(ROLLBACK_TO_CHECK, [block, `SELECT current_setting(${quoteLiteral(RESULTS_SETTING)})`]);
         outcomes = parseWriteResults(String(read!.rows[0]![0]));
       } catch (error) {
@@ -282,7 +249,7 @@ export class CaseChecks {
     }
   }
 
-  /** TRUNCATE ignores row level security: the privilege alone decides (docs/postgres-rls.md#truncate). */
+  /** TRUNCATE ignores row level security: the privilege alone decides. */
   async truncate(cases: IsolationCase[]): Promise<void> {
     if (cases.length === 0) return;
     const role = quoteLiteral(this.role);
@@ -290,9 +257,8 @@ export class CaseChecks {
     const [row] = (await this.session.one(ROLLBACK_TO_CHECK, `SELECT ARRAY[${columns.join(', ')}]::text`)).rows;
     const granted = String(row?.[0] ?? '').replace(/[{}]/g, '').split(',');
     cases.forEach((c, i) => {
-      if (granted[i] === 't' || granted[i] === 'true') {
-        this.leak(c, 'truncate', 'any tenant context (row level security does not apply to TRUNCATE)', c.truncate, `is allowed: it would delete every organization's rows, org B's row ${this.rowText(c.other)} included`, 'truncate');
-      }
+      const verdict = judgeTruncate(granted[i] === 't' || granted[i] === 'true', this.rowTexts(c));
+      this.record(c, 'truncate', 'truncate', verdict, TRUNCATE_CONTEXT, c.truncate);
     });
   }
 }

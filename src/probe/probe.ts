@@ -6,12 +6,9 @@
  * docs/postgres-rls.md#empty-context); then '' context; then org A's context for the reads,
  * the bypass settings, the writes and TRUNCATE.
  */
-import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/types.js';
+import { planIsolationFor, type AppRoleChoice } from '../isolation/index.js';
 import type { RuleContext } from '../rules/types.js';
-import { chooseAppRole, type AppRoleChoice } from '../scaffold/tests/app-role.js';
-import { needsParser, planIsolation } from '../scaffold/tests/plan.js';
-import { selectTenantTables } from '../scaffold/tests/suite.js';
 import { CaseChecks, type ProbeLeak } from './checks.js';
 import { seedRows } from './seed.js';
 import { assertCanSetRole, withProbeTransaction } from './session.js';
@@ -44,14 +41,7 @@ export const PROBE_SIDE_EFFECTS =
   'and sequences advance (nextval is never rolled back)';
 
 export async function probeDatabase(client: Queryable, context: RuleContext, options: ProbeOptions): Promise<ProbeReport> {
-  const role = chooseAppRole(context.tenancy);
-  const parser = needsParser(context.catalog) ? await (await import('../scaffold/migration/sql-parser.js')).loadSqlParser() : null;
-  const plan = await planIsolation(context.catalog, context.tenancy, {
-    role: role.role,
-    nonce: options.nonce ?? randomBytes(8).toString('hex'),
-    tables: selectTenantTables(context, options.tables),
-    parser,
-  });
+  const { plan, role } = await planIsolationFor(context, { tables: options.tables, nonce: options.nonce });
   const notes = plan.todo.map((t) => `${t.table}: not probed, ${t.todo}`);
   const progress = options.onProgress ?? (() => {});
 

@@ -8,29 +8,15 @@ import probeCrossTenantRead from '../rules/probe-cross-tenant-read.js';
 import probeCrossTenantWrite from '../rules/probe-cross-tenant-write.js';
 import type { Problem, Rule } from '../rules/types.js';
 import type { Tenancy } from '../tenancy/types.js';
-import type { ProbeCheck, ProbeLeak } from './checks.js';
+import { describeLeak } from '../isolation/verdicts.js';
+import type { ProbeLeak } from './checks.js';
 import type { ProbeReport } from './probe.js';
-
-const COMMAND: Record<ProbeCheck, string> = {
-  select: 'SELECT',
-  'select-without-context': 'SELECT',
-  'select-empty-context': 'SELECT',
-  'select-bypass-setting': 'SELECT',
-  'update-other-org': 'UPDATE',
-  'delete-other-org': 'DELETE',
-  'insert-for-other-org': 'INSERT',
-  'move-to-other-org': 'UPDATE',
-  truncate: 'TRUNCATE',
-};
 
 function problemFor(tenancy: Tenancy, role: string, leak: ProbeLeak): Problem {
   const table = tenancy.tenantTableByKey.get(leak.case.key)!.table;
-  const detail = leak.detail ? `; ${leak.detail}` : '';
   return {
     object: { kind: 'table', schema: table.schema, name: table.name },
-    message:
-      `${COMMAND[leak.check]} as ${role} with ${leak.context} ${leak.leaked}${detail} ` +
-      `(statement: ${leak.statement.replace(/\s+/g, ' ')})`,
+    message: describeLeak({ ...leak, role }),
     key: leak.key,
   };
 }

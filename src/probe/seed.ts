@@ -7,8 +7,8 @@
  * (row level security applies to a table owner under FORCE; a trigger may
  * take the tenant from the context).
  */
-import { withLiterals } from '../scaffold/tests/statements.js';
-import type { IsolationPlan, Org, SeedRow, SeedValue } from '../scaffold/tests/types.js';
+import { withLiterals } from '../isolation/statements.js';
+import type { IsolationPlan, Org, SeedRow, SeedValue } from '../isolation/types.js';
 import type { ProbeSession } from './session.js';
 import { quoteLiteral } from '../sql/quote.js';
 

@@ -11,6 +11,7 @@
  * PUBLIC by default); when it cannot run, the probe falls back to one round
  * trip per write.
  */
+import { writeOutcomeOfError, type WriteOutcome } from '../isolation/verdicts.js';
 import { quoteLiteral } from '../sql/quote.js';
 
 export interface BlockWrite {
@@ -18,12 +19,6 @@ export interface BlockWrite {
   /** Counts org B's rows, run as the connected role when the write touched a row; null when not needed. */
   confirm: string | null;
 }
-
-export type WriteOutcome =
-  | { rows: number; landed: number | null }
-  | { refused: true }
-  | { admitted: string }
-  | { failed: string };
 
 export const RESULTS_SETTING = 'tenantguard.write_results';
 const ROLLED_BACK = 'TGRBK';
@@ -78,8 +73,6 @@ export function parseWriteResults(json: string): WriteOutcome[] {
       const [rows, landed] = message.split('/').map(Number) as [number, number];
       return { rows, landed: landed < 0 ? null : landed };
     }
-    if (state === '42501') return { refused: true };
-    if (state.startsWith('23')) return { admitted: `${state}: ${message}` };
-    return { failed: `${state}: ${message}` };
+    return writeOutcomeOfError(state, message);
   });
 }

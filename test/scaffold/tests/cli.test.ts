@@ -24,6 +24,7 @@ function expectRefusal(run: CliRun, message: RegExp): void {
   expect(run.stdout).toBe('');
 }
 
+const SUITE = ['setup.ts', 'verdicts.ts', 'tenant-isolation.test.ts', 'tenant-tables.ts'];
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const databases: TestDatabase[] = [];
 
@@ -69,7 +70,7 @@ describe('scaffold tests (CLI)', { timeout: 240_000 }, () => {
     expect(existsSync(join(cwd, 'test'))).toBe(false);
   });
 
-  it('writes the three files, then refuses to overwrite them without --force', async () => {
+  it('writes the suite\'s files, then refuses to overwrite them without --force', async () => {
     const first = await runCli(args(), { cwd });
     expect(first.code, first.stderr).toBe(0);
     const dir = join(cwd, 'test', 'tenant-isolation');
@@ -79,10 +80,12 @@ describe('scaffold tests (CLI)', { timeout: 240_000 }, () => {
     expect(literal.todo).toEqual([expect.objectContaining({ table: 'public.refunds', role })]);
     expect(literal.tables[0].setRole).toBe(`SET LOCAL ROLE "${role}"`);
     // The suite imports only pg and vitest, and its own files.
-    for (const file of ['setup.ts', 'tenant-isolation.test.ts', 'tenant-tables.ts']) {
+    for (const file of SUITE) {
       const imports = [...readFileSync(join(dir, file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-      expect(imports.every((m) => ['pg', 'vitest', './setup.js', './tenant-tables.js'].includes(m!))).toBe(true);
+      expect(imports.every((m) => ['pg', 'vitest', './setup.js', './tenant-tables.js', './verdicts.js'].includes(m!))).toBe(true);
     }
+    // The verdicts are the probe's own, copied verbatim.
+    expect(readFileSync(join(dir, 'verdicts.ts'), 'utf8')).toContain(readFileSync(join(ROOT, 'src/isolation/verdicts.ts'), 'utf8'));
 
     // The generated TypeScript compiles under --strict, with only pg's and vitest's types.
     await symlink(join(ROOT, 'node_modules'), join(cwd, 'node_modules'), 'dir');
@@ -90,7 +93,7 @@ describe('scaffold tests (CLI)', { timeout: 240_000 }, () => {
     const tsc = await execa(
       process.execPath,
       [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-        '--target', 'es2022', '--skipLibCheck', '--types', 'node', ...['setup.ts', 'tenant-tables.ts', 'tenant-isolation.test.ts'].map((f) => join(dir, f))],
+        '--target', 'es2022', '--skipLibCheck', '--types', 'node', ...SUITE.map((f) => join(dir, f))],
       { cwd, reject: false },
     );
     expect(tsc.exitCode, tsc.stdout).toBe(0);

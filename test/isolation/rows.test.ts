@@ -5,16 +5,16 @@
  * cannot seed is reported with its reason instead of being skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { introspect } from '../../../src/catalog/introspect.js';
-import { buildRuleContext } from '../../../src/check/context.js';
-import { DEFAULT_CONFIG } from '../../../src/config/types.js';
-import { seedRows } from '../../../src/probe/seed.js';
-import { withProbeTransaction } from '../../../src/probe/session.js';
-import { loadSqlParser } from '../../../src/scaffold/migration/sql-parser.js';
-import { planIsolation } from '../../../src/scaffold/tests/plan.js';
-import { withLiterals } from '../../../src/scaffold/tests/statements.js';
-import type { IsolationPlan } from '../../../src/scaffold/tests/types.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { introspect } from '../../src/catalog/introspect.js';
+import { buildRuleContext } from '../../src/check/context.js';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
+import { seedRows } from '../../src/probe/seed.js';
+import { withProbeTransaction } from '../../src/probe/session.js';
+import { loadSqlParser } from '../../src/scaffold/migration/sql-parser.js';
+import { planIsolation } from '../../src/isolation/plan.js';
+import { withLiterals } from '../../src/isolation/statements.js';
+import type { IsolationPlan } from '../../src/isolation/types.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const SCHEMA = `
 CREATE ROLE app_user;

@@ -13,10 +13,10 @@
  *   tables outside tenancy). NOT NULL foreign keys must form no cycle; a
  *   nullable one is filled unless that would close a cycle (then it is NULL).
  */
-import { tableKey, type Catalog, type Column, type Table } from '../../catalog/types.js';
-import { displayName, quoteIdent, quoteIdentList, quoteQualified } from '../../sql/quote.js';
-import type { Tenancy } from '../../tenancy/types.js';
-import type { SqlParser } from '../migration/sql-parser.js';
+import { tableKey, type Catalog, type Column, type Table } from '../catalog/types.js';
+import { displayName, quoteIdent, quoteIdentList, quoteQualified } from '../sql/quote.js';
+import type { Tenancy } from '../tenancy/types.js';
+import type { SqlParser } from '../scaffold/migration/sql-parser.js';
 import { analyzeChecks, type ColumnSource } from './check-constraints.js';
 import { ForeignKeyGraph } from './foreign-key-graph.js';
 import type { Org, SeedRow, SeedValue, StatementPart } from './types.js';

@@ -6,7 +6,7 @@
  * rows already in the database.
  */
 import { createHash } from 'node:crypto';
-import type { Column } from '../../catalog/types.js';
+import type { Column } from '../catalog/types.js';
 
 /** What simple CHECK constraints require of one column (see check-constraints.ts). */
 export interface ColumnRules {

@@ -7,7 +7,7 @@
  * Functions the policies call are read too (`is_superadmin()` reading the
  * setting in its body).
  */
-import { tableKey, type Catalog, type Table } from '../../catalog/types.js';
+import { tableKey, type Catalog, type Table } from '../catalog/types.js';
 
 const CURRENT_SETTING = /current_setting\(\s*'((?:[^']|'')+)'/gi;
 const STRING_LITERAL = /'((?:[^']|'')*)'/g;

@@ -3,7 +3,7 @@
  * passes values separately) or with quoted literals (the probe batches
  * several statements into one round trip, which the extended protocol cannot).
  */
-import { quoteLiteral } from '../../sql/quote.js';
+import { quoteLiteral } from '../sql/quote.js';
 import type { SeedValue, StatementPart } from './types.js';
 
 export interface ParameterizedStatement {

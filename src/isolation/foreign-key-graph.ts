@@ -7,9 +7,9 @@
  * inserted); a nullable edge is kept (filled) unless it would close a cycle,
  * in which case its columns stay NULL.
  */
-import { tableKey, type Constraint, type Table } from '../../catalog/types.js';
-import { displayName } from '../../sql/quote.js';
-import type { Tenancy } from '../../tenancy/types.js';
+import { tableKey, type Constraint, type Table } from '../catalog/types.js';
+import { displayName } from '../sql/quote.js';
+import type { Tenancy } from '../tenancy/types.js';
 
 export type ForeignKey = Constraint & { references: NonNullable<Constraint['references']> };
 

@@ -5,6 +5,7 @@
  * by the live probe (run by tenantguard itself), so both hold a schema to the
  * same checks.
  */
+import type { CheckedTable } from './verdicts.js';
 
 export type Org = 'A' | 'B';
 
@@ -37,50 +38,9 @@ export interface SeedRow {
 }
 
 /** The rows and statements that test one tenant table as one role. */
-export interface IsolationCase {
-  /** Display name: `public.projects`. */
-  table: string;
-  /** `schema.name` (catalog tableKey). */
-  key: string;
+export interface IsolationCase extends CheckedTable<StatementPart[]> {
   /** The table as SQL: `"public"."projects"`. */
   target: string;
-  role: string;
-  setting: string;
-  /** `SET LOCAL ROLE …`, quoted. */
-  setRole: string;
-  /** Rows to insert first, parents first. */
-  seed: string[];
-  /** Org A's and org B's row of this table. */
-  own: string;
-  other: string;
-  /** Returns (tableoid, ctid) of whichever of own/other is visible. */
-  read: StatementPart[];
-  /** Moves org B's row into org A (its tenant key set to A's): must touch no row. */
-  updateOther: StatementPart[];
-  deleteOther: StatementPart[];
-  /** A new row for org B, without RETURNING (RETURNING would add the SELECT policies' check, docs/postgres-rls.md#write-leaks). */
-  insertOther: StatementPart[];
-  /** The values of that new row, for failure messages. */
-  insertOtherColumns: string[];
-  /** Moves org A's row into org B: must be rejected. */
-  moveOwn: StatementPart[];
-  /**
-   * The same two UPDATEs without WHERE. A WHERE clause reads columns, so
-   * Postgres adds the SELECT policies to the UPDATE — as a filter on the rows
-   * it sees and as a check on the new rows (docs/postgres-rls.md#write-leaks) — which can
-   * hide an UPDATE policy weaker than the SELECT policy. Without WHERE they
-   * touch every row the UPDATE policies admit: with isolation intact, org A's
-   * own row only.
-   */
-  updateAll: StatementPart[];
-  moveAll: StatementPart[];
-  /** 1 while org B's row is unchanged (its row version still there), as the seeding role sees it. */
-  otherIntact: StatementPart[];
-  /** Counts org B's rows (run as the seeding role, to confirm where a write landed). */
-  countOther: StatementPart[];
-  truncate: string;
-  /** Other custom settings the table's policies read (a superadmin switch any role can SET, docs/postgres-rls.md#custom-settings) and values to try. */
-  bypass: { setting: string; values: string[] }[];
 }
 
 /** A tenant table the plan cannot test, and why. */

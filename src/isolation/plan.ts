@@ -4,10 +4,10 @@
  * Every statement names its target row by (tableoid, ctid) — exact for any
  * table, with or without a primary key, and for partitioned tables too.
  */
-import { tableKey, type Catalog } from '../../catalog/types.js';
-import { displayName, quoteIdent, quoteQualified } from '../../sql/quote.js';
-import type { Tenancy } from '../../tenancy/types.js';
-import type { SqlParser } from '../migration/sql-parser.js';
+import { tableKey, type Catalog } from '../catalog/types.js';
+import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
+import type { Tenancy } from '../tenancy/types.js';
+import type { SqlParser } from '../scaffold/migration/sql-parser.js';
 import { bypassSettings } from './bypass-settings.js';
 import { synthesizeRows, type TableRows } from './rows.js';
 import type { IsolationCase, IsolationPlan, SeedValue, StatementPart, TodoCase } from './types.js';

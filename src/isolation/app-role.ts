@@ -4,9 +4,9 @@
  * to. Guessing between several would test the wrong boundary, so that asks
  * for --app-role instead.
  */
-import { TenantguardError } from '../../errors.js';
-import { bypassesRls, PUBLIC, reachingRoles } from '../../tenancy/roles.js';
-import type { Tenancy } from '../../tenancy/types.js';
+import { TenantguardError } from '../errors.js';
+import { bypassesRls, PUBLIC, reachingRoles } from '../tenancy/roles.js';
+import type { Tenancy } from '../tenancy/types.js';
 
 export interface AppRoleChoice {
   role: string;

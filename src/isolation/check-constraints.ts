@@ -6,8 +6,8 @@
  * its first branch that can be met; anything outside the simple forms below
  * makes the table unseedable, with the constraint named.
  */
-import type { Column, Table } from '../../catalog/types.js';
-import type { SqlNode, SqlParser } from '../migration/sql-parser.js';
+import type { Column, Table } from '../catalog/types.js';
+import type { SqlNode, SqlParser } from '../scaffold/migration/sql-parser.js';
 import { isOrderable, noRules, type ColumnRules } from './values.js';
 
 /** How the row gets a column's value. */
