@@ -26,6 +26,8 @@ export interface TestDatabase {
   name: string;
   /** The namespaced name of a scenario role. */
   role(name: string): string;
+  /** Whether `name` is namespaced like the roles of another test database (which may come and go at any time). */
+  isForeignTestRole(name: string): boolean;
   /** Rewrite scenario role names in SQL text. */
   sql(text: string): string;
   /** Apply scenario SQL (role names rewritten). */
@@ -154,6 +156,7 @@ export async function createTestDatabase(options: CreateOptions = {}): Promise<T
     url,
     name: serverUrl ? name : 'postgres',
     role: rewrite.role,
+    isForeignTestRole: (role) => /^tg[0-9a-f]{8}_/.test(role) && !role.startsWith(prefix),
     sql: rewrite.sql,
     async exec(text) {
       await client.query(rewrite.sql(text));
