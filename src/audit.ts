@@ -113,10 +113,11 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
       import('./catalog/introspect.js'),
     ]);
     const catalog = await withReadOnlyTransaction(opened.client, (client) => introspect(client, { schemas: config.schemas }));
-    const [{ buildRuleContext }, { runRules }, { summarize }] = await Promise.all([
+    const [{ buildRuleContext }, { runRules }, { summarize }, { collapseRootCauses }] = await Promise.all([
       import('./check/context.js'),
       import('./check/run-rules.js'),
       import('./check/summary.js'),
+      import('./check/root-causes.js'),
     ]);
     // Offline: which file and line created or changed each object, for rules and for file:line locations.
     const history = opened.migrations
@@ -132,9 +133,9 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
       onReport?.(report);
       ruleList = withProbeEvidence(rules, context.tenancy, report);
     }
-    const findings = history
-      ? (await import('./check/locate.js')).locateFindings(runRules(context, ruleList, config), history)
-      : runRules(context, ruleList, config);
+    const raw = runRules(context, ruleList, config);
+    const located = history ? (await import('./check/locate.js')).locateFindings(raw, history) : raw;
+    const findings = collapseRootCauses(located);
     const result: AuditResult = {
       tool: 'tenantguard',
       version: packageVersion(),

@@ -65,6 +65,8 @@ export function runRules(ctx: RuleContext, rules: readonly Rule[], config: Confi
         fingerprint: fingerprint(rule.id, problem.object, problem.key),
         docs: `docs/rules/${rule.id}.md`,
         ...(problem.location ? { location: problem.location } : {}),
+        ...(problem.causes && problem.causes.length > 0 ? { causes: problem.causes } : {}),
+        ...(problem.impact ? { impact: problem.impact } : {}),
       };
       stamped.push({ finding, key: problem.key ?? '' });
     }

@@ -1,6 +1,19 @@
 import type { Severity } from '../config/types.js';
 import type { Fix, FindingObject, SourceLocation } from '../rules/types.js';
 
+/** A finding reported inside the finding that explains it (its root cause). */
+export interface RelatedFinding {
+  rule: string;
+  severity: Severity;
+  object: FindingObject;
+  message: string;
+  /** Problem.impact: the short form listed under the root cause. */
+  impact?: string;
+  /** The fingerprint it would have on its own. */
+  fingerprint: string;
+  location?: SourceLocation;
+}
+
 export interface Finding {
   rule: string;
   severity: Severity;
@@ -16,6 +29,12 @@ export interface Finding {
    * changed the object (or that the rule points at). Not part of the fingerprint.
    */
   location?: SourceLocation;
+  /** The objects whose findings explain this one (from the rule's problem); consumed by collapseRootCauses. */
+  causes?: FindingObject[];
+  /** Problem.impact: the short form used when this finding is listed under its root cause. */
+  impact?: string;
+  /** Consequences folded into this finding by collapseRootCauses: the tables, commands and roles it opens. */
+  related?: RelatedFinding[];
 }
 
 export interface Source {

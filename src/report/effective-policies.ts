@@ -4,7 +4,7 @@ import { displayName } from '../sql/quote.js';
 import { firstReason, describeTerm, roleLabel } from '../tenancy/describe-policy.js';
 import { verdictOf, type EffectiveAccess, type EffectivePredicate } from '../tenancy/effective.js';
 import type { RuleContext } from '../rules/types.js';
-import { wrap } from './pretty.js';
+import { wrap } from './text-wrap.js';
 
 const EXEMPTION: Record<NonNullable<EffectiveAccess['exemption']>, string> = {
   'rls-disabled': 'row level security is disabled',

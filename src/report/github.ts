@@ -1,5 +1,6 @@
 import type { AuditResult, Finding } from '../check/types.js';
 import type { Severity } from '../config/types.js';
+import { consequencesText } from './consequences.js';
 import { ruleDocsUrl } from './docs-url.js';
 import { qualifiedObjectName } from './object-name.js';
 import type { ReportOptions } from './options.js';
@@ -23,6 +24,7 @@ function annotation(finding: Finding, version: string, anchor: string | null | u
   if (at) properties.push(`file=${escapeCommandProperty(at.file)}`, `line=${at.line}`);
   properties.push(`title=${escapeCommandProperty(`${finding.rule}: ${qualifiedObjectName(finding.object)}`)}`);
   const lines = [finding.message];
+  if (finding.related && finding.related.length > 0) lines.push(consequencesText(finding.related));
   if (finding.fix) lines.push(`Fix: ${finding.fix.title}`);
   lines.push(`Docs: ${ruleDocsUrl(finding.rule, version)}`);
   return `::${COMMAND[finding.severity]} ${properties.join(',')}::${escapeCommandData(lines.join('\n'))}`;

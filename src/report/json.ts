@@ -1,17 +1,33 @@
-import type { AuditResult, Finding } from '../check/types.js';
+import type { AuditResult, Finding, RelatedFinding } from '../check/types.js';
+import type { FindingObject } from '../rules/types.js';
 import type { ReportOptions } from './options.js';
+
+function objectJson({ kind, schema, name, table }: FindingObject) {
+  return table === undefined ? { kind, schema, name } : { kind, schema, name, table };
+}
+
+/** A consequence reported inside its root cause: what the rule would have reported on its own. */
+function relatedJson(related: RelatedFinding) {
+  return {
+    rule: related.rule,
+    severity: related.severity,
+    object: objectJson(related.object),
+    message: related.message,
+    fingerprint: related.fingerprint,
+  };
+}
 
 /** One finding in the public JSON shape (architecture.md), with keys in contract order. */
 function findingJson(finding: Finding) {
-  const { kind, schema, name, table } = finding.object;
   return {
     rule: finding.rule,
     severity: finding.severity,
-    object: table === undefined ? { kind, schema, name } : { kind, schema, name, table },
+    object: objectJson(finding.object),
     message: finding.message,
     fix: finding.fix ? { title: finding.fix.title, sql: finding.fix.sql } : null,
     fingerprint: finding.fingerprint,
     docs: finding.docs,
+    related: (finding.related ?? []).map(relatedJson),
   };
 }
 

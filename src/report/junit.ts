@@ -1,4 +1,5 @@
 import type { AuditResult, Finding } from '../check/types.js';
+import { consequencesText } from './consequences.js';
 import { ruleDocsUrl } from './docs-url.js';
 import { describeObject } from './object-name.js';
 
@@ -37,6 +38,7 @@ function attributes(values: Record<string, string | number>): string {
 function failureText(finding: Finding, version: string): string {
   const lines = [finding.message];
   if (finding.location) lines.push(`at ${finding.location.file}:${finding.location.line}`);
+  if (finding.related && finding.related.length > 0) lines.push('', consequencesText(finding.related));
   if (finding.fix) lines.push('', `Fix: ${finding.fix.title}`, finding.fix.sql);
   lines.push('', `Docs: ${ruleDocsUrl(finding.rule, version)}`, `Fingerprint: ${finding.fingerprint}`);
   return lines.join('\n');

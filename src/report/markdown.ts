@@ -1,5 +1,6 @@
 import type { AuditResult, Finding } from '../check/types.js';
 import type { Severity } from '../config/types.js';
+import { consequenceLine } from './consequences.js';
 import { ruleDocsUrl } from './docs-url.js';
 import { qualifiedObjectName } from './object-name.js';
 
@@ -48,11 +49,16 @@ function where(finding: Finding): string {
 
 function row(finding: Finding, version: string): string {
   const rule = `[${finding.rule}](${ruleDocsUrl(finding.rule, version)})`;
-  return `| ${ICON[finding.severity]} ${finding.severity} | ${rule} | ${object(finding)}${where(finding)} | ${escapeMarkdown(finding.message)} |`;
+  const count = finding.related?.length ?? 0;
+  const more = count > 0 ? ` <i>(and ${plural(count, 'consequence')})</i>` : '';
+  return `| ${ICON[finding.severity]} ${finding.severity} | ${rule} | ${object(finding)}${where(finding)} | ${escapeMarkdown(finding.message)}${more} |`;
 }
 
 function detailItem(finding: Finding): string {
   const lines = [`- ${ICON[finding.severity]} ${object(finding)}${where(finding)}: ${escapeMarkdown(finding.message)}`];
+  if (finding.related && finding.related.length > 0) {
+    lines.push('', '  Because of this:', '', ...finding.related.map((r) => `  - ${escapeMarkdown(consequenceLine(r))}`));
+  }
   if (finding.fix) {
     lines.push('', `  ${escapeMarkdown(finding.fix.title)}`, '', codeBlock('sql', finding.fix.sql).replace(/^/gm, '  '));
   }

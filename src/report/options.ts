@@ -20,4 +20,6 @@ export interface ReportOptions {
   rules?: readonly RuleDescriptor[];
   /** ANSI colours (pretty): the CLI turns them off when stdout is not a TTY or NO_COLOR is set. */
   color?: boolean;
+  /** Pretty: also list info findings and the full message of every consequence (`--verbose`). */
+  verbose?: boolean;
 }

@@ -1,75 +1,53 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Severity } from '../config/types.js';
-import type { AuditResult, Finding } from '../check/types.js';
+import type { AuditResult, Finding, RelatedFinding } from '../check/types.js';
 import type { FindingObject } from '../rules/types.js';
 import { displayName } from '../sql/quote.js';
 import { ruleDocsUrl } from './docs-url.js';
+import { qualifiedObjectName } from './object-name.js';
 import type { ReportOptions } from './options.js';
+import { severityRank, summaryBlock, TABLE_PARTS } from './pretty-summary.js';
+import { wrap, wrapParagraph } from './text-wrap.js';
 
-/** Pretty output is laid out for an 80-column terminal. */
-const WIDTH = 80;
+export { summaryLine } from './pretty-summary.js';
+export { wrap } from './text-wrap.js';
+
 const DETAIL_INDENT = '    ';
 const SEVERITY_LABEL_WIDTH = 'warning'.length;
 
-/** Kinds whose findings are grouped under the table they belong to. */
-const TABLE_PARTS = new Set<FindingObject['kind']>(['table', 'policy', 'column', 'constraint', 'index']);
-
 interface Group {
   heading: string;
-  /** Set when the group is a table (for the "M of K tenant tables" count). */
-  isTable: boolean;
   findings: Finding[];
 }
 
-function groupOf(object: FindingObject): { key: string; heading: string; isTable: boolean } {
+function groupOf(object: FindingObject): { key: string; heading: string } {
   if (TABLE_PARTS.has(object.kind)) {
     const table = object.kind === 'table' ? object.name : (object.table ?? object.name);
-    const heading = displayName(object.schema, table);
-    return { key: `table\0${object.schema ?? ''}\0${table}`, heading, isTable: true };
+    return { key: `table\0${object.schema ?? ''}\0${table}`, heading: displayName(object.schema, table) };
   }
   const kind = object.kind.replace('-', ' ');
-  return {
-    key: `${object.kind}\0${object.schema ?? ''}\0${object.name}`,
-    heading: `${kind} ${displayName(object.schema, object.name)}`,
-    isTable: false,
-  };
+  return { key: `${object.kind}\0${object.schema ?? ''}\0${object.name}`, heading: `${kind} ${displayName(object.schema, object.name)}` };
 }
 
-/** Groups in first-appearance order; findings arrive sorted by schema, table, rule. */
+const worst = (findings: readonly Finding[]) => Math.max(...findings.map((f) => severityRank(f.severity)));
+
+/**
+ * Findings grouped by table (a policy, column, constraint or index under its
+ * table) or by object. Groups with errors come first, then warnings; within a
+ * group, errors first. Otherwise the result's order (schema, table, rule) holds.
+ */
 function groupFindings(findings: readonly Finding[]): Group[] {
   const groups = new Map<string, Group>();
   for (const finding of findings) {
-    const { key, heading, isTable } = groupOf(finding.object);
-    let group = groups.get(key);
-    if (!group) {
-      group = { heading, isTable, findings: [] };
-      groups.set(key, group);
-    }
+    const { key, heading } = groupOf(finding.object);
+    const group = groups.get(key) ?? { heading, findings: [] };
     group.findings.push(finding);
+    groups.set(key, group);
   }
-  return [...groups.values()];
-}
-
-/** Greedy word wrap; words longer than the line (SQL, URLs) stay whole. */
-export function wrap(text: string, indent: string, width = WIDTH): string[] {
-  const lines: string[] = [];
-  for (const paragraph of text.split('\n')) {
-    let line = '';
-    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
-      if (line && indent.length + line.length + 1 + word.length > width) {
-        lines.push(indent + line);
-        line = word;
-      } else {
-        line = line ? `${line} ${word}` : word;
-      }
-    }
-    lines.push(indent + line);
-  }
-  return lines;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+  const bySeverity = (a: Finding, b: Finding) => severityRank(b.severity) - severityRank(a.severity);
+  return [...groups.values()]
+    .map((group) => ({ ...group, findings: [...group.findings].sort(bySeverity) }))
+    .sort((a, b) => worst(b.findings) - worst(a.findings));
 }
 
 function severityStyle(chalk: ChalkInstance, severity: Severity): ChalkInstance {
@@ -84,12 +62,23 @@ function objectLabel(object: FindingObject): string | null {
   return `${object.kind} ${displayName(null, object.name)}`;
 }
 
-function renderFinding(chalk: ChalkInstance, finding: Finding, version: string): string[] {
+/** One line (wrapped) per consequence: what it opens, and the rule that would have reported it. */
+function consequenceLines(chalk: ChalkInstance, related: RelatedFinding, verbose: boolean): string[] {
+  const where = related.object.kind === 'role' || related.object.kind === 'database' ? ` on ${qualifiedObjectName(related.object)}` : '';
+  const text = `${verbose ? related.message : (related.impact ?? related.message)} [${related.rule}${where}]`;
+  const lines = wrapParagraph(text, `${DETAIL_INDENT}→ `, `${DETAIL_INDENT}  `);
+  lines[0] = lines[0]!.replace('→', chalk.dim('→'));
+  if (verbose && related.location) lines.push(`${DETAIL_INDENT}  ${chalk.dim('at:')} ${related.location.file}:${related.location.line}`);
+  return lines;
+}
+
+function renderFinding(chalk: ChalkInstance, finding: Finding, version: string, verbose: boolean): string[] {
   const style = severityStyle(chalk, finding.severity);
   const label = objectLabel(finding.object);
   const head = `  ${style(finding.severity.padEnd(SEVERITY_LABEL_WIDTH))}  ${style(finding.rule)}`;
   const lines = [label ? `${head}  ${chalk.dim(label)}` : head];
   lines.push(...wrap(finding.message, DETAIL_INDENT));
+  for (const related of finding.related ?? []) lines.push(...consequenceLines(chalk, related, verbose));
   if (finding.location) lines.push(`${DETAIL_INDENT}${chalk.dim('at:')} ${finding.location.file}:${finding.location.line}`);
   if (finding.fix) {
     // Wrap the plain text first so colour codes do not count towards the width.
@@ -101,30 +90,25 @@ function renderFinding(chalk: ChalkInstance, finding: Finding, version: string):
   return lines;
 }
 
-/** The closing line: `N errors, N warnings in M of K tenant tables`. */
-export function summaryLine(result: AuditResult): string {
-  const groups = groupFindings(result.findings.filter((f) => f.severity !== 'info'));
-  const tablesWithProblems = groups.filter((g) => g.isTable).length;
-  const { error, warning, info, tenantTables } = result.summary;
-  const line = `${plural(error, 'error')}, ${plural(warning, 'warning')} in ${tablesWithProblems} of ${plural(tenantTables, 'tenant table')}`;
-  return info > 0 ? `${line} (${info} info)` : line;
-}
-
 /**
- * `--format pretty`: findings grouped by table, one block per finding with the
- * message, the fix title and the rule's documentation page.
+ * `--format pretty`: errors and warnings grouped by table, errors first, each
+ * with its message, the consequences folded into it (→ lines), the fix title
+ * and the rule's documentation page; then a summary (counts by severity and
+ * rule, the objects to fix first) and the closing count. Info findings are
+ * counted but listed only with `verbose`, which also shows each consequence's
+ * full message instead of its short form.
  */
 export function renderPretty(result: AuditResult, options: ReportOptions = {}): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
+  const verbose = options.verbose ?? false;
+  const listed = verbose ? result.findings : result.findings.filter((f) => f.severity !== 'info');
   const lines: string[] = [];
-  for (const group of groupFindings(result.findings)) {
+  for (const group of groupFindings(listed)) {
     lines.push(chalk.bold(group.heading));
-    for (const finding of group.findings) lines.push(...renderFinding(chalk, finding, result.version));
+    for (const finding of group.findings) lines.push(...renderFinding(chalk, finding, result.version, verbose));
     lines.push('');
   }
   if (result.findings.length === 0) lines.push(chalk.green('No tenant-isolation problems found.'));
-  const { error, warning } = result.summary;
-  const summaryStyle = error > 0 ? chalk.red.bold : warning > 0 ? chalk.yellow.bold : chalk.green.bold;
-  lines.push(summaryStyle(summaryLine(result)));
+  lines.push(...summaryBlock(chalk, result, verbose));
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,8 @@
-import type { AuditResult, Finding } from '../check/types.js';
+import type { AuditResult, Finding, RelatedFinding } from '../check/types.js';
 import type { Severity } from '../config/types.js';
 import { rules as registeredRules } from '../rules/index.js';
+import type { FindingObject } from '../rules/types.js';
+import { consequencesText } from './consequences.js';
 import { ruleDocsUrl } from './docs-url.js';
 import { qualifiedObjectName } from './object-name.js';
 import type { ReportOptions, RuleDescriptor } from './options.js';
@@ -53,11 +55,13 @@ function sarifRule(rule: RuleDescriptor, version: string) {
 }
 
 function messageText(finding: Finding): string {
-  if (!finding.fix) return finding.message;
-  return `${finding.message}\n\nFix: ${finding.fix.title}\n${finding.fix.sql}`;
+  const parts = [finding.message];
+  if (finding.related && finding.related.length > 0) parts.push(consequencesText(finding.related));
+  if (finding.fix) parts.push(`Fix: ${finding.fix.title}\n${finding.fix.sql}`);
+  return parts.join('\n\n');
 }
 
-function physicalLocation(finding: Finding, anchor: string | null | undefined) {
+function physicalLocation(finding: Pick<Finding, 'location'>, anchor: string | null | undefined) {
   const at = finding.location ?? (anchor ? { file: anchor, line: 1 } : null);
   if (!at) return {};
   return {
@@ -68,7 +72,22 @@ function physicalLocation(finding: Finding, anchor: string | null | undefined) {
   };
 }
 
+function logicalLocation(object: FindingObject) {
+  return { name: object.name, fullyQualifiedName: qualifiedObjectName(object), kind: object.kind };
+}
+
+/** The tables, commands and roles a root cause opens, each as a SARIF related location. */
+function relatedLocations(related: readonly RelatedFinding[], anchor: string | null | undefined) {
+  return related.map((r, id) => ({
+    id,
+    ...physicalLocation(r, anchor),
+    logicalLocations: [logicalLocation(r.object)],
+    message: { text: `${r.rule}: ${r.impact ?? r.message}` },
+  }));
+}
+
 function sarifResult(finding: Finding, ruleIndex: number, anchor: string | null | undefined) {
+  const related = finding.related ?? [];
   return {
     ruleId: finding.rule,
     ruleIndex,
@@ -78,15 +97,10 @@ function sarifResult(finding: Finding, ruleIndex: number, anchor: string | null 
     locations: [
       {
         ...physicalLocation(finding, anchor),
-        logicalLocations: [
-          {
-            name: finding.object.name,
-            fullyQualifiedName: qualifiedObjectName(finding.object),
-            kind: finding.object.kind,
-          },
-        ],
+        logicalLocations: [logicalLocation(finding.object)],
       },
     ],
+    ...(related.length > 0 ? { relatedLocations: relatedLocations(related, anchor) } : {}),
     partialFingerprints: { 'tenantguard/v1': finding.fingerprint },
     properties: { object: finding.object, docs: finding.docs },
   };

@@ -4,6 +4,7 @@ import {
   describeTerm,
   firstReason,
   groupAccesses,
+  policyObjects,
   roleLabel,
   tableLabel,
   tenantNoun,
@@ -48,6 +49,8 @@ function problemFor(ctx: RuleContext, group: EffectiveAccess[]): Problem {
       return {
         object,
         key,
+        causes: policyObjects(table, group.flatMap((a) => a.read!.culprits)),
+        impact: `${who} can ${commands} rows of any ${noun} in ${tableLabel(table)}${unfiltered}`,
         message: `${who} can ${commands} rows of any ${noun} in ${tableLabel(table)}: ${culprits}${because}${unfiltered}`,
         fix: restrictiveTenantPolicyFix(policies, tenancy, table, [role]),
       };

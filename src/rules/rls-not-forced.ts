@@ -29,13 +29,16 @@ function problemFor(tenancy: Tenancy, table: Table): Problem {
   const object = { kind: 'table' as const, schema: table.schema, name: table.name };
   const fix = { title: `Force row level security on ${target}`, sql: `ALTER TABLE ${quoteQualified(table.schema, table.name)} FORCE ROW LEVEL SECURITY;` };
   const roles = reachingRoles(tenancy, table).filter((r) => r !== PUBLIC);
-  const exempt = roles.flatMap((role) => exemption(tenancy, role, table) ?? []);
-  if (exempt.length > 0) {
+  const exemptRoles = roles.filter((role) => exemption(tenancy, role, table) !== null);
+  if (exemptRoles.length > 0) {
     return {
       object,
       severity: 'error',
+      // role-bypasses-rls reports the same exemption on each role, with FORCE for every table it owns
+      causes: exemptRoles.map((role) => ({ kind: 'role' as const, schema: null, name: role })),
+      impact: `${target} is not forced: ${exemptRoles.map((role) => exemption(tenancy, role, table)).join('; ')}`,
       message:
-        `row level security on ${target} is enabled but not forced, and ${exempt.join('; ')}: ` +
+        `row level security on ${target} is enabled but not forced, and ${exemptRoles.map((role) => exemption(tenancy, role, table)).join('; ')}: ` +
         `the owner is exempt from the table's policies, so that role reads and writes every tenant's rows`,
       fix,
     };

@@ -53,6 +53,20 @@ export interface Problem {
   key?: string;
   /** Where the problem is in a migration file, when the rule knows (offline audits). */
   location?: SourceLocation;
+  /**
+   * The objects whose own findings explain this problem: the policy whose
+   * loose USING makes the table readable across tenants, the role that owns
+   * the table. When every one of them has a finding, this problem is reported
+   * inside that finding as a consequence instead of on its own (check/root-causes.ts).
+   * A problem may name its own object: it then yields to another finding on it.
+   */
+  causes?: FindingObject[];
+  /**
+   * What the problem lets happen, in one short clause (`app_user can SELECT
+   * rows of any organization in public.projects`): how it is listed when it is
+   * reported inside its cause. The message is used when absent.
+   */
+  impact?: string;
 }
 
 /** How a migration statement changed an object. */

@@ -44,6 +44,11 @@ function problemFor(ctx: RuleContext, table: Table, policy: Policy): Problem {
     return {
       object,
       severity: 'error',
+      // the loose USING is the hole; when a rule reports it on this policy, that finding explains this one
+      causes: [object],
+      impact:
+        `${loose.map((v) => roleLabel(v.role)).join(', ')} can write rows into any ${tenantNoun(tenancy)}: ` +
+        `FOR ${policy.command} without WITH CHECK, so USING is the check on new rows`,
       message:
         `${head}, so Postgres checks new rows against its USING (${using}), which does not pin ${tenancy.tenantColumn}` +
         `${reason ? ` (${reason})` : ''}: ${loose.map((v) => roleLabel(v.role)).join(', ')} can write rows into any ${tenantNoun(tenancy)}`,

@@ -4,6 +4,7 @@ import {
   describeTerm,
   firstReason,
   groupAccesses,
+  policyObjects,
   roleLabel,
   tableLabel,
   tenantNoun,
@@ -36,6 +37,8 @@ function problemFor(ctx: RuleContext, group: EffectiveAccess[]): Problem {
   return {
     object,
     key: `${role}:${list}`,
+    causes: policyObjects(table, group.flatMap((a) => a.check!.culprits)),
+    impact: `${roleLabel(role)} can ${list} rows for any ${tenantNoun(tenancy)} ${where} ${tableLabel(table)}`,
     message: `${roleLabel(role)} can ${list} rows for any ${tenantNoun(tenancy)} ${where} ${tableLabel(table)}: ${culprits}${because}`,
     fix: restrictiveTenantPolicyFix(policies, tenancy, table, [role]),
   };

@@ -4,6 +4,7 @@
  */
 import type { Policy, Table } from '../catalog/types.js';
 import type { Reason } from '../policy/verdict.js';
+import type { FindingObject } from '../rules/types.js';
 import { displayName } from '../sql/quote.js';
 import type { Command, EffectiveAccess, PolicyTerm } from './effective.js';
 import { PUBLIC } from './roles.js';
@@ -108,4 +109,10 @@ export function groupAccesses<T>(
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
   return [...groups.values()].map(make);
+}
+
+/** The policies behind a set of terms, as finding objects: what a finding about their effect names as its cause. */
+export function policyObjects(table: Table, terms: readonly PolicyTerm[]): FindingObject[] {
+  const names = [...new Set(terms.map((t) => t.policy.name))];
+  return names.map((name) => ({ kind: 'policy', schema: table.schema, name, table: table.name }));
 }

@@ -111,7 +111,7 @@ describe('tenantguard audit', () => {
     expect(report.findings.map((f: JsonFinding) => `${f.rule} ${f.object.kind} ${f.object.schema}.${f.object.table ?? '-'}.${f.object.name}`))
       .toEqual(['rls-disabled table public.-.projects', 'tenant-column-nullable column warn.notes.organization_id']);
     const [rlsDisabled] = report.findings;
-    expect(Object.keys(rlsDisabled)).toEqual(['rule', 'severity', 'object', 'message', 'fix', 'fingerprint', 'docs']);
+    expect(Object.keys(rlsDisabled)).toEqual(['rule', 'severity', 'object', 'message', 'fix', 'fingerprint', 'docs', 'related']);
     expect(rlsDisabled).toMatchObject({
       severity: 'error',
       object: { kind: 'table', schema: 'public', name: 'projects' },

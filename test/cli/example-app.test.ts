@@ -18,11 +18,9 @@ const config = join(app, 'tenantguard.config.json');
 
 /** The flaws the example app was written with (fixtures/example-app/README.md). */
 const FLAWS = [
-  // app_user owns the tables: without FORCE it is exempt from their policies.
-  'role-bypasses-rls error role app_user',
+  // app_user owns the tables: without FORCE it is exempt from their policies (one root cause, reported on the role).
+  'role-bypasses-rls error role app_user ← rls-not-forced table public.organization_members, rls-not-forced table public.projects',
   'rls-disabled error table public.invitations',
-  'rls-not-forced error table public.organization_members',
-  'rls-not-forced error table public.projects',
   'with-check-missing warning policy public.projects.tenant_isolation',
   'rls-disabled error table public.tasks',
   'tenant-column-missing error table public.tasks',
@@ -32,14 +30,26 @@ const FLAWS = [
 const registered = new Set(rules.map((rule) => rule.id));
 const expected = FLAWS.filter((flaw) => registered.has(flaw.split(' ')[0]!));
 
+interface JsonObject {
+  kind: string;
+  schema: string | null;
+  name: string;
+  table?: string;
+}
+
 interface JsonFinding {
   rule: string;
   severity: string;
-  object: { kind: string; schema: string | null; name: string; table?: string };
+  object: JsonObject;
+  related: { rule: string; object: JsonObject }[];
 }
 
-const describeFinding = ({ rule, severity, object }: JsonFinding) =>
-  `${rule} ${severity} ${object.kind} ${[object.schema, object.table, object.name].filter((part) => part != null).join('.')}`;
+const describeObject = (object: JsonObject) =>
+  `${object.kind} ${[object.schema, object.table, object.name].filter((part) => part != null).join('.')}`;
+
+const describeFinding = ({ rule, severity, object, related }: JsonFinding) =>
+  `${rule} ${severity} ${describeObject(object)}` +
+  (related.length > 0 ? ` ← ${related.map((r) => `${r.rule} ${describeObject(r.object)}`).join(', ')}` : '');
 
 describe('example app', () => {
   it('its migrations, audited offline, show exactly its flaws', async () => {
@@ -80,7 +90,7 @@ describe('example app', () => {
       const run = await runCli(['audit', '--db', db.url!, '--config', config, '--app-role', db.role('app_user'), '--format', 'json']);
       expect(run.code).toBe(1);
       // Roles are cluster-wide on a server, so the scenario's app_user carries a per-test prefix.
-      const onServer = expected.map((flaw) => flaw.replace(/\bapp_user$/, db.role('app_user')));
+      const onServer = expected.map((flaw) => flaw.replace(/\bapp_user\b/, db.role('app_user')));
       expect(JSON.parse(run.stdout).findings.map(describeFinding)).toEqual(onServer);
     });
   });

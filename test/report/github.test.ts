@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeCommandData, escapeCommandProperty, renderGithub } from '../../src/report/github.js';
-import { cleanResult, hostileResult, sampleResult } from './sample-results.js';
+import { cleanResult, collapsedResult, hostileResult, sampleResult } from './sample-results.js';
 
 /** Splits a workflow command back into its parts, undoing the toolkit's escaping. */
 function parseCommand(line: string) {
@@ -18,6 +18,14 @@ function parseCommand(line: string) {
 }
 
 describe('renderGithub', () => {
+  it('lists the consequences of a root cause inside its annotation', () => {
+    const root = parseCommand(renderGithub(collapsedResult).split('\n')[0]!);
+    expect(root.message).toContain(
+      'Because of this:\n- read-not-tenant-scoped on public.projects: app_user can SELECT, UPDATE and DELETE rows of any organization in public.projects\n' +
+        '- write-check-not-tenant-scoped on public.projects: app_user can INSERT rows',
+    );
+  });
+
   it('matches the snapshot', async () => {
     await expect(renderGithub(sampleResult, { anchor: 'tenantguard.config.json' })).toMatchFileSnapshot(
       '__snapshots__/sample.github.txt',

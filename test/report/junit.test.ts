@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunit } from '../../src/report/junit.js';
 import { parseXml, type XmlElement } from '../support/xml.js';
-import { cleanResult, hostileNames, hostileResult, sampleResult } from './sample-results.js';
+import { cleanResult, hostileNames, hostileResult, collapsedResult, sampleResult } from './sample-results.js';
 
 const cases = (suite: XmlElement) => suite.children.filter((c) => c.name === 'testcase');
 
@@ -24,6 +24,12 @@ describe('renderJunit', () => {
     expect(projects.attributes).toMatchObject({ classname: 'tenantguard.rls-disabled', name: 'table public.projects', file: 'drizzle/0000_init.sql', line: '12' });
     expect(projects.children[0]!.attributes.type).toBe('error');
     expect(projects.children[0]!.text).toContain('ALTER TABLE public.projects FORCE ROW LEVEL SECURITY;');
+  });
+
+  it('lists the consequences of a root cause in its failure text', () => {
+    const xml = renderJunit(collapsedResult);
+    expect(xml).toContain('Because of this:\n- read-not-tenant-scoped on public.projects: app_user can SELECT');
+    expect(xml.match(/<testcase /g)).toHaveLength(collapsedResult.findings.length);
   });
 
   it('is one passing testcase when there are no findings', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown.js';
 import type { AuditResult } from '../../src/check/types.js';
-import { cleanResult, hostileResult, sampleResult } from './sample-results.js';
+import { cleanResult, hostileResult, collapsedResult, sampleResult } from './sample-results.js';
 
 describe('renderMarkdown', () => {
   it('matches the snapshot', async () => {
@@ -16,6 +16,13 @@ describe('renderMarkdown', () => {
     expect(text.match(/<details>/g)).toHaveLength(4);
     expect(text.match(/<\/details>/g)).toHaveLength(4);
     expect(text).toContain('```sql\n  ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;');
+  });
+
+  it('counts the consequences of a root cause in its row and lists them in its details', () => {
+    const text = renderMarkdown(collapsedResult);
+    const row = text.split('\n').find((l) => l.startsWith('| 🔴'))!;
+    expect(row).toMatch(/<i>\(and 2 consequences\)<\/i> \|$/);
+    expect(text).toContain('  Because of this:\n\n  - read-not-tenant-scoped on public.projects: app\\_user can SELECT');
   });
 
   it('says so when there is nothing to report', () => {

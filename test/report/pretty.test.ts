@@ -1,19 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { renderPretty, summaryLine, wrap } from '../../src/report/pretty.js';
-import { cleanResult, hostileResult, sampleResult } from './sample-results.js';
+import { cleanResult, collapsedResult, hostileResult, sampleResult } from './sample-results.js';
 
 const ANSI = /\x1b\[[0-9;]*m/;
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 describe('pretty report', () => {
-  it('groups findings under their table, policies included, in result order', () => {
-    const text = renderPretty(sampleResult, { color: false });
-    const headings = text.split('\n').filter((line) => line !== '' && !line.startsWith(' '));
-    expect(headings).toEqual(['public.projects', 'public.tasks', '2 errors, 1 warning in 2 of 3 tenant tables (1 info)']);
-    const tasks = text.slice(text.indexOf('public.tasks\n'));
-    expect(tasks).toContain('with-check-missing  policy tenant_write');
-    expect(tasks).toContain('rls-not-forced');
-    expect(tasks).toContain('context-not-wrapped  policy tenant_read');
+  it('groups findings under their table, policies included, errors first', () => {
+    const text = renderPretty(sampleResult, { color: false, verbose: true });
+    const findings = text.slice(0, text.indexOf('By severity and rule:'));
+    const headings = findings.split('\n').filter((line) => line !== '' && !line.startsWith(' '));
+    expect(headings).toEqual(['public.projects', 'public.tasks']);
+    const tasks = findings.slice(findings.indexOf('public.tasks\n'));
+    const order = ['error    with-check-missing  policy tenant_write', 'warning  rls-not-forced', 'info     context-not-wrapped  policy tenant_read'];
+    expect(order.map((line) => tasks.indexOf(line))).toEqual(order.map((line) => tasks.indexOf(line)).sort((a, b) => a - b));
+    expect(order.every((line) => tasks.includes(line))).toBe(true);
+  });
+
+  it('puts objects with errors before objects with only warnings', () => {
+    const warningFirst = { ...sampleResult, findings: [sampleResult.findings[2]!, sampleResult.findings[0]!] };
+    const text = renderPretty(warningFirst, { color: false });
+    expect(text.indexOf('public.projects\n')).toBeLessThan(text.indexOf('public.tasks\n'));
   });
 
   it('shows severity, rule id, message, fix title, migration location and docs link for each finding', () => {
@@ -24,9 +31,55 @@ describe('pretty report', () => {
     expect(text).toContain('    at: drizzle/0000_init.sql:12\n');
     expect(text).toContain('    docs: https://unpkg.com/tenantguard@0.1.0/docs/rules/rls-disabled.md\n');
     expect(text).toContain('  warning  rls-not-forced\n');
-    expect(text).toContain('  info     context-not-wrapped');
     // The fix SQL belongs to the JSON report and scaffold, not to the terminal summary.
     expect(text).not.toContain('ALTER TABLE');
+  });
+
+  it('counts info findings but lists them only with verbose', () => {
+    const text = renderPretty(sampleResult, { color: false });
+    expect(text).not.toContain('current_setting() is evaluated once per row.');
+    expect(text).toContain('  info     1  context-not-wrapped\n');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 3 tenant tables (1 info hidden: --verbose)');
+    const verbose = renderPretty(sampleResult, { color: false, verbose: true });
+    expect(verbose).toContain('  info     context-not-wrapped  policy tenant_read\n    current_setting() is evaluated once per row.\n');
+    expect(verbose.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 3 tenant tables (1 info)');
+  });
+
+  it('lists the consequences of a root cause under it, in short form unless verbose', () => {
+    const text = renderPretty(collapsedResult, { color: false });
+    expect(text).toContain(
+      [
+        '  error    policy-bypass-setting  policy tenant',
+        '    policy "tenant" on public.projects: USING (… OR',
+        "    current_setting('app.is_superadmin', true) = 'true') is true whenever a",
+        '    session sets app.is_superadmin.',
+        '    → app_user can SELECT, UPDATE and DELETE rows of any organization in',
+        '      public.projects [read-not-tenant-scoped]',
+        '    → app_user can INSERT rows for any organization into public.projects: policy',
+        '      "tenant" WITH CHECK (…) [write-check-not-tenant-scoped]',
+        '    at: migrations/0002_policies.sql:7',
+      ].join('\n'),
+    );
+    const verbose = renderPretty(collapsedResult, { color: false, verbose: true });
+    expect(verbose).toContain('    → app_user can SELECT, UPDATE and DELETE rows of any organization in\n      public.projects: policy "tenant" USING (…) [read-not-tenant-scoped]\n      at: migrations/0001_tables.sql:3\n');
+  });
+
+  it('closes with counts by severity and rule and the objects to fix first', () => {
+    const text = renderPretty(collapsedResult, { color: false });
+    const summary = text.slice(text.indexOf('By severity and rule:'));
+    expect(summary).toBe(
+      [
+        'By severity and rule:',
+        '  error    1  policy-bypass-setting',
+        '  warning  1  unique-not-tenant-scoped',
+        '  info     1  context-not-wrapped',
+        'Fix first:',
+        '  1. policy public.projects.tenant: policy-bypass-setting (and 2 consequences)',
+        '  2. constraint public.projects.projects_slug_key: unique-not-tenant-scoped',
+        '1 error, 1 warning in 1 of 2 tenant tables (1 info hidden: --verbose)',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('is plain without colour and coloured with it, with the same text', () => {
@@ -40,9 +93,9 @@ describe('pretty report', () => {
   it('fits 80 columns except for unbreakable words such as URLs', () => {
     const long = {
       ...sampleResult,
-      findings: sampleResult.findings.map((f) => ({ ...f, message: `${f.message} `.repeat(6).trim() })),
+      findings: [...sampleResult.findings, ...collapsedResult.findings].map((f) => ({ ...f, message: `${f.message} `.repeat(6).trim() })),
     };
-    for (const line of renderPretty(long, { color: false }).split('\n')) {
+    for (const line of renderPretty(long, { color: false, verbose: true }).split('\n')) {
       if (line.length > 80) expect(line.trim()).toMatch(/^docs: https:\/\/\S+$/);
     }
   });

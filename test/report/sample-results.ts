@@ -93,3 +93,52 @@ export const cleanResult: AuditResult = {
   findings: [],
   summary: { error: 0, warning: 0, info: 0, tables: 4, tenantTables: 3 },
 };
+
+/** A root cause with the consequences folded into it (check/root-causes.ts), beside an ordinary finding. */
+export const collapsedResult: AuditResult = {
+  ...sampleResult,
+  source: { kind: 'database', name: 'app' },
+  findings: [
+    finding({
+      rule: 'policy-bypass-setting',
+      object: { kind: 'policy', schema: 'public', name: 'tenant', table: 'projects' },
+      message: "policy \"tenant\" on public.projects: USING (… OR current_setting('app.is_superadmin', true) = 'true') is true whenever a session sets app.is_superadmin.",
+      fix: { title: 'Add a restrictive tenant policy on public.projects', sql: 'CREATE POLICY tenant_isolation ON public.projects AS RESTRICTIVE …;' },
+      fingerprint: 'feedfacecafebeef',
+      location: { file: 'migrations/0002_policies.sql', line: 7 },
+      related: [
+        {
+          rule: 'read-not-tenant-scoped',
+          severity: 'error',
+          object: { kind: 'table', schema: 'public', name: 'projects' },
+          message: 'app_user can SELECT, UPDATE and DELETE rows of any organization in public.projects: policy "tenant" USING (…)',
+          impact: 'app_user can SELECT, UPDATE and DELETE rows of any organization in public.projects',
+          fingerprint: '0123456789abcdef',
+          location: { file: 'migrations/0001_tables.sql', line: 3 },
+        },
+        {
+          rule: 'write-check-not-tenant-scoped',
+          severity: 'error',
+          object: { kind: 'table', schema: 'public', name: 'projects' },
+          message: 'app_user can INSERT rows for any organization into public.projects: policy "tenant" WITH CHECK (…)',
+          fingerprint: 'fedcba9876543210',
+        },
+      ],
+    }),
+    finding({
+      rule: 'context-not-wrapped',
+      severity: 'info',
+      object: { kind: 'policy', schema: 'public', name: 'tenant', table: 'projects' },
+      message: 'current_setting() is evaluated once per row.',
+      fingerprint: '0f0e0d0c0b0a0909',
+    }),
+    finding({
+      rule: 'unique-not-tenant-scoped',
+      severity: 'warning',
+      object: { kind: 'constraint', schema: 'public', name: 'projects_slug_key', table: 'projects' },
+      message: 'unique constraint projects_slug_key on public.projects (slug) does not include organization_id.',
+      fingerprint: '5555666677778888',
+    }),
+  ],
+  summary: { error: 1, warning: 1, info: 1, tables: 3, tenantTables: 2 },
+};

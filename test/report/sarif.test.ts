@@ -3,7 +3,7 @@ import Ajv from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { renderSarif } from '../../src/report/sarif.js';
 import { rules as registeredRules } from '../../src/rules/index.js';
-import { cleanResult, hostileResult, sampleResult, sampleRules } from './sample-results.js';
+import { cleanResult, collapsedResult, hostileResult, sampleResult, sampleRules } from './sample-results.js';
 
 const schema = JSON.parse(readFileSync(new URL('../fixtures/sarif-schema-2.1.0.json', import.meta.url), 'utf8'));
 
@@ -61,6 +61,28 @@ describe('renderSarif', () => {
     expectValid(text);
     expectValid(renderSarif(cleanResult, { rules: sampleRules }));
     expectValid(renderSarif(hostileResult, { rules: sampleRules, anchor: 'db/schema #1.sql' }));
+    expectValid(renderSarif(collapsedResult, { anchor: 'tenantguard.config.json' }));
+  });
+
+  it('gives the consequences of a root cause as related locations', () => {
+    const root = JSON.parse(renderSarif(collapsedResult, { anchor: 'tenantguard.config.json' })).runs[0].results[0];
+    expect(root.relatedLocations).toEqual([
+      {
+        id: 0,
+        physicalLocation: { artifactLocation: { uri: 'migrations/0001_tables.sql', uriBaseId: '%SRCROOT%' }, region: { startLine: 3 } },
+        logicalLocations: [{ name: 'projects', fullyQualifiedName: 'public.projects', kind: 'table' }],
+        message: { text: 'read-not-tenant-scoped: app_user can SELECT, UPDATE and DELETE rows of any organization in public.projects' },
+      },
+      {
+        id: 1,
+        physicalLocation: { artifactLocation: { uri: 'tenantguard.config.json', uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } },
+        logicalLocations: [{ name: 'projects', fullyQualifiedName: 'public.projects', kind: 'table' }],
+        message: { text: expect.stringMatching(/^write-check-not-tenant-scoped: app_user can INSERT rows/) },
+      },
+    ]);
+    expect(root.message.text).toContain('\n\nBecause of this:\n- read-not-tenant-scoped on public.projects: app_user can SELECT');
+    const plain = JSON.parse(renderSarif(sampleResult, { anchor: 'tenantguard.config.json' })).runs[0].results[0];
+    expect(plain).not.toHaveProperty('relatedLocations');
   });
 
   it('describes every rule with its doc page and default level', () => {

@@ -97,7 +97,7 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   const shown = flags.quiet ? onlyErrors(result) : result;
   const anchor = format === 'sarif' || format === 'github' ? await reportAnchor(run, flags, io.cwd) : null;
   const render = await loadReporter(format);
-  let text = render(shown, { color: !flags.output && colorEnabled(io), anchor });
+  let text = render(shown, { color: !flags.output && colorEnabled(io), anchor, verbose: flags.verbose });
   if (flags.verbose && pretty) {
     text += (await import('../../report/effective-policies.js')).renderEffectivePolicies(run.context, shown.findings);
   }
@@ -129,7 +129,7 @@ export function registerAudit(program: Command, context: CommandContext): void {
     .option('--update-baseline', 'write the current findings to the baseline (--baseline FILE, default tenantguard.baseline.json)')
     .option('--sarif-anchor <file>', 'repository file that SARIF results and annotations without a migration line point at')
     .option('-q, --quiet', 'report only errors')
-    .option('-v, --verbose', 'pretty format: also print the effective policies per role for each flagged table')
+    .option('-v, --verbose', 'pretty format: also list info findings, the full message of each consequence and the effective policies per role of each flagged table')
     .option('--statement-timeout <ms>', 'statement_timeout for the audit session (default: 30000)', milliseconds)
     .option('--lock-timeout <ms>', 'lock_timeout for the audit session (default: 5000)', milliseconds)
     .option('--probe', "also run the live probe: cross-tenant reads and writes as the app role, always rolled back (see `tenantguard probe`)")
