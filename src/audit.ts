@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog/types.js';
-import type { AuditResult, Source } from './check/types.js';
+import type { AuditResult, Finding, Source } from './check/types.js';
 import { loadConfig, type ConfigOverrides } from './config/load.js';
 import type { Config } from './config/types.js';
 import type { AppliedMigrations } from './db/types.js';
@@ -44,6 +44,8 @@ export interface AuditRun {
   migrations: AppliedMigrations | null;
   catalog: Catalog;
   context: RuleContext;
+  /** Every finding as the rules reported it, consequences not folded into their root causes: what scaffolds plan fixes from. */
+  ruleFindings: Finding[];
 }
 
 /**
@@ -144,7 +146,7 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
       findings,
       summary: summarize(findings, context),
     };
-    return { result, config, configPath, migrations: opened.migrations, catalog, context };
+    return { result, config, configPath, migrations: opened.migrations, catalog, context, ruleFindings: located };
   } finally {
     await opened.close();
   }

@@ -45,7 +45,7 @@ export async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }
     ...sourceOptions(flags, io),
     onSource: (description) => io.stderr.write(`Reading ${description}\n`),
   });
-  let audit: Audit = { catalog: run.catalog, config: run.config, context: run.context, findings: run.result.findings };
+  let audit: Audit = { catalog: run.catalog, config: run.config, context: run.context, findings: run.ruleFindings };
 
   const { appRoleCandidates } = await import('../../scaffold/migration/app-role.js');
   const candidates = appRoleCandidates(audit.catalog, audit.context.tenancy);
