@@ -1,4 +1,4 @@
-import { quoteQualified, quoteRole } from '../sql/quote.js';
+import { revoke } from '../sql/statements.js';
 import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { roleNames } from '../tenancy/policy-severity.js';
 import { granteesFor, rolesHolding } from '../tenancy/readers.js';
@@ -27,7 +27,7 @@ export default defineRule({
           '; expose it only through a view that filters by the tenant, or keep it away from the app role',
         fix:
           grantees.length > 0
-            ? { title: `Revoke access to ${tableLabel(table)}`, sql: `REVOKE ALL ON ${quoteQualified(table.schema, table.name)} FROM ${grantees.map(quoteRole).join(', ')};` }
+            ? { title: `Revoke access to ${tableLabel(table)}`, sql: revoke('ALL', table, grantees) }
             : null,
       });
     }

@@ -1,4 +1,5 @@
-import { displayName, quoteQualified, quoteRole } from '../sql/quote.js';
+import { displayName } from '../sql/quote.js';
+import { revoke } from '../sql/statements.js';
 import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { roleNames } from '../tenancy/policy-severity.js';
 import { granteesFor, rolesHolding } from '../tenancy/readers.js';
@@ -32,7 +33,7 @@ export default defineRule({
           readers.length > 0
             ? {
                 title: `Revoke SELECT on ${label}`,
-                sql: `REVOKE SELECT ON ${quoteQualified(view.schema, view.name)} FROM ${granteesFor(tenancy, view.grants, view.owner, 'SELECT', readers).map(quoteRole).join(', ')};`,
+                sql: revoke('SELECT', view, granteesFor(tenancy, view.grants, view.owner, 'SELECT', readers)),
               }
             : null,
       });

@@ -1,5 +1,6 @@
 import type { Table } from '../catalog/types.js';
-import { displayName, quoteQualified } from '../sql/quote.js';
+import { displayName } from '../sql/quote.js';
+import { enableAndForceRls, forceRls } from '../sql/statements.js';
 import { describeAccess } from '../tenancy/describe.js';
 import { defineRule } from './define-rule.js';
 import type { MigrationAction, Problem, RuleContext, TrackedObject } from './types.js';
@@ -11,7 +12,6 @@ function lastOf(tracked: TrackedObject, on: MigrationAction, off: MigrationActio
 
 function problem(ctx: RuleContext, table: Table, which: 'disable' | 'no-force', at: { file: string; line: number }): Problem {
   const name = displayName(table.schema, table.name);
-  const target = quoteQualified(table.schema, table.name);
   const access = describeAccess(ctx.tenancy, table);
   const where = `${at.file}:${at.line}`;
   if (which === 'disable') {
@@ -28,7 +28,7 @@ function problem(ctx: RuleContext, table: Table, which: 'disable' | 'no-force', 
           : ''),
       fix: {
         title: `Enable and force row level security on ${name} in a new migration`,
-        sql: `ALTER TABLE ${target} ENABLE ROW LEVEL SECURITY;\nALTER TABLE ${target} FORCE ROW LEVEL SECURITY;`,
+        sql: enableAndForceRls(table),
       },
     };
   }
@@ -41,7 +41,7 @@ function problem(ctx: RuleContext, table: Table, which: 'disable' | 'no-force', 
       `so its owner ${displayName(null, table.owner)} (and every role that is a member of it) bypasses its policies`,
     fix: {
       title: `Force row level security on ${name} in a new migration`,
-      sql: `ALTER TABLE ${target} FORCE ROW LEVEL SECURITY;`,
+      sql: forceRls(table),
     },
   };
 }

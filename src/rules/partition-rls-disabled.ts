@@ -1,4 +1,4 @@
-import { quoteQualified } from '../sql/quote.js';
+import { enableAndForceRls } from '../sql/statements.js';
 import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { tenantParentOf } from '../tenancy/describe.js';
 import { roleNames } from '../tenancy/policy-severity.js';
@@ -21,7 +21,6 @@ export default defineRule({
         role === PUBLIC ? table.grants.some((g) => g.grantee === PUBLIC && g.privileges.length > 0) : tablePrivileges(tenancy.roles, role, table).length > 0,
       );
       if (direct.length === 0) continue;
-      const target = quoteQualified(table.schema, table.name);
       problems.push({
         object: { kind: 'table', schema: table.schema, name: table.name },
         message:
@@ -30,7 +29,7 @@ export default defineRule({
         fix: {
           title: `Enable and force row level security on ${tableLabel(table)}`,
           // with no policy of its own the partition is deny-all when named directly; queries through the parent are unaffected
-          sql: `ALTER TABLE ${target} ENABLE ROW LEVEL SECURITY;\nALTER TABLE ${target} FORCE ROW LEVEL SECURITY;`,
+          sql: enableAndForceRls(table),
         },
       });
     }

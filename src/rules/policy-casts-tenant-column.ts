@@ -1,6 +1,6 @@
 import type { Table } from '../catalog/types.js';
 import type { ClauseAnalysis } from '../policy/analyzer.js';
-import { quoteIdent, quoteQualified } from '../sql/quote.js';
+import { alterPolicy } from '../sql/statements.js';
 import { describeClause, policyLabel, tableLabel } from '../tenancy/describe-policy.js';
 import { tenantPolicyClauses, type PolicyClause } from '../tenancy/effective.js';
 import { tenantPredicateSql } from '../tenancy/tenant-predicate.js';
@@ -51,7 +51,7 @@ export default defineRule({
           `an index on ${cast.column} cannot serve a cast column, so each query reads the whole table` +
           (better ? `; compare the column itself: ${better}` : ''),
         fix: fixed
-          ? { title: `Compare ${cast.column} without a cast`, sql: `ALTER POLICY ${quoteIdent(policy.name)} ON ${quoteQualified(table.schema, table.name)} ${fixed};` }
+          ? { title: `Compare ${cast.column} without a cast`, sql: alterPolicy(policy.name, table, fixed) }
           : null,
       });
     }

@@ -1,4 +1,5 @@
-import { quoteIdent, quoteQualified, quoteRole } from '../sql/quote.js';
+import { quoteRole } from '../sql/quote.js';
+import { alterPolicy } from '../sql/statements.js';
 import { policyLabel, tableLabel } from '../tenancy/describe-policy.js';
 import { rolesThroughPolicy, roleNames } from '../tenancy/policy-severity.js';
 import { defineRule } from './define-rule.js';
@@ -29,7 +30,7 @@ export default defineRule({
           fix: appRole
             ? {
                 title: `Limit ${policyLabel(policy)} to ${appRole}`,
-                sql: `ALTER POLICY ${quoteIdent(policy.name)} ON ${quoteQualified(table.schema, table.name)} TO ${quoteRole(appRole)};`,
+                sql: alterPolicy(policy.name, table, `TO ${quoteRole(appRole)}`),
               }
             : null,
         });

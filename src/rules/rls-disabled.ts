@@ -1,13 +1,13 @@
 import type { Table } from '../catalog/types.js';
-import { displayName, quoteQualified } from '../sql/quote.js';
+import { displayName } from '../sql/quote.js';
+import { enableRls, forceRls } from '../sql/statements.js';
 import { describeAccess, describeNoAccess, tenantParentOf } from '../tenancy/describe.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
 import type { Fix, Problem } from './types.js';
 
 function enableAndForce(table: Table): Fix {
-  const target = quoteQualified(table.schema, table.name);
-  const lines = [`ALTER TABLE ${target} ENABLE ROW LEVEL SECURITY;`, `ALTER TABLE ${target} FORCE ROW LEVEL SECURITY;`];
+  const lines = [enableRls(table), forceRls(table)];
   if (table.policies.length === 0) {
     lines.unshift('-- no policy exists yet: once enabled, every command is denied to the roles RLS applies to until a tenant policy is created');
   }

@@ -1,5 +1,6 @@
 import type { Table } from '../catalog/types.js';
-import { displayName, quoteQualified } from '../sql/quote.js';
+import { displayName } from '../sql/quote.js';
+import { forceRls } from '../sql/statements.js';
 import { describeNoAccess } from '../tenancy/describe.js';
 import { PUBLIC, ownerAccess, reachingRoles, rlsBypass } from '../tenancy/roles.js';
 import type { Tenancy } from '../tenancy/types.js';
@@ -27,7 +28,7 @@ function exemption(tenancy: Tenancy, role: string, table: Table): string | null 
 function problemFor(tenancy: Tenancy, table: Table): Problem {
   const target = displayName(table.schema, table.name);
   const object = { kind: 'table' as const, schema: table.schema, name: table.name };
-  const fix = { title: `Force row level security on ${target}`, sql: `ALTER TABLE ${quoteQualified(table.schema, table.name)} FORCE ROW LEVEL SECURITY;` };
+  const fix = { title: `Force row level security on ${target}`, sql: forceRls(table) };
   const roles = reachingRoles(tenancy, table).filter((r) => r !== PUBLIC);
   const exemptRoles = roles.filter((role) => exemption(tenancy, role, table) !== null);
   if (exemptRoles.length > 0) {

@@ -1,5 +1,6 @@
 import type { Table } from '../catalog/types.js';
-import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
+import { displayName, quoteIdent } from '../sql/quote.js';
+import { forceRls } from '../sql/statements.js';
 import { tableLabel } from '../tenancy/describe-policy.js';
 import { canReachTable, ownerAccess, PUBLIC, reachingRoles, rlsBypass, type OwnerAccess } from '../tenancy/roles.js';
 import type { Tenancy } from '../tenancy/types.js';
@@ -55,7 +56,7 @@ function problemFor(tenancy: Tenancy, role: string): Problem | null {
       `${name(role)} ${HOW[access](owner)} ${tables.length} tenant table${tables.length === 1 ? '' : 's'} without FORCE ROW LEVEL SECURITY ` +
         `(${tableList(tables)}), whose policies the owner skips`,
     );
-    for (const t of tables) fixes.push(`ALTER TABLE ${quoteQualified(t.schema, t.name)} FORCE ROW LEVEL SECURITY;`);
+    for (const t of tables) fixes.push(forceRls(t));
   }
   if (reasons.length === 0) return null;
   return {

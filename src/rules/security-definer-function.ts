@@ -1,5 +1,6 @@
 import type { RoutineInfo, Table } from '../catalog/types.js';
-import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
+import { displayName } from '../sql/quote.js';
+import { pinSearchPath } from '../sql/statements.js';
 import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import type { PolicySemantics } from '../tenancy/effective.js';
 import { roleNames } from '../tenancy/policy-severity.js';
@@ -44,7 +45,7 @@ function problemFor(tenancy: Tenancy, policies: PolicySemantics, fn: RoutineInfo
       fn.searchPath === null
         ? {
             title: `Pin the search_path of ${label}`,
-            sql: `ALTER FUNCTION ${quoteQualified(fn.schema, fn.name)}(${fn.identityArguments}) SET search_path = pg_catalog, ${quoteIdent(fn.schema)}, pg_temp;`,
+            sql: pinSearchPath(fn),
           }
         : null,
   };

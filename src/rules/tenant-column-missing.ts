@@ -1,5 +1,6 @@
 import { tableKey } from '../catalog/types.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
+import { createIndex, setNotNull } from '../sql/statements.js';
 import { describeForeignKeyPath, tenantParentOf } from '../tenancy/describe.js';
 import type { Tenancy, TenantTable } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
@@ -34,12 +35,12 @@ function addTenantColumn(tenancy: Tenancy, tenantTable: TenantTable): Fix | null
   if (nullable.length > 0) {
     lines.push(`-- rows whose ${nullable.join(', ')} is NULL get no ${tenancy.tenantColumn}: assign or delete them before SET NOT NULL`);
   }
-  lines.push(`ALTER TABLE ${target} ALTER COLUMN ${column} SET NOT NULL;`);
+  lines.push(setNotNull(table, tenancy.tenantColumn));
   if (tenancy.root && tenancy.rootKey) {
     const root = quoteQualified(tenancy.root.schema, tenancy.root.name);
     lines.push(`ALTER TABLE ${target} ADD FOREIGN KEY (${column}) REFERENCES ${root} (${quoteIdent(tenancy.rootKey.column)});`);
   }
-  lines.push(`CREATE INDEX ON ${target} (${column});`);
+  lines.push(createIndex(table, [tenancy.tenantColumn]));
   return { title: `Add ${tenancy.tenantColumn} to ${displayName(table.schema, table.name)}, backfilled from ${displayName(hop.to.schema, hop.to.name)}`, sql: lines.join('\n') };
 }
 

@@ -1,4 +1,5 @@
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
+import { setNotNull } from '../sql/statements.js';
 import { tenantParentOf } from '../tenancy/describe.js';
 import { defineRule } from './define-rule.js';
 
@@ -29,7 +30,7 @@ export default defineRule({
             title: `Make ${column} NOT NULL on ${displayName(table.schema, table.name)}`,
             sql:
               `-- fails while rows with NULL ${column} exist: SELECT count(*) FROM ${target} WHERE ${quoteIdent(column)} IS NULL;\n` +
-              `ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(column)} SET NOT NULL;`,
+              setNotNull(table, column),
           },
         };
       });

@@ -1,4 +1,4 @@
-import { quoteIdent, quoteIdentList, quoteQualified } from '../sql/quote.js';
+import { createIndex } from '../sql/statements.js';
 import { tableLabel } from '../tenancy/describe-policy.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
@@ -23,7 +23,7 @@ export default defineRule({
         message: `${tableLabel(table)} has no index whose first column is ${col}: the tenant filter of every policy and query reads the whole table`,
         fix: {
           title: `Index ${tableLabel(table)} by ${col}`,
-          sql: `CREATE INDEX ${quoteIdent(name)} ON ${quoteQualified(table.schema, table.name)} (${quoteIdentList([col])});`,
+          sql: createIndex(table, [col], name),
         },
       });
     }

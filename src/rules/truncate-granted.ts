@@ -1,4 +1,4 @@
-import { quoteQualified, quoteRole } from '../sql/quote.js';
+import { revokeTruncate } from '../sql/statements.js';
 import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { roleNames } from '../tenancy/policy-severity.js';
 import { granteesFor, rolesHolding } from '../tenancy/readers.js';
@@ -20,7 +20,7 @@ export default defineRule({
       problems.push({
         object: { kind: 'table', schema: table.schema, name: table.name },
         message: `${roleNames(roles)} can TRUNCATE ${tableLabel(table)}: TRUNCATE is not subject to row level security and removes every ${tenantNoun(tenancy)}'s rows`,
-        fix: { title: `Revoke TRUNCATE on ${tableLabel(table)}`, sql: `REVOKE TRUNCATE ON ${quoteQualified(table.schema, table.name)} FROM ${grantees.map(quoteRole).join(', ')};` },
+        fix: { title: `Revoke TRUNCATE on ${tableLabel(table)}`, sql: revokeTruncate(table, grantees) },
       });
     }
     return problems;

@@ -1,5 +1,6 @@
 import type { Table, View } from '../catalog/types.js';
-import { displayName, quoteQualified } from '../sql/quote.js';
+import { displayName } from '../sql/quote.js';
+import { securityInvokerView } from '../sql/statements.js';
 import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { verdictOf, type PolicySemantics } from '../tenancy/effective.js';
 import { roleNames } from '../tenancy/policy-severity.js';
@@ -45,7 +46,7 @@ function problemFor(tenancy: Tenancy, policies: PolicySemantics, serverVersion: 
         : `any role granted SELECT on it would read every ${tenantNoun(tenancy)}'s rows`),
     fix:
       serverVersion >= 150000
-        ? { title: `Run ${label} with the caller's rights`, sql: `ALTER VIEW ${quoteQualified(view.schema, view.name)} SET (security_invoker = true);` }
+        ? { title: `Run ${label} with the caller's rights`, sql: securityInvokerView(view) }
         : null,
   };
 }

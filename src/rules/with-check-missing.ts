@@ -1,5 +1,5 @@
 import type { Policy, Table } from '../catalog/types.js';
-import { quoteIdent, quoteQualified } from '../sql/quote.js';
+import { alterPolicy } from '../sql/statements.js';
 import { clauseText, firstReason, policyLabel, roleLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import { tenantPredicateSql, usesContextSetting } from '../tenancy/tenant-predicate.js';
 import type { Verdict } from '../policy/verdict.js';
@@ -9,7 +9,7 @@ import type { Problem, RuleContext } from './types.js';
 function alterCheck(table: Table, policy: Policy, expression: string) {
   return {
     title: `Write the WITH CHECK of ${policyLabel(policy)} explicitly`,
-    sql: `ALTER POLICY ${quoteIdent(policy.name)} ON ${quoteQualified(table.schema, table.name)} WITH CHECK (${expression});`,
+    sql: alterPolicy(policy.name, table, `WITH CHECK (${expression})`),
   };
 }
 

@@ -28,6 +28,11 @@ export function quoteRole(name: string): string {
   return name.toLowerCase() === 'public' ? 'PUBLIC' : quoteIdent(name);
 }
 
+/** `"app_user", PUBLIC`: the role list of a GRANT, a REVOKE or a policy's TO. */
+export function quoteRoleList(names: readonly string[]): string {
+  return names.map(quoteRole).join(', ');
+}
+
 /**
  * Human-facing display of a qualified name: bare when the parts are plain
  * lower-case identifiers, quoted otherwise (as psql's \d shows them).

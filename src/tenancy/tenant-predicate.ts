@@ -8,7 +8,7 @@
  */
 import type { Table } from '../catalog/types.js';
 import type { Fix } from '../rules/types.js';
-import { quoteIdent, quoteLiteral, quoteQualified, quoteRole } from '../sql/quote.js';
+import { restrictivePolicy, tenantPredicate } from '../sql/statements.js';
 import type { PolicySemantics } from './effective.js';
 import type { Tenancy } from './types.js';
 
@@ -40,10 +40,7 @@ function findsContextSetting(semantics: PolicySemantics, tenancy: Tenancy): bool
 /** `organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)`, or null without the tenant column. */
 export function tenantPredicateSql(tenancy: Tenancy, table: Table): string | null {
   const column = table.columns.find((c) => c.name === tenancy.tenantColumn);
-  if (!column) return null;
-  // format_type() output is Postgres' own rendering of the type: already valid SQL
-  const context = `(SELECT NULLIF(current_setting(${quoteLiteral(tenancy.contextSetting)}, true), '')::${column.type})`;
-  return `${quoteIdent(column.name)} = ${context}`;
+  return column ? tenantPredicate(column.name, tenancy.contextSetting, column.type) : null;
 }
 
 function freePolicyName(table: Table, wanted: string): string {
@@ -61,11 +58,5 @@ export function restrictiveTenantPolicyFix(semantics: PolicySemantics, tenancy: 
   const predicate = tenantPredicateSql(tenancy, table);
   if (predicate === null || roles.length === 0 || !usesContextSetting(semantics, tenancy)) return null;
   const name = freePolicyName(table, 'tenant_isolation');
-  const target = quoteQualified(table.schema, table.name);
-  return {
-    title: `Add a restrictive tenant policy on ${table.schema}.${table.name}`,
-    sql:
-      `CREATE POLICY ${quoteIdent(name)} ON ${target} AS RESTRICTIVE FOR ALL TO ${roles.map(quoteRole).join(', ')}\n` +
-      `  USING (${predicate})\n  WITH CHECK (${predicate});`,
-  };
+  return { title: `Add a restrictive tenant policy on ${table.schema}.${table.name}`, sql: restrictivePolicy(name, table, roles, predicate) };
 }

@@ -11,10 +11,10 @@ UPDATE {{table}} AS t0
    AND t0.{{tenant_column}} IS DISTINCT FROM {{source}};
 
 -- New rows default to the tenant of the current transaction, so existing inserts keep working.
-ALTER TABLE {{table}} ALTER COLUMN {{tenant_column}} SET DEFAULT (NULLIF(current_setting({{context_setting}}, true), '')::{{column_type}});
+ALTER TABLE {{table}} ALTER COLUMN {{tenant_column}} SET DEFAULT ({{tenant_context}});
 
 -- Fails if a row has no parent to take its tenant from: assign or delete such rows first.
-ALTER TABLE {{table}} ALTER COLUMN {{tenant_column}} SET NOT NULL;
+{{set_not_null}}
 
 DO $tenantguard$
 BEGIN

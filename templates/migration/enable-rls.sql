@@ -1,4 +1,4 @@
-ALTER TABLE {{table}} ENABLE ROW LEVEL SECURITY;
+{{enable_rls}}
 
 -- Table owners bypass RLS unless it is forced, and apps often connect as the owner.
-ALTER TABLE {{table}} FORCE ROW LEVEL SECURITY;
+{{force_rls}}

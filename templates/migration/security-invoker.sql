@@ -1,3 +1,3 @@
 -- {{view_display}} runs with its owner's rights, past the RLS of the tables it reads;
 -- security_invoker makes it check the querying role's policies instead.
-ALTER VIEW {{view}} SET (security_invoker = true);
+{{security_invoker}}

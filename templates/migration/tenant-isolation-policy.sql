@@ -3,5 +3,5 @@
 DROP POLICY IF EXISTS {{policy}} ON {{table}};
 
 CREATE POLICY {{policy}} ON {{table}} AS RESTRICTIVE FOR ALL TO {{app_role}}
-  USING      ({{tenant_column}} = (SELECT NULLIF(current_setting({{context_setting}}, true), '')::{{column_type}}))
-  WITH CHECK ({{tenant_column}} = (SELECT NULLIF(current_setting({{context_setting}}, true), '')::{{column_type}}));
+  USING      ({{predicate}})
+  WITH CHECK ({{predicate}});

@@ -6,6 +6,7 @@ import { TEMPLATES_DIR, fillTemplate, placeholdersOf } from '../../src/scaffold/
 import { boundedName, truncateUtf8 } from '../../src/scaffold/migration/names.js';
 import { commentText } from '../../src/scaffold/migration/comment-text.js';
 import { loadMigrationTemplates, type MigrationTemplates } from '../../src/scaffold/migration/render.js';
+import { enableRls, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../src/sql/statements.js';
 
 /** A plausible, already-quoted value for each placeholder, by what it stands for. */
 const SAMPLES: Record<string, string> = {
@@ -33,6 +34,11 @@ const SAMPLES: Record<string, string> = {
   with_check: '"organization_id" IS NOT NULL',
   predicate: 'public.is_org_member(organization_id)',
   statement: 'ALTER TABLE "public"."projects" ADD CONSTRAINT "p_key" UNIQUE ("organization_id", "id");',
+  tenant_context: tenantContext('app.current_org_id', 'uuid'),
+  enable_rls: enableRls({ schema: 'Tenant Data', name: 'Order Items' }),
+  force_rls: forceRls({ schema: 'Tenant Data', name: 'Order Items' }),
+  set_not_null: setNotNull({ schema: 'Tenant Data', name: 'Order Items' }, 'organization_id'),
+  security_invoker: securityInvokerView({ schema: 'public', name: 'project_summary' }),
 };
 
 /** Placeholders that stand on a line of their own and become whole `--` comment lines. */
@@ -73,12 +79,15 @@ describe('templates/migration', () => {
   });
 
   it('spell out the safe shape of docs/postgres-rls.md', () => {
-    const policy = templates['tenant-isolation-policy']!;
-    expect(policy).toContain('AS RESTRICTIVE FOR ALL TO {{app_role}}');
-    expect(policy).toContain("USING      ({{tenant_column}} = (SELECT NULLIF(current_setting({{context_setting}}, true), '')::{{column_type}}))");
-    expect(policy).toContain("WITH CHECK ({{tenant_column}} = (SELECT NULLIF(current_setting({{context_setting}}, true), '')::{{column_type}}))");
-    expect(templates['tenant-access-policy']).toContain('AS PERMISSIVE FOR ALL TO {{app_role}}');
-    expect(templates['enable-rls']).toContain('FORCE ROW LEVEL SECURITY');
+    const table = { schema: 'public', name: 'projects' };
+    const values = { table: '"public"."projects"', app_role: '"app_user"', predicate: tenantPredicate('organization_id', 'app.current_org_id', 'uuid') };
+    const predicate = `"organization_id" = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)`;
+    const shape = (kind: string, policy: string) =>
+      `CREATE POLICY "${policy}" ON "public"."projects" AS ${kind} FOR ALL TO "app_user"\n  USING      (${predicate})\n  WITH CHECK (${predicate});`;
+    expect(fillTemplate(templates['tenant-isolation-policy']!, { ...values, policy: '"tenant_isolation"' })).toContain(shape('RESTRICTIVE', 'tenant_isolation'));
+    expect(fillTemplate(templates['tenant-access-policy']!, { ...values, policy: '"tenant_access"' })).toContain(shape('PERMISSIVE', 'tenant_access'));
+    const rls = fillTemplate(templates['enable-rls']!, { enable_rls: enableRls(table), force_rls: forceRls(table) });
+    expect(rls).toMatch(/^ALTER TABLE "public"."projects" ENABLE ROW LEVEL SECURITY;\n[^]*\nALTER TABLE "public"."projects" FORCE ROW LEVEL SECURITY;\n$/);
   });
 });
 

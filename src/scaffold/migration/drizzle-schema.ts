@@ -5,9 +5,10 @@
  * snapshot of the next `generate --custom` records them. FORCE has no Drizzle
  * equivalent; it lives only in the migration.
  */
-import type { Catalog, Policy } from '../../catalog/types.js';
-import { displayName, quoteLiteral } from '../../sql/quote.js';
-import { tenantPredicateSql } from './render.js';
+import type { Catalog } from '../../catalog/types.js';
+import { displayName } from '../../sql/quote.js';
+import { tenantContext } from '../../sql/statements.js';
+import { expression, tenantPredicateSql } from './render.js';
 import type { MigrationPlan, MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
 
 type PolicyStep = Extract<MigrationStep, { kind: 'tenant-policy' | 'replace-policy' }>;
@@ -78,7 +79,7 @@ function pgPolicyCode(policy: PolicyDeclaration): string {
 function columnCode(p: TenantPredicate, root: { name: string; key: string } | null): string {
   const base = p.columnType in BUILDERS ? BUILDERS[p.columnType]!(p.column) : `customType(/* ${p.columnType} */)(${js(p.column)})`;
   const reference = root ? `.references(() => ${camelCase(root.name)}.${camelCase(root.key)})` : '';
-  const fallback = `(NULLIF(current_setting(${quoteLiteral(p.contextSetting)}, true), '')::${p.columnType})`;
+  const fallback = `(${tenantContext(p.contextSetting, p.columnType)})`;
   return `${base}.notNull()${reference}.default(sql\`${templateText(fallback)}\`)`;
 }
 
@@ -89,10 +90,6 @@ function policyCode(step: PolicyStep): string {
     return pgPolicyCode({ ...step, command: 'all', roles: [step.appRole], using: predicate, withCheck: predicate });
   }
   return pgPolicyCode({ ...step, using: expr(step.using), withCheck: expr(step.withCheck) });
-}
-
-function expression(expr: PolicyExpression, predicate: TenantPredicate): string {
-  return expr.kind === 'tenant' ? tenantPredicateSql(predicate) : expr.sql;
 }
 
 /** A JS string literal. */

@@ -8,7 +8,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { QualifiedName } from '../../catalog/types.js';
 import { TenantguardError } from '../../errors.js';
-import { displayName, quoteIdent, quoteLiteral, quoteQualified, quoteRole } from '../../sql/quote.js';
+import { displayName, quoteIdent, quoteLiteral, quoteQualified, quoteRole, quoteRoleList } from '../../sql/quote.js';
+import { enableRls, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../sql/statements.js';
 import { TEMPLATES_DIR, fillTemplate, readTemplate } from '../fill-template.js';
 import { commentText, display, objectDisplay } from './comment-text.js';
 import { renderHeader } from './render-header.js';
@@ -108,7 +109,8 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
         join_condition: step.hops
           .flatMap((h, i) => h.columns.map((c, j) => `t${i}.${quoteIdent(c)} = t${i + 1}.${quoteIdent(h.referencedColumns[j]!)}`))
           .join(' AND '),
-        context_setting: quoteLiteral(step.predicate.contextSetting),
+        tenant_context: tenantContext(step.predicate.contextSetting, step.predicate.columnType),
+        set_not_null: setNotNull(step.table, step.predicate.column),
         table_regclass: quoteLiteral(quoteQualified(step.table.schema, step.table.name)),
         constraint_literal: quoteLiteral(step.constraintName),
         constraint: quoteIdent(step.constraintName),
@@ -124,7 +126,7 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
       return;
     }
     case 'set-not-null':
-      emit('set-not-null', { table: qualified(step.table), tenant_column: quoteIdent(step.column) });
+      emit('set-not-null', { set_not_null: setNotNull(step.table, step.column) });
       return;
     case 'create-index':
       emit('tenant-index', { table: qualified(step.table), tenant_column: quoteIdent(step.column), index: quoteIdent(step.indexName) });
@@ -138,7 +140,7 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
         table: qualified(step.table),
         policy_kind: step.permissive ? 'PERMISSIVE' : 'RESTRICTIVE',
         command: step.command,
-        roles: step.roles.map(quoteRole).join(', '),
+        roles: quoteRoleList(step.roles),
       };
       if (step.using) values['using'] = expression(step.using, step.predicate);
       if (step.withCheck) values['with_check'] = expression(step.withCheck, step.predicate);
@@ -146,36 +148,26 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
       return;
     }
     case 'enable-rls':
-      emit('enable-rls', { table: qualified(step.table) });
+      emit('enable-rls', { enable_rls: enableRls(step.table), force_rls: forceRls(step.table) });
       return;
     case 'tenant-policy': {
       const template = step.permissive ? 'tenant-access-policy' : 'tenant-isolation-policy';
       const { borrowed } = step.predicate;
-      if (borrowed) {
-        emit(`${template}-borrowed`, {
-          policy: quoteIdent(step.name),
-          table: qualified(step.table),
-          app_role: quoteRole(step.appRole),
-          predicate: borrowed.sql,
-          source_display: commentText(`${quoteIdent(borrowed.from.policy)} on ${display(borrowed.from)}`),
-        });
-        return;
-      }
-      emit(template, {
+      const values = {
         policy: quoteIdent(step.name),
         table: qualified(step.table),
         app_role: quoteRole(step.appRole),
-        tenant_column: quoteIdent(step.predicate.column),
-        context_setting: quoteLiteral(step.predicate.contextSetting),
-        column_type: step.predicate.columnType,
-      });
+        predicate: tenantPredicateSql(step.predicate),
+      };
+      if (!borrowed) emit(template, values);
+      else emit(`${template}-borrowed`, { ...values, source_display: commentText(`${quoteIdent(borrowed.from.policy)} on ${display(borrowed.from)}`) });
       return;
     }
     case 'revoke-truncate':
-      emit('revoke-truncate', { table: qualified(step.table), grantees: step.grantees.map(quoteRole).join(', ') });
+      emit('revoke-truncate', { table: qualified(step.table), grantees: quoteRoleList(step.grantees) });
       return;
     case 'security-invoker':
-      emit('security-invoker', { view: qualified(step.view), view_display: commentText(display(step.view)) });
+      emit('security-invoker', { security_invoker: securityInvokerView(step.view), view_display: commentText(display(step.view)) });
       return;
     case 'rule-fix': {
       const { finding } = step;
@@ -195,13 +187,13 @@ function renderStep(step: MigrationStep, emit: Emit, emitRaw: EmitRaw, templates
   }
 }
 
-/** The typed, fail-closed tenant predicate of the safe shape (docs/postgres-rls.md#empty-context, #casts-and-indexes, #initplan). */
+/** The app's own tenant predicate when borrowed, else the typed, fail-closed one of the safe shape. */
 export function tenantPredicateSql(p: TenantPredicate): string {
-  if (p.borrowed) return p.borrowed.sql;
-  return `${quoteIdent(p.column)} = (SELECT NULLIF(current_setting(${quoteLiteral(p.contextSetting)}, true), '')::${p.columnType})`;
+  return p.borrowed ? p.borrowed.sql : tenantPredicate(p.column, p.contextSetting, p.columnType);
 }
 
-function expression(expr: PolicyExpression, predicate: TenantPredicate): string {
+/** A policy expression as SQL: the tenant predicate, or the policy's own text kept verbatim. */
+export function expression(expr: PolicyExpression, predicate: TenantPredicate): string {
   return expr.kind === 'tenant' ? tenantPredicateSql(predicate) : expr.sql;
 }
 

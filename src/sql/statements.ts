@@ -1,0 +1,95 @@
+/**
+ * The statements tenantguard proposes, each spelled once. Rule fixes, the
+ * scaffolded migration and the values of its templates all build them here,
+ * so the fix a finding suggests and the statement the scaffold writes are the
+ * same text (the scaffold skips a fix it already wrote by comparing texts).
+ * Every identifier and literal goes through quote.ts.
+ */
+import { quoteIdent, quoteIdentList, quoteLiteral, quoteQualified, quoteRoleList } from './quote.js';
+
+/** A schema-qualified table, view or function name. */
+export interface Relation {
+  schema: string;
+  name: string;
+}
+
+const relation = (r: Relation) => quoteQualified(r.schema, r.name);
+
+/** Policies filter nothing until RLS is enabled (docs/postgres-rls.md#rls-enable). */
+export function enableRls(table: Relation): string {
+  return `ALTER TABLE ${relation(table)} ENABLE ROW LEVEL SECURITY;`;
+}
+
+/** The owner skips the policies until RLS is forced (docs/postgres-rls.md#owner-bypass). */
+export function forceRls(table: Relation): string {
+  return `ALTER TABLE ${relation(table)} FORCE ROW LEVEL SECURITY;`;
+}
+
+/** Both, on two lines: the fix for a tenant table without row level security. */
+export function enableAndForceRls(table: Relation): string {
+  return `${enableRls(table)}\n${forceRls(table)}`;
+}
+
+/**
+ * The tenant context typed like the tenant column: NULL, which matches no row,
+ * whether the setting was never set or reads '' after a transaction that set it
+ * locally (docs/postgres-rls.md#empty-context). `type` is format_type() output,
+ * Postgres' own spelling of the type.
+ */
+export function tenantContext(setting: string, type: string): string {
+  return `NULLIF(current_setting(${quoteLiteral(setting)}, true), '')::${type}`;
+}
+
+/**
+ * `organization_id = (SELECT <context>)`: the bare column keeps its index usable
+ * and the scalar subquery computes the context once per statement
+ * (docs/postgres-rls.md#casts-and-indexes, #initplan).
+ */
+export function tenantPredicate(column: string, setting: string, type: string): string {
+  return `${quoteIdent(column)} = (SELECT ${tenantContext(setting, type)})`;
+}
+
+/** A policy AND-ed with every permissive one for `roles`, reads and writes alike (docs/postgres-rls.md#permissive-restrictive). */
+export function restrictivePolicy(name: string, table: Relation, roles: readonly string[], predicate: string): string {
+  return (
+    `CREATE POLICY ${quoteIdent(name)} ON ${relation(table)} AS RESTRICTIVE FOR ALL TO ${quoteRoleList(roles)}\n` +
+    `  USING (${predicate})\n  WITH CHECK (${predicate});`
+  );
+}
+
+/** `ALTER POLICY … ON … <change>`, where `change` is a TO, USING or WITH CHECK clause. */
+export function alterPolicy(name: string, table: Relation, change: string): string {
+  return `ALTER POLICY ${quoteIdent(name)} ON ${relation(table)} ${change};`;
+}
+
+/** Takes a privilege on a table or view away from the roles that were granted it. */
+export function revoke(privilege: 'ALL' | 'SELECT' | 'TRUNCATE', on: Relation, grantees: readonly string[]): string {
+  return `REVOKE ${privilege} ON ${relation(on)} FROM ${quoteRoleList(grantees)};`;
+}
+
+/** TRUNCATE is not subject to RLS: only the privilege stops it (docs/postgres-rls.md#truncate). */
+export function revokeTruncate(table: Relation, grantees: readonly string[]): string {
+  return revoke('TRUNCATE', table, grantees);
+}
+
+/** The view reads its tables with the caller's rights and policies (docs/postgres-rls.md#views). */
+export function securityInvokerView(view: Relation): string {
+  return `ALTER VIEW ${relation(view)} SET (security_invoker = true);`;
+}
+
+/**
+ * Resolves the function's names in pg_catalog and its own schema only, so no
+ * caller's schema can slip its own code in (docs/postgres-rls.md#security-definer).
+ */
+export function pinSearchPath(fn: Relation & { identityArguments: string }): string {
+  return `ALTER FUNCTION ${relation(fn)}(${fn.identityArguments}) SET search_path = pg_catalog, ${quoteIdent(fn.schema)}, pg_temp;`;
+}
+
+export function setNotNull(table: Relation, column: string): string {
+  return `ALTER TABLE ${relation(table)} ALTER COLUMN ${quoteIdent(column)} SET NOT NULL;`;
+}
+
+/** `CREATE INDEX [name] ON table (columns);`; without a name Postgres picks one. */
+export function createIndex(table: Relation, columns: readonly string[], name: string | null = null): string {
+  return `CREATE INDEX ${name === null ? '' : `${quoteIdent(name)} `}ON ${relation(table)} (${quoteIdentList(columns)});`;
+}
