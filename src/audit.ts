@@ -111,10 +111,10 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
   try {
     options.onSource?.(opened.description);
     const [{ withReadOnlyTransaction }, { introspect }] = await Promise.all([
-      import('./db/read-only.js'),
+      import('./db/transaction.js'),
       import('./catalog/introspect.js'),
     ]);
-    const catalog = await withReadOnlyTransaction(opened.client, (client) => introspect(client, { schemas: config.schemas }));
+    const catalog = await withReadOnlyTransaction(opened.connection, (client) => introspect(client, { schemas: config.schemas }));
     const [{ buildRuleContext }, { runRules }, { summarize }, { collapseRootCauses }] = await Promise.all([
       import('./check/context.js'),
       import('./check/run-rules.js'),
@@ -131,7 +131,7 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
     if (options.probe) {
       const [{ probeDatabase }, { withProbeEvidence }] = await Promise.all([import('./probe/probe.js'), import('./probe/problems.js')]);
       const { onReport, ...probeOptions } = options.probe;
-      const report = await probeDatabase(opened.client, context, { ...probeOptions, statementTimeoutMs: config.statementTimeoutMs, lockTimeoutMs: config.lockTimeoutMs });
+      const report = await probeDatabase(opened.connection.client, context, { ...probeOptions, statementTimeoutMs: config.statementTimeoutMs, lockTimeoutMs: config.lockTimeoutMs });
       onReport?.(report);
       ruleList = withProbeEvidence(rules, context.tenancy, report);
     }

@@ -35,12 +35,12 @@ function resolveColumnNames(table: RawTable): Table {
  * Reads the whole catalog in one statement, whatever the number of tables
  * (plus one to turn JIT off for it: the planner's cost estimates for the
  * catalog aggregates are huge, and JIT compilation would cost seconds).
- * Only reads: safe inside a READ ONLY transaction; call it inside one so the
- * JIT setting stays local to it.
+ * Only reads: call it inside withReadOnlyTransaction (src/db/transaction.ts),
+ * which pins search_path, and so the JIT setting stays local to it.
  */
 export async function introspect(client: Queryable, options: IntrospectOptions = {}): Promise<Catalog> {
   const schemas = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
-  await client.query(`SELECT set_config('jit', 'off', true)`);
+  await client.query('SET LOCAL jit = off');
   const result = await client.query<{ catalog: CatalogRow | string }>(CATALOG_QUERY, [schemas]);
   const raw = result.rows[0]!.catalog;
   const row: CatalogRow = typeof raw === 'string' ? JSON.parse(raw) : raw;

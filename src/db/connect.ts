@@ -1,18 +1,17 @@
 import pg from 'pg';
 import { toConnectionError } from './connection-errors.js';
 import { tlsPlan, type PgSsl } from './ssl.js';
-import { rememberTransactionLimits, type TransactionLimits } from './transaction-limits.js';
 import type { DatabaseTarget } from './url.js';
 
 export const APPLICATION_NAME = 'tenantguard';
 
 /**
  * Open a live connection: application_name=tenantguard (visible in
- * pg_stat_activity), the URL's sslmode honoured the way libpq does, and the
- * statement/lock timeouts remembered for every transaction opened through
- * src/db. Any failure becomes a one-line ConnectionError without the password.
+ * pg_stat_activity) and the URL's sslmode honoured the way libpq does. Any
+ * failure becomes a one-line ConnectionError without the password. Nothing
+ * is sent on it until a transaction is opened (transaction.ts).
  */
-export async function connectLive(target: DatabaseTarget, limits: TransactionLimits): Promise<pg.Client> {
+export async function connectLive(target: DatabaseTarget): Promise<pg.Client> {
   const plan = tlsPlan(target);
   let client: pg.Client;
   try {
@@ -25,7 +24,6 @@ export async function connectLive(target: DatabaseTarget, limits: TransactionLim
       throw toConnectionError(retryError, target);
     }
   }
-  rememberTransactionLimits(client, limits);
   return client;
 }
 

@@ -68,10 +68,9 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
     if (cache && !pristine) await cache.save(await pglite.dumpDataDir('gzip'));
     client = new pg.Client(createPgConfig(pglite) as unknown as pg.ClientConfig);
     await client.connect();
-    const { rows } = await client.query<{ version: string }>(
-      `SELECT 'PostgreSQL ' || current_setting('server_version') || ' (PGlite)' AS version`,
-    );
-    return { client, version: rows[0]!.version, close };
+    // Qualified like every statement tenantguard sends (see transaction.ts).
+    const { rows } = await client.query<{ version: string }>(`SELECT pg_catalog.current_setting('server_version') AS version`);
+    return { client, version: `PostgreSQL ${rows[0]!.version} (PGlite)`, close };
   } catch (error) {
     await close().catch(() => {});
     throw error;

@@ -4,6 +4,7 @@ import { findDatabaseUrl } from './env-file.js';
 import { applyMigrations, extensionsCreatedBy } from './migrations/apply.js';
 import { discoverMigrations, displayPath } from './migrations/discover.js';
 import { findMigrationsFolder } from './migrations/find-folder.js';
+import { checkLimits, connection, type TransactionLimits } from './transaction.js';
 import type { OpenedSource, SourceRequest } from './types.js';
 import { describeTarget, parseDatabaseUrl } from './url.js';
 
@@ -63,12 +64,18 @@ export async function openSource(request: SourceRequest): Promise<OpenedSource> 
   return choice.kind === 'database' ? openDatabase(choice, request) : openMigrations(choice, request);
 }
 
+/** Checked before anything is opened, so bad values never reach a server. */
+function limitsOf(request: SourceRequest): TransactionLimits {
+  return checkLimits({ statementTimeoutMs: request.statementTimeoutMs, lockTimeoutMs: request.lockTimeoutMs });
+}
+
 async function openDatabase(choice: Extract<SourceChoice, { kind: 'database' }>, request: SourceRequest): Promise<OpenedSource> {
   const target = parseDatabaseUrl(choice.url, request.env);
-  const client = await connectLive(target, { statementTimeoutMs: request.statementTimeoutMs, lockTimeoutMs: request.lockTimeoutMs });
+  const limits = limitsOf(request);
+  const client = await connectLive(target);
   let closed = false;
   return {
-    client,
+    connection: connection(client, limits),
     source: { kind: 'database', name: target.database },
     description: describeTarget(target) + (choice.origin === '--db' ? '' : `, from ${choice.origin}`),
     migrations: null,
@@ -81,6 +88,7 @@ async function openDatabase(choice: Extract<SourceChoice, { kind: 'database' }>,
 }
 
 async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations' }>, request: SourceRequest): Promise<OpenedSource> {
+  const limits = limitsOf(request);
   const discovered = await discoverMigrations(choice.folder, request.cwd);
   request.onProgress?.('starting the embedded PostgreSQL engine (PGlite)');
   const [{ openEmbedded }, { embeddedCacheDir }] = await Promise.all([import('./embedded.js'), import('./embedded-cache.js')]);
@@ -91,7 +99,7 @@ async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations'
     const count = `${applied.files.length} file${applied.files.length === 1 ? '' : 's'}`;
     const found = choice.origin === '--migrations' ? '' : `, found via ${choice.origin}`;
     return {
-      client: engine.client,
+      connection: connection(engine.client, limits),
       source: { kind: 'migrations', name: shown },
       description: `migrations ${shown} (${applied.layout}, ${count}) applied to the embedded ${engine.version}${found}`,
       migrations: applied,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Source } from '../check/types.js';
+import type { Connection } from './transaction.js';
 
 /** Anything that runs a query like a pg.Client: a live connection or the embedded engine's adapter. */
 export type Queryable = { query: pg.Client['query'] };
@@ -67,7 +68,8 @@ export interface SourceRequest {
 
 /** An open database: a live server, or the embedded engine with the migrations applied. */
 export interface OpenedSource {
-  client: pg.Client;
+  /** The client and the limits every transaction on it runs under (open them with transaction.ts). */
+  connection: Connection;
   source: Source;
   /** One line for stderr; never contains a password. */
   description: string;

@@ -10,10 +10,9 @@ import { ConnectionError, TenantguardError } from '../../src/errors.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
 import { startFakePostgres, type FakeServerOptions } from './support/fake-postgres-server.js';
 
-const limits = { statementTimeoutMs: 30_000, lockTimeoutMs: 5_000 };
 
 async function connectError(url: string): Promise<TenantguardError> {
-  const error = await connectLive(parseDatabaseUrl(url), limits).then(
+  const error = await connectLive(parseDatabaseUrl(url)).then(
     async (client) => {
       await client.end();
       return null;
@@ -208,7 +207,7 @@ describe.skipIf(!serverUrl)('live server', () => {
   };
 
   it('connects with the default sslmode (prefer) to a server without TLS', async () => {
-    const client = await connectLive(parseDatabaseUrl(db.url!), limits);
+    const client = await connectLive(parseDatabaseUrl(db.url!));
     try {
       const { rows } = await client.query(`SELECT current_database() AS db, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`);
       expect(rows).toEqual([{ db: db.name, ssl: false }]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withReadOnlyTransaction } from '../../src/db/read-only.js';
+import { withReadOnlyTransaction } from '../../src/db/transaction.js';
 import { chooseSource, openSource, type SourceRequest } from '../../src/db/source.js';
 import { MigrationError, TenantguardError, UsageError } from '../../src/errors.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
@@ -91,7 +91,7 @@ describe('openSource: migrations on the embedded engine', () => {
         'applying migration 2/2 0001_tasks.sql',
       ]);
       expect(opened.migrations?.files.map((f) => f.statements.length)).toEqual([3, 5]);
-      const tables = await withReadOnlyTransaction(opened.client, async (c) =>
+      const tables = await withReadOnlyTransaction(opened.connection, async (c) =>
         (await c.query(`SELECT relname, relrowsecurity FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY 1`)).rows,
       );
       expect(tables).toEqual([
@@ -103,7 +103,7 @@ describe('openSource: migrations on the embedded engine', () => {
       await opened.close();
       await opened.close();
     }
-    await expect(opened.client.query('SELECT 1')).rejects.toThrow();
+    await expect(opened.connection.client.query('SELECT 1')).rejects.toThrow();
   }, BOOT_TIMEOUT);
 
   it('a failing statement is a MigrationError with file, line and message', async () => {
@@ -131,7 +131,7 @@ describe.skipIf(!serverUrl)('openSource: live database', () => {
       expect(opened.source).toEqual({ kind: 'database', name: db.name });
       expect(opened.migrations).toBeNull();
       expect(opened.description).toBe(`database ${db.name} on 127.0.0.1:5432 as ${url.username} (password masked), from DATABASE_URL in .env.local`);
-      const settings = await withReadOnlyTransaction(opened.client, async (c) =>
+      const settings = await withReadOnlyTransaction(opened.connection, async (c) =>
         (await c.query(`SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS st,
                                current_setting('lock_timeout') AS lt, current_setting('transaction_read_only') AS ro`)).rows[0],
       );

@@ -37,7 +37,7 @@ async function detect(flags: InitFlags, io: Io): Promise<DetectedSettings> {
   const explicit = flags.db !== undefined || flags.migrations !== undefined;
   const [{ openSource }, { withReadOnlyTransaction }, { introspect }, { detectSettings }] = await Promise.all([
     import('../../db/source.js'),
-    import('../../db/read-only.js'),
+    import('../../db/transaction.js'),
     import('../../catalog/introspect.js'),
     import('../../config/detect.js'),
   ]);
@@ -58,7 +58,7 @@ async function detect(flags: InitFlags, io: Io): Promise<DetectedSettings> {
   }
   try {
     io.stderr.write(`Reading settings from ${opened.description}\n`);
-    return detectSettings(await withReadOnlyTransaction(opened.client, (client) => introspect(client, { schemas: null })));
+    return detectSettings(await withReadOnlyTransaction(opened.connection, (client) => introspect(client, { schemas: null })));
   } finally {
     await opened.close();
   }
