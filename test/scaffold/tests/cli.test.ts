@@ -63,7 +63,7 @@ describe('scaffold tests (CLI)', { timeout: 240_000 }, () => {
     const run = await runCli(args('--dry-run'), { cwd });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('would write test/tenant-isolation/tenant-tables.ts');
-    expect(run.stderr).toContain('todo public.refunds: cannot seed: column "amount" has domain type cents');
+    expect(run.stderr).toContain('todo public.refunds: cannot seed: column "amount" has domain type public.cents');
     expect(run.stdout).toContain("import type { IsolationData } from './setup.js';");
     expect(run.stdout).toContain("describe.each(data.tables.map(");
     expect(run.stdout).toContain('TENANT_TEST_DATABASE_URL');
