@@ -4,6 +4,7 @@ import { loadConfig, type ConfigOverrides } from './config/load.js';
 import type { Config } from './config/types.js';
 import type { AppliedMigrations } from './db/types.js';
 import { TenantguardError } from './errors.js';
+import { startLoadingParser } from './sql/parser.js';
 import type { ProbeOptions, ProbeReport } from './probe/probe.js';
 import type { Rule, RuleContext } from './rules/types.js';
 import { packageVersion } from './version.js';
@@ -97,6 +98,9 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
     },
   });
 
+  // Policies, function bodies and migration files are read by the Postgres parser:
+  // compile it while the source opens and the catalog is read.
+  startLoadingParser();
   const { openSource } = await import('./db/source.js');
   const opened = await openSource({
     db: options.db,

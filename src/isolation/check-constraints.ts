@@ -7,7 +7,8 @@
  * makes the table unseedable, with the constraint named.
  */
 import type { Column, Table } from '../catalog/types.js';
-import type { SqlNode, SqlParser } from '../scaffold/migration/sql-parser.js';
+import { constValue, nodeAs, stringsOf, type Node } from '../sql/parse-tree.js';
+import type { SqlParser } from '../sql/parser.js';
 import { isOrderable, noRules, type ColumnRules } from './values.js';
 
 /** How the row gets a column's value. */
@@ -37,61 +38,56 @@ const FLIPPED: Record<Comparison, Comparison> = { '=': '=', '<>': '<>', '<': '>'
 const LENGTH_FUNCTIONS = new Set(['char_length', 'character_length', 'length', 'octet_length']);
 const TRANSPARENT_FUNCTIONS = new Set(['btrim', 'trim', 'lower', 'upper']);
 
-const obj = (node: unknown, key: string): SqlNode | null => {
-  const value = node && typeof node === 'object' ? (node as SqlNode)[key] : undefined;
-  return value && typeof value === 'object' ? (value as SqlNode) : null;
-};
-const list = (node: SqlNode | null, key: string): SqlNode[] => ((node?.[key] as SqlNode[] | undefined) ?? []);
-const sval = (node: SqlNode): string | undefined => obj(node, 'String')?.['sval'] as string | undefined;
+const lastName = (names: Node[] | undefined): string | undefined => (names?.length ? stringsOf(names).at(-1) : undefined);
 
-function columnOf(node: unknown): string | null {
-  const ref = obj(node, 'ColumnRef');
+function columnOf(node: Node | undefined): string | null {
+  const ref = nodeAs(node, 'ColumnRef');
   if (!ref) {
-    const fn = obj(node, 'FuncCall');
-    const name = fn ? sval(list(fn, 'funcname').at(-1)!) : undefined;
+    const fn = nodeAs(node, 'FuncCall');
+    const name = lastName(fn?.funcname);
     // lower(name), btrim(name): the constraint still restricts the column itself.
-    if (fn && name && TRANSPARENT_FUNCTIONS.has(name) && list(fn, 'args').length === 1) return columnOf(list(fn, 'args')[0]);
-    const cast = obj(node, 'TypeCast');
-    return cast ? columnOf(cast['arg']) : null;
+    if (fn && name && TRANSPARENT_FUNCTIONS.has(name) && fn.args?.length === 1) return columnOf(fn.args[0]);
+    const cast = nodeAs(node, 'TypeCast');
+    return cast ? columnOf(cast.arg) : null;
   }
-  const fields = list(ref, 'fields');
-  return fields.length > 0 ? (sval(fields.at(-1)!) ?? null) : null;
+  return nodeAs(ref.fields?.at(-1), 'String')?.sval ?? null;
 }
 
-function constantOf(node: unknown): string | null {
-  const cast = obj(node, 'TypeCast');
-  if (cast) return constantOf(cast['arg']);
-  const constant = obj(node, 'A_Const');
-  if (!constant || constant['isnull']) return null;
-  if (obj(constant, 'ival')) return String((obj(constant, 'ival')!['ival'] as number | undefined) ?? 0);
-  if (obj(constant, 'fval')) return String(obj(constant, 'fval')!['fval']);
-  if (obj(constant, 'sval')) return String(obj(constant, 'sval')!['sval'] ?? '');
-  if (obj(constant, 'boolval')) return obj(constant, 'boolval')!['boolval'] ? 'true' : 'false';
+function constantOf(node: Node | undefined): string | null {
+  const cast = nodeAs(node, 'TypeCast');
+  if (cast) return constantOf(cast.arg);
+  const constant = nodeAs(node, 'A_Const');
+  if (constant) {
+    // keep a decimal's digits as written (1.50, not 1.5)
+    if (constant.fval) return String(constant.fval.fval);
+    const value = constValue(constant);
+    return value === null ? null : String(value);
+  }
   // `- 5`: a unary minus the deparser left on a number
-  const negation = obj(node, 'A_Expr');
-  if (negation && !negation['lexpr'] && sval(list(negation, 'name')[0]!) === '-') {
-    const inner = constantOf(negation['rexpr']);
+  const negation = nodeAs(node, 'A_Expr');
+  if (negation && !negation.lexpr && lastName(negation.name) === '-') {
+    const inner = constantOf(negation.rexpr);
     return inner === null ? null : `-${inner}`;
   }
   return null;
 }
 
-function lengthOf(node: unknown): string | null {
-  const fn = obj(node, 'FuncCall');
-  const name = fn ? sval(list(fn, 'funcname').at(-1)!) : undefined;
-  return fn && name && LENGTH_FUNCTIONS.has(name) && list(fn, 'args').length === 1 ? columnOf(list(fn, 'args')[0]) : null;
+function lengthOf(node: Node | undefined): string | null {
+  const fn = nodeAs(node, 'FuncCall');
+  const name = lastName(fn?.funcname);
+  return fn && name && LENGTH_FUNCTIONS.has(name) && fn.args?.length === 1 ? columnOf(fn.args[0]) : null;
 }
 
 /** One set of atoms that makes `node` true, or null when the expression is not a supported form. */
-function solve(node: SqlNode, canFill: (column: string) => boolean): Atom[] | null {
-  const bool = obj(node, 'BoolExpr');
+function solve(node: Node, canFill: (column: string) => boolean): Atom[] | null {
+  const bool = nodeAs(node, 'BoolExpr');
   if (bool) {
-    const args = list(bool, 'args');
-    if (bool['boolop'] === 'AND_EXPR') {
+    const args = bool.args ?? [];
+    if (bool.boolop === 'AND_EXPR') {
       const parts = args.map((a) => solve(a, canFill));
       return parts.every((p) => p !== null) ? parts.flat() as Atom[] : null;
     }
-    if (bool['boolop'] === 'OR_EXPR') {
+    if (bool.boolop === 'OR_EXPR') {
       for (const arg of args) {
         const branch = solve(arg, canFill);
         if (branch && branch.every((atom) => atom.kind !== 'null-test' || atom.isNull || canFill(atom.column))) return branch;
@@ -102,33 +98,33 @@ function solve(node: SqlNode, canFill: (column: string) => boolean): Atom[] | nu
     const inner = args[0];
     const column = columnOf(inner);
     if (column) return [{ kind: 'one-of', column, values: ['false'], negated: false }];
-    const test = obj(inner, 'NullTest');
-    const tested = test ? columnOf(test['arg']) : null;
-    return tested ? [{ kind: 'null-test', column: tested, isNull: test!['nulltesttype'] !== 'IS_NULL' }] : null;
+    const test = nodeAs(inner, 'NullTest');
+    const tested = test ? columnOf(test.arg) : null;
+    return tested ? [{ kind: 'null-test', column: tested, isNull: test!.nulltesttype !== 'IS_NULL' }] : null;
   }
-  const test = obj(node, 'NullTest');
+  const test = nodeAs(node, 'NullTest');
   if (test) {
-    const column = columnOf(test['arg']);
-    return column ? [{ kind: 'null-test', column, isNull: test['nulltesttype'] === 'IS_NULL' }] : null;
+    const column = columnOf(test.arg);
+    return column ? [{ kind: 'null-test', column, isNull: test.nulltesttype === 'IS_NULL' }] : null;
   }
   const flag = columnOf(node);
-  if (flag && obj(node, 'ColumnRef')) return [{ kind: 'one-of', column: flag, values: ['true'], negated: false }];
+  if (flag && nodeAs(node, 'ColumnRef')) return [{ kind: 'one-of', column: flag, values: ['true'], negated: false }];
 
-  const expr = obj(node, 'A_Expr');
+  const expr = nodeAs(node, 'A_Expr');
   if (!expr) return null;
-  const op = sval(list(expr, 'name').at(-1) ?? {}) ?? '';
-  const left = expr['lexpr'];
-  const right = expr['rexpr'];
-  if (expr['kind'] === 'AEXPR_OP_ANY' || expr['kind'] === 'AEXPR_OP_ALL' || expr['kind'] === 'AEXPR_IN') {
+  const op = lastName(expr.name) ?? '';
+  const left = expr.lexpr;
+  const right = expr.rexpr;
+  if (expr.kind === 'AEXPR_OP_ANY' || expr.kind === 'AEXPR_OP_ALL' || expr.kind === 'AEXPR_IN') {
     const column = columnOf(left);
-    const elements = obj(right, 'A_ArrayExpr') ? list(obj(right, 'A_ArrayExpr'), 'elements') : ((right as SqlNode[] | undefined) ?? []);
-    const values = Array.isArray(elements) ? elements.map(constantOf) : [];
+    const elements = nodeAs(right, 'A_ArrayExpr')?.elements ?? nodeAs(right, 'List')?.items ?? [];
+    const values = elements.map(constantOf);
     if (!column || values.length === 0 || values.some((v) => v === null)) return null;
-    if (op === '=' && expr['kind'] !== 'AEXPR_OP_ALL') return [{ kind: 'one-of', column, values: values as string[], negated: false }];
-    if (op === '<>' && expr['kind'] !== 'AEXPR_OP_ANY') return [{ kind: 'one-of', column, values: values as string[], negated: true }];
+    if (op === '=' && expr.kind !== 'AEXPR_OP_ALL') return [{ kind: 'one-of', column, values: values as string[], negated: false }];
+    if (op === '<>' && expr.kind !== 'AEXPR_OP_ANY') return [{ kind: 'one-of', column, values: values as string[], negated: true }];
     return null;
   }
-  if (expr['kind'] !== 'AEXPR_OP') return null;
+  if (expr.kind !== 'AEXPR_OP') return null;
   if (op === '~' || op === '~*' || op === '!~' || op === '!~*') {
     const column = columnOf(left);
     const source = constantOf(right);
@@ -188,9 +184,9 @@ function applyAtom(atom: Atom, rules: ColumnRules, column: Column): string | nul
 }
 
 /** Parse trees by expression text: schemas repeat the same CHECK (`amount > 0`) across many tables. */
-const parsed = new WeakMap<SqlParser, Map<string, SqlNode | null>>();
+const parsed = new WeakMap<SqlParser, Map<string, Node | null>>();
 
-function parseCheck(parser: SqlParser, expression: string): SqlNode | null {
+function parseCheck(parser: SqlParser, expression: string): Node | null {
   let cache = parsed.get(parser);
   if (!cache) parsed.set(parser, (cache = new Map()));
   if (!cache.has(expression)) cache.set(expression, parser.parseExpression(expression));

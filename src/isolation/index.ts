@@ -48,7 +48,7 @@ export function selectTenantTables(context: Pick<RuleContext, 'tenancy'>, entrie
 export async function planIsolationFor(context: RuleContext, request: IsolationRequest): Promise<PlannedIsolation> {
   const role = chooseAppRole(context.tenancy);
   const tables = selectTenantTables(context, request.tables);
-  const parser = needsParser(context.catalog) ? await (await import('../scaffold/migration/sql-parser.js')).loadSqlParser() : null;
+  const parser = needsParser(context.catalog) ? await (await import('../sql/parser.js')).loadParser() : null;
   const plan = await planIsolation(context.catalog, context.tenancy, {
     role: role.role,
     nonce: request.nonce ?? randomBytes(8).toString('hex'),

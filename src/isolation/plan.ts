@@ -7,7 +7,7 @@
 import { tableKey, type Catalog } from '../catalog/types.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
 import type { Tenancy } from '../tenancy/types.js';
-import type { SqlParser } from '../scaffold/migration/sql-parser.js';
+import type { SqlParser } from '../sql/parser.js';
 import { bypassSettings } from './bypass-settings.js';
 import { synthesizeRows, type TableRows } from './rows.js';
 import type { IsolationCase, IsolationPlan, SeedValue, StatementPart, TodoCase } from './types.js';

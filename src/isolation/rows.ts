@@ -16,7 +16,7 @@
 import { tableKey, type Catalog, type Column, type Table } from '../catalog/types.js';
 import { displayName, quoteIdent, quoteIdentList, quoteQualified } from '../sql/quote.js';
 import type { Tenancy } from '../tenancy/types.js';
-import type { SqlParser } from '../scaffold/migration/sql-parser.js';
+import type { SqlParser } from '../sql/parser.js';
 import { analyzeChecks, type ColumnSource } from './check-constraints.js';
 import { ForeignKeyGraph } from './foreign-key-graph.js';
 import type { Org, SeedRow, SeedValue, StatementPart } from './types.js';

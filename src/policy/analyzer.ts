@@ -1,16 +1,16 @@
 /**
  * Entry point of policy analysis: one clause (USING or WITH CHECK) of one
- * policy, parsed by the real Postgres parser and classified for its table.
+ * policy, parsed by the real Postgres parser and judged by the evaluator
+ * for its table.
  * Results are memoised; a clause whose subqueries read other tables with RLS
  * is re-judged per role, because those subqueries run with the role's rights.
  */
 import type { Catalog, Policy, RoutineInfo, Table } from '../catalog/types.js';
-import { createLookup, entryFor, type Env, type Lookup, type Notes } from './env.js';
+import { loadParser } from '../sql/parser.js';
+import { createLookup, type Lookup, type Notes } from './env.js';
+import { evaluator, tableEnv } from './evaluator.js';
 import { functionAccess, type FunctionAccess } from './function-access.js';
-import { paramNames } from './functions.js';
-import type { Expr } from './model.js';
-import { loadPolicyParser } from './parser.js';
-import { classify } from './predicate.js';
+import { toExpr, type Expr } from './model.js';
 import { unknown, type Scope, type Verdict } from './verdict.js';
 
 export type ClauseName = 'using' | 'withCheck';
@@ -35,35 +35,30 @@ export interface PolicyAnalyzer {
 export type RowScope = (table: Table, role: string | null) => Scope | null;
 
 export async function createPolicyAnalyzer(catalog: Catalog, tenantColumn: string, rowScope: RowScope): Promise<PolicyAnalyzer> {
-  const parser = await loadPolicyParser();
+  const parser = await loadParser();
   const lookup: Lookup = createLookup(catalog, tenantColumn, rowScope, parser);
   const cache = new Map<string, ClauseAnalysis>();
+  // identical texts (the same policy on many tables) are parsed once
+  const expressions = new Map<string, Expr | null>();
+  const parse = (text: string): Expr | null => {
+    if (!expressions.has(text)) {
+      const node = parser.parseExpression(text);
+      expressions.set(text, node ? toExpr(node) : null);
+    }
+    return expressions.get(text)!;
+  };
 
   const analyse = (table: Table, policy: Policy, text: string, role: string | null): ClauseAnalysis => {
     const notes: Notes = { casts: [], unwrapped: [], settings: [] };
-    let expr: Expr;
-    try {
-      expr = parser.expression(text);
-    } catch {
+    const expr = parse(text);
+    if (expr === null) {
       const verdict = unknown({ kind: 'unverified', text, detail: 'the expression could not be parsed' });
       return { text, expr: null, verdict, notes, roleDependent: false };
     }
-    const root = entryFor(table, table.name, tenantColumn);
-    const env: Env = {
-      lookup,
-      frames: [[root]],
-      focus: root,
-      params: null,
-      role,
-      inSubquery: false,
-      notes,
-      callChain: [],
-      functionHints: policy.dependsOn.functions,
-      nearSchema: table.schema,
-    };
+    const env = tableEnv(lookup, table, { role, notes, functionHints: policy.dependsOn.functions });
     const saved = lookup.consulted.value;
     lookup.consulted.value = false;
-    const verdict = classify(expr, env);
+    const verdict = evaluator.classify(expr, env);
     const roleDependent = lookup.consulted.value;
     lookup.consulted.value = saved || roleDependent;
     return { text, expr, verdict, notes, roleDependent };
@@ -74,7 +69,7 @@ export async function createPolicyAnalyzer(catalog: Catalog, tenantColumn: strin
     functionAccess(fn) {
       let access = accesses.get(fn);
       if (!access) {
-        access = functionAccess(fn, lookup, paramNames(fn, parser));
+        access = functionAccess(fn, lookup);
         accesses.set(fn, access);
       }
       return access;

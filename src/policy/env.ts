@@ -6,7 +6,9 @@
  * table's); tables and functions resolve through the catalog.
  */
 import type { Catalog, QualifiedName, RoutineInfo, Table } from '../catalog/types.js';
-import type { PolicyParser } from './parser.js';
+import type { SqlParser } from '../sql/parser.js';
+import type { Evaluator } from './evaluator.js';
+import type { ParsedBody } from './function-body.js';
 import type { Term } from './terms.js';
 import type { Scope } from './verdict.js';
 
@@ -55,15 +57,19 @@ export interface Lookup {
    * null = not limited, or unknown.
    */
   rowScope(table: Table, role: string | null): Scope | null;
-  parser: PolicyParser;
+  parser: SqlParser;
   /** Set whenever rowScope is consulted: the result then depends on the role. */
   consulted: { value: boolean };
   /** Memo for helper-function analyses (see functions.ts). */
   cache: Map<string, unknown>;
+  /** Helper bodies, parsed once per analysis. */
+  bodies: Map<RoutineInfo, ParsedBody>;
 }
 
 export interface Env {
   lookup: Lookup;
+  /** Judges the parts of an expression: the one way the analysis recurses (evaluator.ts). */
+  evaluator: Evaluator;
   /** Query levels, outermost first; each holds its FROM items. */
   frames: RangeEntry[][];
   /** The entry whose rows the predicate being classified is about. */
@@ -158,7 +164,7 @@ export function createLookup(
   catalog: Catalog,
   tenantColumn: string,
   rowScope: Lookup['rowScope'],
-  parser: PolicyParser,
+  parser: SqlParser,
 ): Lookup {
   const tablesByName = new Map<string, Table[]>();
   for (const t of catalog.tables) tablesByName.set(t.name, [...(tablesByName.get(t.name) ?? []), t]);
@@ -180,6 +186,7 @@ export function createLookup(
     parser,
     consulted,
     cache: new Map(),
+    bodies: new Map(),
     rowScope(table, role) {
       consulted.value = true;
       return rowScope(table, role);

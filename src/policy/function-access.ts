@@ -5,9 +5,11 @@
  * caller (`WHERE user_id = auth.uid()`), and every write goes around RLS.
  */
 import type { RoutineInfo, Table } from '../catalog/types.js';
+import { nodeAs, tagged, type Node, type SelectStmt } from '../sql/parse-tree.js';
 import { entryFor, type Env, type Lookup } from './env.js';
+import { evaluator } from './evaluator.js';
+import { assignedValue, paramNames } from './function-body.js';
 import { toQuery, type Expr, type Query } from './model.js';
-import { levelRestrictions } from './subquery.js';
 import type { Term } from './terms.js';
 
 export interface FunctionAccess {
@@ -21,29 +23,25 @@ export interface FunctionAccess {
   problem: string | null;
 }
 
-type Raw = Record<string, any>;
-const WRITES = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'];
-
 /** Top-level statements of a SQL body, or every embedded statement of a PL/pgSQL body. */
-function statementsOf(fn: RoutineInfo, lookup: Lookup): { stmts: Raw[]; dynamic: boolean } {
-  if (fn.language === 'sql') return { stmts: (lookup.parser.statements(fn.body).stmts ?? []).map((s: Raw) => s.stmt), dynamic: false };
-  let tag = '$tenantguard$';
-  while (fn.body.includes(tag)) tag = tag.replace(/\$$/, 'x$');
-  const tree = lookup.parser.plpgsql(
-    `CREATE FUNCTION tenantguard_body(${fn.identityArguments}) RETURNS ${fn.returns || 'void'} LANGUAGE plpgsql AS ${tag}${fn.body}${tag}`,
-  );
-  const stmts: Raw[] = [];
+function statementsOf(fn: RoutineInfo, lookup: Lookup): { stmts: Node[]; dynamic: boolean } {
+  const statements = (sql: string): Node[] => (lookup.parser.parse(sql).stmts ?? []).flatMap((s) => (s.stmt ? [s.stmt] : []));
+  if (fn.language === 'sql') return { stmts: statements(fn.body), dynamic: false };
+  const tree = lookup.parser.parsePlpgsqlFunction(fn.body, fn.identityArguments, fn.returns);
+  const stmts: Node[] = [];
   let dynamic = false;
+  // every PL/pgSQL statement kind can hold SQL (conditions, loops, assignments): walk the whole tree
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(walk);
     if (!v || typeof v !== 'object') return;
-    const o = v as Raw;
+    const o = v as Record<string, unknown>;
     if (o.PLpgSQL_stmt_dynexecute || o.PLpgSQL_stmt_dynfors) dynamic = true;
-    if (o.PLpgSQL_expr?.query) {
-      const text = String(o.PLpgSQL_expr.query);
-      const sql = o.PLpgSQL_expr.parseMode === 0 || o.PLpgSQL_expr.parseMode === undefined ? text : `SELECT ${text.replace(/^\s*[\w."]+\s*:?=\s*/, '')}`;
+    const expr = o.PLpgSQL_expr as { query?: string; parseMode?: number } | undefined;
+    if (expr?.query) {
+      const text = String(expr.query);
+      const sql = expr.parseMode === 0 || expr.parseMode === undefined ? text : `SELECT ${assignedValue(text)}`;
       try {
-        for (const s of lookup.parser.statements(sql).stmts ?? []) stmts.push(s.stmt);
+        stmts.push(...statements(sql));
       } catch {
         // a fragment the SQL grammar cannot read on its own (e.g. a cursor target) touches no table
       }
@@ -55,14 +53,30 @@ function statementsOf(fn: RoutineInfo, lookup: Lookup): { stmts: Raw[]; dynamic:
 }
 
 /** SelectStmts not nested in another SelectStmt (nested ones are reached through the model). */
-function topSelects(node: unknown, out: Raw[] = []): Raw[] {
+function topSelects(node: unknown, out: SelectStmt[] = []): SelectStmt[] {
   if (Array.isArray(node)) node.forEach((n) => topSelects(n, out));
   else if (node && typeof node === 'object') {
-    const o = node as Raw;
-    if (o.SelectStmt) out.push(o.SelectStmt);
-    else Object.values(o).forEach((v) => topSelects(v, out));
+    const select = nodeAs(node as Node, 'SelectStmt');
+    if (select) out.push(select);
+    else Object.values(node).forEach((v) => topSelects(v, out));
   }
   return out;
+}
+
+/** The tables a statement writes: INSERT/UPDATE/DELETE/MERGE targets and TRUNCATE's list. */
+function writtenRelations(stmt: Node): { schemaname?: string; relname?: string }[] {
+  const t = tagged(stmt);
+  switch (t.tag) {
+    case 'InsertStmt':
+    case 'UpdateStmt':
+    case 'DeleteStmt':
+    case 'MergeStmt':
+      return t.fields.relation ? [t.fields.relation] : [];
+    case 'TruncateStmt':
+      return (t.fields.relations ?? []).flatMap((r) => nodeAs(r, 'RangeVar') ?? []);
+    default:
+      return [];
+  }
 }
 
 function subqueriesOf(e: Expr | null, out: Query[] = []): Query[] {
@@ -76,10 +90,10 @@ function subqueriesOf(e: Expr | null, out: Query[] = []): Query[] {
   return out;
 }
 
-export function functionAccess(fn: RoutineInfo, lookup: Lookup, paramNames: (string | null)[]): FunctionAccess {
+export function functionAccess(fn: RoutineInfo, lookup: Lookup): FunctionAccess {
   const none: FunctionAccess = { reads: [], writes: [], unlimitedReads: [], dynamic: false, problem: null };
   if (fn.language !== 'sql' && fn.language !== 'plpgsql') return { ...none, problem: `it is written in ${fn.language}` };
-  let parsed: { stmts: Raw[]; dynamic: boolean };
+  let parsed: { stmts: Node[]; dynamic: boolean };
   try {
     parsed = statementsOf(fn, lookup);
   } catch {
@@ -89,12 +103,14 @@ export function functionAccess(fn: RoutineInfo, lookup: Lookup, paramNames: (str
   const writes = new Set<Table>();
   const unlimited = new Set<Table>();
   const nearSchema = fn.searchPath?.split(',')[0]?.trim().replace(/^"|"$/g, '') || fn.schema;
-  const params: Term[] = paramNames.map((n) => ({ t: 'other', text: n ?? '?', unverified: null }));
+  const names = paramNames(fn, lookup.parser);
+  const params: Term[] = names.map((n) => ({ t: 'other', text: n ?? '?', unverified: null }));
   const env: Env = {
     lookup,
+    evaluator,
     frames: [[]],
     focus: entryFor(null, '?', lookup.tenantColumn),
-    params: { functionName: fn.name, names: paramNames, values: params, columnsFirst: fn.language === 'sql' },
+    params: { functionName: fn.name, names, values: params, columnsFirst: fn.language === 'sql' },
     role: fn.securityDefiner ? fn.owner : null,
     inSubquery: true,
     notes: null,
@@ -104,7 +120,7 @@ export function functionAccess(fn: RoutineInfo, lookup: Lookup, paramNames: (str
   };
   const visit = (q: Query, outer: Env): void => {
     if (q.setOp) return [q.setOp.left, q.setOp.right].forEach((b) => visit(b, outer));
-    const { entries, env: inner } = levelRestrictions(q, outer);
+    const { entries, env: inner } = outer.evaluator.levelRestrictions(q, outer);
     for (const [entry, level] of entries) {
       if (!entry.table) continue;
       reads.add(entry.table);
@@ -115,15 +131,9 @@ export function functionAccess(fn: RoutineInfo, lookup: Lookup, paramNames: (str
     nested.forEach((n) => visit(n, inner));
   };
   for (const stmt of parsed.stmts) {
-    const [type] = Object.keys(stmt);
-    const relation = WRITES.includes(type!) ? stmt[type!].relation : null;
-    const table = relation ? lookup.table(relation.schemaname ?? null, relation.relname, nearSchema) : null;
-    if (table) writes.add(table);
-    if (type === 'TruncateStmt') {
-      for (const r of stmt.TruncateStmt.relations ?? []) {
-        const t = lookup.table(r.RangeVar.schemaname ?? null, r.RangeVar.relname, nearSchema);
-        if (t) writes.add(t);
-      }
+    for (const r of writtenRelations(stmt)) {
+      const table = r.relname ? lookup.table(r.schemaname ?? null, r.relname, nearSchema) : null;
+      if (table) writes.add(table);
     }
     for (const select of topSelects(stmt)) visit(toQuery(select), env);
   }

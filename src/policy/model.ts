@@ -5,6 +5,8 @@
  * other node becomes `other` and keeps its children, so nothing it contains
  * (a column, a context call, a subquery) is lost to the analysis.
  */
+import type { A_Expr, Node, SelectStmt, TypeName } from '../sql/parse-tree.js';
+import { constValue, nodeAs, stringsOf, tagged } from '../sql/parse-tree.js';
 
 export type Expr =
   | { kind: 'const'; value: string | number | boolean | null }
@@ -48,8 +50,6 @@ export type FromItem =
   | { kind: 'subquery'; query: Query; alias: string | null }
   | { kind: 'join'; left: FromItem; right: FromItem; on: Expr | null; using: string[] };
 
-type Raw = Record<string, any>;
-
 const SQL_VALUE_NAMES: Record<string, string> = {
   SVFOP_CURRENT_USER: 'current_user',
   SVFOP_SESSION_USER: 'session_user',
@@ -67,20 +67,6 @@ const SUBLINK_KINDS: Record<string, SubLinkKind> = {
   ARRAY_SUBLINK: 'array',
 };
 
-function names(list: Raw[] | undefined): string[] {
-  return (list ?? []).map((n) => (n.String ? String(n.String.sval) : n.A_Star ? '*' : '?'));
-}
-
-function constValue(c: Raw): string | number | boolean | null {
-  if (c.isnull) return null;
-  if (c.ival) return Number(c.ival.ival ?? 0);
-  if (c.fval) return Number(c.fval.fval);
-  if (c.boolval) return Boolean(c.boolval.boolval);
-  if (c.sval) return String(c.sval.sval ?? '');
-  if (c.bsval) return String(c.bsval.bsval ?? '');
-  return null;
-}
-
 /** The SQL spelling of pg_catalog's internal type names, as pg_get_expr prints them. */
 const SQL_TYPE_NAMES: Record<string, string> = {
   bool: 'boolean',
@@ -95,139 +81,150 @@ const SQL_TYPE_NAMES: Record<string, string> = {
   timestamp: 'timestamp without time zone',
 };
 
-function typeName(t: Raw | undefined): string {
-  const list = names(t?.names);
+function typeName(t: TypeName | undefined): string {
+  const list = stringsOf(t?.names);
   const internal = list.length === 2 && list[0] === 'pg_catalog' ? SQL_TYPE_NAMES[list[1]!] : undefined;
   const base = internal ?? (list.filter((p) => p !== 'pg_catalog').join('.') || '?');
   return t?.arrayBounds ? `${base}[]` : base;
 }
 
-/** Every raw Node found anywhere below `value` (for nodes the model does not know). */
-function rawChildren(value: unknown, out: Raw[] = []): Raw[] {
+/** Every parse-tree node found anywhere below `value` (for nodes the model does not know). */
+function nodesBelow(value: unknown, out: Node[] = []): Node[] {
   if (Array.isArray(value)) {
-    for (const v of value) rawChildren(v, out);
+    for (const v of value) nodesBelow(v, out);
   } else if (value && typeof value === 'object') {
     const keys = Object.keys(value);
-    if (keys.length === 1 && /^[A-Z]/.test(keys[0]!)) out.push(value as Raw);
-    else for (const v of Object.values(value)) rawChildren(v, out);
+    if (keys.length === 1 && /^[A-Z]/.test(keys[0]!)) out.push(value as Node);
+    else for (const v of Object.values(value)) nodesBelow(v, out);
   }
   return out;
 }
 
-function other(label: string, raw: Raw): Expr {
+function other(label: string, fields: unknown): Expr {
   const children: Expr[] = [];
   const queries: Query[] = [];
-  for (const child of rawChildren(raw)) {
-    if (child.SelectStmt) queries.push(toQuery(child.SelectStmt));
+  for (const child of nodesBelow(fields)) {
+    const select = nodeAs(child, 'SelectStmt');
+    if (select) queries.push(toQuery(select));
     else children.push(toExpr(child));
   }
   return { kind: 'other', label, children, queries };
 }
 
-export function toExpr(node: Raw): Expr {
-  const [type] = Object.keys(node);
-  const n = node[type!] as Raw;
-  switch (type) {
+/** A missing operand (never produced by pg_get_expr text) reads as NULL. */
+function operand(node: Node | undefined): Expr {
+  return node ? toExpr(node) : { kind: 'const', value: null };
+}
+
+function subquery(node: Node | undefined): Query {
+  return toQuery(nodeAs(node, 'SelectStmt') ?? {});
+}
+
+export function toExpr(node: Node): Expr {
+  const t = tagged(node);
+  switch (t.tag) {
     case 'A_Const':
-      return { kind: 'const', value: constValue(n) };
+      return { kind: 'const', value: constValue(t.fields) };
     case 'ColumnRef':
-      return { kind: 'column', fields: names(n.fields) };
+      return { kind: 'column', fields: stringsOf(t.fields.fields) };
     case 'ParamRef':
-      return { kind: 'param', number: Number(n.number ?? 0) };
+      return { kind: 'param', number: Number(t.fields.number ?? 0) };
     case 'FuncCall':
-      return { kind: 'call', name: names(n.funcname), args: (n.args ?? []).map(toExpr) };
-    case 'SQLValueFunction':
-      return { kind: 'sql-value', name: SQL_VALUE_NAMES[n.op] ?? String(n.op).toLowerCase() };
+      return { kind: 'call', name: stringsOf(t.fields.funcname), args: (t.fields.args ?? []).map(toExpr) };
+    case 'SQLValueFunction': {
+      const op = t.fields.op ?? '';
+      return { kind: 'sql-value', name: SQL_VALUE_NAMES[op] ?? op.toLowerCase() };
+    }
     case 'TypeCast':
-      return { kind: 'cast', arg: toExpr(n.arg), type: typeName(n.typeName) };
+      return { kind: 'cast', arg: operand(t.fields.arg), type: typeName(t.fields.typeName) };
     case 'CollateClause':
-      return toExpr(n.arg);
+      return operand(t.fields.arg);
     case 'BoolExpr': {
-      const args = (n.args ?? []).map(toExpr);
-      if (n.boolop === 'NOT_EXPR') return { kind: 'not', arg: args[0]! };
-      return { kind: n.boolop === 'AND_EXPR' ? 'and' : 'or', args };
+      const args = (t.fields.args ?? []).map(toExpr);
+      if (t.fields.boolop === 'NOT_EXPR') return { kind: 'not', arg: args[0]! };
+      return { kind: t.fields.boolop === 'AND_EXPR' ? 'and' : 'or', args };
     }
     case 'NullTest':
-      return { kind: 'null-test', arg: toExpr(n.arg), isNull: n.nulltesttype === 'IS_NULL' };
+      return { kind: 'null-test', arg: operand(t.fields.arg), isNull: t.fields.nulltesttype === 'IS_NULL' };
     case 'BooleanTest':
-      return { kind: 'bool-test', arg: toExpr(n.arg), test: String(n.booltesttype) };
+      return { kind: 'bool-test', arg: operand(t.fields.arg), test: String(t.fields.booltesttype) };
     case 'CoalesceExpr':
-      return { kind: 'coalesce', args: (n.args ?? []).map(toExpr) };
+      return { kind: 'coalesce', args: (t.fields.args ?? []).map(toExpr) };
     case 'A_ArrayExpr':
-      return { kind: 'array', elements: (n.elements ?? []).map(toExpr) };
-    case 'SubLink':
+      return { kind: 'array', elements: (t.fields.elements ?? []).map(toExpr) };
+    case 'SubLink': {
+      const n = t.fields;
       return {
         kind: 'sublink',
-        link: SUBLINK_KINDS[n.subLinkType] ?? 'other',
+        link: SUBLINK_KINDS[n.subLinkType ?? ''] ?? 'other',
         test: n.testexpr ? toExpr(n.testexpr) : null,
-        op: n.operName ? names(n.operName).join('.') : n.subLinkType === 'ANY_SUBLINK' ? '=' : null,
-        query: toQuery(n.subselect.SelectStmt),
+        op: n.operName ? stringsOf(n.operName).join('.') : n.subLinkType === 'ANY_SUBLINK' ? '=' : null,
+        query: subquery(n.subselect),
       };
+    }
     case 'A_Expr':
-      return aExpr(n, node);
+      return aExpr(t.fields);
     default:
-      return other(type ?? '?', n);
+      return other(t.tag, t.fields);
   }
 }
 
-function aExpr(n: Raw, node: Raw): Expr {
-  const op = names(n.name).join('.');
-  const left = n.lexpr ? toExpr(n.lexpr) : null;
+function aExpr(n: A_Expr): Expr {
+  const op = stringsOf(n.name).join('.');
+  const left = operand(n.lexpr);
   switch (n.kind) {
     case 'AEXPR_OP':
-      return { kind: 'op', op, left, right: toExpr(n.rexpr) };
+      return { kind: 'op', op, left: n.lexpr ? left : null, right: operand(n.rexpr) };
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
-      return { kind: 'op-any', op, all: n.kind === 'AEXPR_OP_ALL', left: left!, right: toExpr(n.rexpr) };
+      return { kind: 'op-any', op, all: n.kind === 'AEXPR_OP_ALL', left, right: operand(n.rexpr) };
     case 'AEXPR_IN':
-      return { kind: 'in', negated: op === '<>', left: left!, list: (n.rexpr?.List?.items ?? []).map(toExpr) };
+      return { kind: 'in', negated: op === '<>', left, list: (nodeAs(n.rexpr, 'List')?.items ?? []).map(toExpr) };
     case 'AEXPR_DISTINCT':
     case 'AEXPR_NOT_DISTINCT':
-      return { kind: 'distinct', negated: n.kind === 'AEXPR_NOT_DISTINCT', left: left!, right: toExpr(n.rexpr) };
+      return { kind: 'distinct', negated: n.kind === 'AEXPR_NOT_DISTINCT', left, right: operand(n.rexpr) };
     case 'AEXPR_NULLIF':
-      return { kind: 'nullif', left: left!, right: toExpr(n.rexpr) };
+      return { kind: 'nullif', left, right: operand(n.rexpr) };
     default:
-      return other(String(n.kind), node.A_Expr);
+      return other(String(n.kind), n);
   }
 }
 
-function fromItem(node: Raw): FromItem | null {
-  if (node.RangeVar) {
-    const r = node.RangeVar;
-    return { kind: 'relation', schema: r.schemaname ?? null, name: r.relname, alias: r.alias?.aliasname ?? null };
+function fromItem(node: Node): FromItem | null {
+  const range = nodeAs(node, 'RangeVar');
+  if (range) {
+    return { kind: 'relation', schema: range.schemaname ?? null, name: range.relname ?? '', alias: range.alias?.aliasname ?? null };
   }
-  if (node.JoinExpr) {
-    const j = node.JoinExpr;
-    const left = fromItem(j.larg);
-    const right = fromItem(j.rarg);
+  const join = nodeAs(node, 'JoinExpr');
+  if (join) {
+    const left = join.larg ? fromItem(join.larg) : null;
+    const right = join.rarg ? fromItem(join.rarg) : null;
     if (!left || !right) return null;
-    return { kind: 'join', left, right, on: j.quals ? toExpr(j.quals) : null, using: names(j.usingClause) };
+    return { kind: 'join', left, right, on: join.quals ? toExpr(join.quals) : null, using: stringsOf(join.usingClause) };
   }
-  if (node.RangeSubselect) {
-    const s = node.RangeSubselect;
-    return { kind: 'subquery', query: toQuery(s.subquery.SelectStmt), alias: s.alias?.aliasname ?? null };
-  }
-  if (node.RangeFunction) {
-    const f = node.RangeFunction;
-    const first = f.functions?.[0]?.List?.items?.[0];
+  const sub = nodeAs(node, 'RangeSubselect');
+  if (sub) return { kind: 'subquery', query: subquery(sub.subquery), alias: sub.alias?.aliasname ?? null };
+  const fn = nodeAs(node, 'RangeFunction');
+  if (fn) {
+    const first = nodeAs(fn.functions?.[0], 'List')?.items?.[0];
     if (!first) return null;
-    return { kind: 'function', call: toExpr(first), alias: f.alias?.aliasname ?? null };
+    return { kind: 'function', call: toExpr(first), alias: fn.alias?.aliasname ?? null };
   }
   return null;
 }
 
-export function toQuery(s: Raw): Query {
+export function toQuery(s: SelectStmt): Query {
   if (s.op && s.op !== 'SETOP_NONE') {
     return {
       targets: [],
       from: [],
       where: null,
-      setOp: { op: String(s.op).replace('SETOP_', '').toLowerCase(), left: toQuery(s.larg), right: toQuery(s.rarg) },
+      setOp: { op: s.op.replace('SETOP_', '').toLowerCase(), left: toQuery(s.larg ?? {}), right: toQuery(s.rarg ?? {}) },
       grouped: false,
     };
   }
-  const targets = (s.targetList ?? []).map((t: Raw) => toExpr(t.ResTarget.val));
-  const from = (s.fromClause ?? []).map(fromItem).filter((f: FromItem | null): f is FromItem => f !== null);
+  const targets = (s.targetList ?? []).map((t) => operand(nodeAs(t, 'ResTarget')?.val));
+  const from = (s.fromClause ?? []).map(fromItem).filter((f): f is FromItem => f !== null);
   return {
     targets,
     from,
@@ -235,12 +232,4 @@ export function toQuery(s: Raw): Query {
     setOp: null,
     grouped: Boolean(s.groupClause || s.havingClause || s.limitCount),
   };
-}
-
-/** The expression of `SELECT <expr>` as parsed. */
-export function expressionOf(parseResult: Raw): Expr {
-  const select = parseResult.stmts?.[0]?.stmt?.SelectStmt;
-  const target = select?.targetList?.[0]?.ResTarget?.val;
-  if (!target) throw new Error('not an expression');
-  return toExpr(target);
 }

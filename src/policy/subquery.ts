@@ -5,13 +5,13 @@
  * outer row when they correlate it with rows that are themselves limited to
  * the session — by their WHERE clause, by a helper, or by the inner table's
  * own RLS (policy subqueries run with the querying role's rights).
+ * Conditions, values and helpers inside are judged through `env.evaluator`.
  */
+import { compareTerms, pinVerdict } from './compare.js';
 import { entryFor, type Env, type RangeEntry, type SetPin } from './env.js';
-import { setHelperPin } from './functions.js';
 import type { Expr, FromItem, Query } from './model.js';
-import { classify, compareTerms, pinVerdict } from './predicate.js';
 import { printExpr, printQuery } from './print.js';
-import { evalTerm, type Term } from './terms.js';
+import type { Term } from './terms.js';
 import { allOf, anyOf, DENY, open, type Reason, type Verdict } from './verdict.js';
 
 type Level = SetPin | 'deny' | null;
@@ -37,7 +37,7 @@ function addFrom(item: FromItem, env: Env, entries: RangeEntry[], conjuncts: Exp
     }
     case 'function': {
       const entry = entryFor(null, item.alias ?? (item.call.kind === 'call' ? item.call.name.at(-1)! : '?'), tenantColumn);
-      entry.pinned = item.call.kind === 'call' ? setHelperPin(item.call, env) : null;
+      entry.pinned = item.call.kind === 'call' ? env.evaluator.setHelperPin(item.call, env) : null;
       entries.push(entry);
       return;
     }
@@ -77,7 +77,7 @@ function columnsIn(e: Expr, out: Expr[] = []): Expr[] {
 function isOuterOnly(e: Expr, level: QueryLevel): boolean {
   return columnsIn(e).every((c) => {
     if (c.kind === 'sublink') return false;
-    const t = evalTerm(c, { ...level.env, notes: null });
+    const t = level.env.evaluator.term(c, { ...level.env, notes: null });
     return !(t.t === 'column' && level.entries.includes(t.entry));
   });
 }
@@ -134,18 +134,18 @@ function analyseLevel(query: Query, env: Env, extra: { outer: Term; target: Expr
       continue;
     }
     if ((c.kind === 'op' && c.op === '=' && c.left) || (c.kind === 'distinct' && c.negated)) {
-      const l = evalTerm(c.left!, level.env);
-      const r = evalTerm(c.right, level.env);
+      const l = level.env.evaluator.term(c.left!, level.env);
+      const r = level.env.evaluator.term(c.right, level.env);
       consider(l, r, printExpr(c));
     }
     for (const e of level.entries) {
-      const v = classify(c, { ...level.env, focus: e });
+      const v = level.env.evaluator.classify(c, { ...level.env, focus: e });
       if (v.alwaysTrue) selfComparisons.push(...v.reasons.filter((r) => r.kind === 'self-comparison'));
       levels.set(e, better(levels.get(e) ?? null, levelOfVerdict(v)));
     }
   }
   if (extra) {
-    const target = evalTerm(extra.target, level.env);
+    const target = level.env.evaluator.term(extra.target, level.env);
     if (target.t === 'column' && level.entries.includes(target.entry)) {
       if (extra.outer.t === 'column' && extra.outer.entry === outerFocus) {
         links.push({ entry: target.entry, outer: extra.outer, text: extra.outer.text });
@@ -182,7 +182,7 @@ function levelVerdict(a: Analysis, env: Env, text: string, direct: Verdict | nul
     core = { ...core, reasons: [...a.selfComparisons, ...core.reasons.filter((r) => r.kind !== 'unscoped-subquery')] };
   }
   const outerEnv: Env = { ...a.env, focus: env.focus };
-  return allOf([core, ...a.lifted.map((c) => classify(c, outerEnv))]);
+  return allOf([core, ...a.lifted.map((c) => outerEnv.evaluator.classify(c, outerEnv))]);
 }
 
 /** The FROM items of one query level and how the session limits each (for function bodies). */
@@ -207,12 +207,12 @@ export function existsVerdict(query: Query, env: Env): Verdict {
 
 /** `<test> IN (SELECT <target> …)`: EXISTS with `<target> = <test>` added. */
 export function inVerdict(test: Expr, query: Query, env: Env): Verdict {
-  const outer = evalTerm(test, env);
+  const outer = env.evaluator.term(test, env);
   const text = `${printExpr(test)} IN (${printQuery(query)})`;
   return forEachBranch(query, (q) => {
     if (q.targets.length !== 1) return open({ kind: 'unconstrained', text });
     const a = analyseLevel(q, env, { outer, target: q.targets[0]! });
-    const target = evalTerm(q.targets[0]!, { ...a.env, notes: null });
+    const target = env.evaluator.term(q.targets[0]!, { ...a.env, notes: null });
     let direct: Verdict | null = null;
     if (target.t === 'context' || target.t === 'set') direct = compareTerms(outer, target, env, text);
     else if (target.t === 'column' && a.levels.get(target.entry) === null && target.entry.pinned === null && !a.links.length) {
@@ -238,7 +238,7 @@ export function setQueryPin(query: Query, env: Env): SetPin | null {
   if (query.targets.length !== 1) return null;
   const a = analyseLevel(query, env, null);
   if ([...a.levels.values()].includes('deny')) return 'tenant';
-  const target = evalTerm(query.targets[0]!, { ...a.env, notes: null });
+  const target = env.evaluator.term(query.targets[0]!, { ...a.env, notes: null });
   if (target.t === 'context') return target.ctx.principal ? 'context' : null;
   if (target.t === 'set') return target.pin;
   if (target.t === 'column') {

@@ -1,13 +1,12 @@
 /**
  * The value side of a comparison: is it a column of some table, the
  * session's tenant/user context, a constant, or a set of values pinned to the
- * session (a membership subquery, a set-returning helper)?
+ * session (a membership subquery, a set-returning helper)? Helper bodies and
+ * subqueries are judged through `env.evaluator`.
  */
 import { resolveColumn, type Env, type RangeEntry, type SetPin } from './env.js';
-import { valueHelper } from './functions.js';
 import type { Expr } from './model.js';
 import { printExpr } from './print.js';
-import { setQueryPin } from './subquery.js';
 
 export interface ContextValue {
   /** setting: current_setting(); auth: Supabase auth.*(); role: current_user and friends. */
@@ -59,7 +58,7 @@ function callTerm(e: Extract<Expr, { kind: 'call' }>, env: Env): Term {
   if (PASS_THROUGH.has(fname) && e.args.length === 1 && schema === null) return evalTerm(e.args[0]!, env);
   const fn = env.lookup.func(e.name, e.args.length, env.functionHints);
   if (fn) {
-    const value = valueHelper(fn, e, env);
+    const value = env.evaluator.valueHelper(fn, e, env);
     if (value?.t === 'context') return context(env, { ...value.ctx, text });
     return value ?? other(e, `${fn.schema}.${fn.name}() could not be analysed`);
   }
@@ -76,7 +75,7 @@ function scalarSubquery(e: Extract<Expr, { kind: 'sublink' }>, env: Env): Term {
     // (SELECT <context>): an InitPlan, evaluated once per statement
     return evalTerm(q.targets[0]!, { ...env, frames: [...env.frames, []], inSubquery: true });
   }
-  const pin = setQueryPin(q, env);
+  const pin = env.evaluator.setPin(q, env);
   return pin ? { t: 'set', pin, text: printExpr(e) } : other(e);
 }
 

@@ -1,5 +1,4 @@
 import { describeClause, policyLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
-import { tenantPolicyClauses } from '../tenancy/effective.js';
 import { looseClauseSeverity, looseReachText } from '../tenancy/policy-severity.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
@@ -12,7 +11,7 @@ export default defineRule({
     "A policy that is true when the tenant setting is unset or empty (NULLIF(current_setting(…, true), '') IS NULL OR …, organization_id = COALESCE(setting, organization_id)) opens every tenant to any query run outside the app's tenant transaction.",
   check({ tenancy, policies }) {
     const problems: Problem[] = [];
-    for (const { table, policy, which, analysis } of tenantPolicyClauses(tenancy, policies)) {
+    for (const { table, policy, which, analysis } of policies.tenantClauses()) {
       if (analysis.verdict.scope !== 'open') continue;
       const reason = analysis.verdict.reasons.find((r) => r.kind === 'fail-open');
       if (reason?.kind !== 'fail-open') continue;

@@ -1,5 +1,4 @@
 import { policyLabel, tableLabel } from '../tenancy/describe-policy.js';
-import { tenantPolicyClauses } from '../tenancy/effective.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
 
@@ -9,9 +8,9 @@ export default defineRule({
   defaultSeverity: 'info',
   description:
     'A context call (current_setting(), auth.uid(), a helper returning the tenant) outside a scalar subquery is evaluated for every row; (SELECT …) makes it an InitPlan evaluated once per statement.',
-  check({ tenancy, policies }) {
+  check({ policies }) {
     const byPolicy = new Map<string, { label: string; schema: string; table: string; name: string; calls: Set<string> }>();
-    for (const { table, policy, analysis } of tenantPolicyClauses(tenancy, policies)) {
+    for (const { table, policy, analysis } of policies.tenantClauses()) {
       if (analysis.notes.unwrapped.length === 0) continue;
       const key = `${table.oid}|${policy.name}`;
       const entry = byPolicy.get(key) ?? { label: `${policyLabel(policy)} on ${tableLabel(table)}`, schema: table.schema, table: table.name, name: policy.name, calls: new Set() };

@@ -1,6 +1,5 @@
 import type { Reason } from '../policy/verdict.js';
 import { describeClause, describeReason, policyLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
-import { tenantPolicyClauses } from '../tenancy/effective.js';
 import { looseClauseSeverity, looseReachText, roleNames } from '../tenancy/policy-severity.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
@@ -15,7 +14,7 @@ export default defineRule({
     'A USING or WITH CHECK that holds for every row (true, 1 = 1, a column compared with itself, IS NOT NULL on a NOT NULL column, a subquery column bound to its own table) admits every tenant.',
   check({ tenancy, policies }) {
     const problems: Problem[] = [];
-    for (const { table, policy, which, analysis } of tenantPolicyClauses(tenancy, policies)) {
+    for (const { table, policy, which, analysis } of policies.tenantClauses()) {
       const reason = analysis.verdict.reasons.find((r) => TAUTOLOGY.has(r.kind));
       // a self-comparison in a subquery makes the subquery true for any member, even when not the whole clause
       if (!analysis.verdict.alwaysTrue && reason?.kind !== 'self-comparison') continue;

@@ -1,5 +1,4 @@
 import { describeClause, describeReason, policyLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
-import { tenantPolicyClauses } from '../tenancy/effective.js';
 import { looseClauseSeverity, looseReachText } from '../tenancy/policy-severity.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
@@ -12,7 +11,7 @@ export default defineRule({
     "A policy ORs in a condition on a custom setting (current_setting('app.is_superadmin', true) = 'true'); any role can SET a custom setting and so read or write every tenant.",
   check({ tenancy, policies }) {
     const problems: Problem[] = [];
-    for (const { table, policy, which, analysis } of tenantPolicyClauses(tenancy, policies)) {
+    for (const { table, policy, which, analysis } of policies.tenantClauses()) {
       if (analysis.verdict.scope !== 'open') continue;
       const reason = analysis.verdict.reasons.find((r) => r.kind === 'bypass-setting');
       if (reason?.kind !== 'bypass-setting') continue;

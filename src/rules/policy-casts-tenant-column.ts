@@ -2,7 +2,7 @@ import type { Table } from '../catalog/types.js';
 import type { ClauseAnalysis } from '../policy/analyzer.js';
 import { alterPolicy } from '../sql/statements.js';
 import { describeClause, policyLabel, tableLabel } from '../tenancy/describe-policy.js';
-import { tenantPolicyClauses, type PolicyClause } from '../tenancy/effective.js';
+import type { PolicyClause } from '../tenancy/clauses.js';
 import { tenantPredicateSql } from '../tenancy/tenant-predicate.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
@@ -31,7 +31,7 @@ export default defineRule({
     "A policy compares a cast of the tenant column (organization_id::text = current_setting(…)), so the index on the column cannot be used and every query scans the table.",
   check({ tenancy, policies }) {
     const byPolicy = new Map<string, { table: Table; clauses: PolicyClause[] }>();
-    for (const clause of tenantPolicyClauses(tenancy, policies)) {
+    for (const clause of policies.tenantClauses()) {
       if (clause.analysis.notes.casts.length === 0) continue;
       const key = `${clause.table.oid}|${clause.policy.name}`;
       const entry = byPolicy.get(key) ?? { table: clause.table, clauses: [] };

@@ -1,7 +1,6 @@
 import type { SettingDefault } from '../catalog/types.js';
 import { displayName, quoteIdent } from '../sql/quote.js';
 import { tenantNoun } from '../tenancy/describe-policy.js';
-import { tenantPolicyClauses } from '../tenancy/effective.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
 
@@ -28,7 +27,7 @@ export default defineRule({
   check({ catalog, tenancy, policies }) {
     // the configured setting, and any other setting a tenant-scoped policy pins the tenant column to
     const settings = new Set([tenancy.contextSetting.toLowerCase()]);
-    for (const { analysis } of tenantPolicyClauses(tenancy, policies)) {
+    for (const { analysis } of policies.tenantClauses()) {
       if (analysis.verdict.scope === 'tenant') for (const s of analysis.notes.settings) settings.add(s.toLowerCase());
     }
     return catalog.settingDefaults

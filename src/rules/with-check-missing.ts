@@ -1,7 +1,7 @@
 import type { Policy, Table } from '../catalog/types.js';
 import { alterPolicy } from '../sql/statements.js';
 import { clauseText, firstReason, policyLabel, roleLabel, tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
-import { tenantPredicateSql, usesContextSetting } from '../tenancy/tenant-predicate.js';
+import { tenantPredicateSql } from '../tenancy/tenant-predicate.js';
 import type { Verdict } from '../policy/verdict.js';
 import { defineRule } from './define-rule.js';
 import type { Problem, RuleContext } from './types.js';
@@ -40,7 +40,7 @@ function problemFor(ctx: RuleContext, table: Table, policy: Policy): Problem {
     : [];
   if (loose.length > 0) {
     const reason = firstReason(loose[0]!.verdict.reasons, tenancy.tenantColumn);
-    const predicate = usesContextSetting(ctx.policies, tenancy) ? tenantPredicateSql(tenancy, table) : null;
+    const predicate = ctx.policies.usesContextSetting() ? tenantPredicateSql(tenancy, table) : null;
     return {
       object,
       severity: 'error',

@@ -14,6 +14,7 @@ import type { Catalog, Policy, PolicyCommand, Privilege, RoutineInfo, Table } fr
 import { createPolicyAnalyzer, type ClauseAnalysis, type ClauseName, type PolicyAnalyzer } from '../policy/analyzer.js';
 import type { FunctionAccess } from '../policy/function-access.js';
 import { allOf, anyOf, DENY, type Scope, type Verdict } from '../policy/verdict.js';
+import { listTenantClauses, readsContextSetting, type PolicyClause } from './clauses.js';
 import { hasPrivilegesOf, ownerAccess, PUBLIC, reachingRoles, tablePrivileges } from './roles.js';
 import type { Tenancy, TenantTable } from './types.js';
 
@@ -81,6 +82,10 @@ export interface PolicySemantics {
   accessOf(table: Table, role: string, command: Command): Omit<EffectiveAccess, 'tenantTable'>;
   /** What a SECURITY DEFINER function's body reads and writes (null: no analyser was needed). */
   functionAccess(fn: RoutineInfo): FunctionAccess | null;
+  /** Every USING and WITH CHECK of every policy on a tenant table, analysed (computed once). */
+  tenantClauses(): readonly PolicyClause[];
+  /** The app keeps its tenant in the configured context setting (computed once; see clauses.ts). */
+  usesContextSetting(): boolean;
 }
 
 function appliesToCommand(policy: PolicyCommand, command: Command): boolean {
@@ -188,38 +193,16 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
     effective.push(...own);
   }
 
+  const clause = (table: Table, policy: Policy, which: ClauseName) => analyzer?.clause(table, policy, which, null) ?? null;
+  let clauses: readonly PolicyClause[] | null = null;
+  let contextSetting: boolean | null = null;
   return {
     effective,
     accessesOf: (table) => byTable.get(table) ?? [],
-    clause: (table, policy, which) => analyzer?.clause(table, policy, which, null) ?? null,
+    clause,
     accessOf,
     functionAccess: (fn) => analyzer?.functionAccess(fn) ?? null,
+    tenantClauses: () => (clauses ??= listTenantClauses(tenancy, clause)),
+    usesContextSetting: () => (contextSetting ??= readsContextSetting(tenancy, clause)),
   };
-}
-
-export interface PolicyClause {
-  table: Table;
-  policy: Policy;
-  which: ClauseName;
-  analysis: ClauseAnalysis;
-}
-
-const clauseLists = new WeakMap<PolicySemantics, PolicyClause[]>();
-
-/** Every USING and WITH CHECK of every policy on a tenant table, analysed (foreign tables have no RLS). */
-export function tenantPolicyClauses(tenancy: Tenancy, semantics: PolicySemantics): readonly PolicyClause[] {
-  const known = clauseLists.get(semantics);
-  if (known) return known;
-  const out: PolicyClause[] = [];
-  for (const { table } of tenancy.tenantTables) {
-    if (table.kind === 'foreign-table') continue;
-    for (const policy of table.policies) {
-      for (const which of ['using', 'withCheck'] as const) {
-        const analysis = semantics.clause(table, policy, which);
-        if (analysis) out.push({ table, policy, which, analysis });
-      }
-    }
-  }
-  clauseLists.set(semantics, out);
-  return out;
 }

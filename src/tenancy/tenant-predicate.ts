@@ -12,31 +12,6 @@ import { restrictivePolicy, tenantPredicate } from '../sql/statements.js';
 import type { PolicySemantics } from './effective.js';
 import type { Tenancy } from './types.js';
 
-const usesSetting = new WeakMap<PolicySemantics, boolean>();
-
-export function usesContextSetting(semantics: PolicySemantics, tenancy: Tenancy): boolean {
-  let known = usesSetting.get(semantics);
-  if (known === undefined) {
-    known = findsContextSetting(semantics, tenancy);
-    usesSetting.set(semantics, known);
-  }
-  return known;
-}
-
-function findsContextSetting(semantics: PolicySemantics, tenancy: Tenancy): boolean {
-  let anyPolicy = false;
-  for (const { table } of tenancy.tenantTables) {
-    for (const policy of table.policies) {
-      anyPolicy = true;
-      for (const which of ['using', 'withCheck'] as const) {
-        const clause = semantics.clause(table, policy, which);
-        if (clause?.verdict.scope === 'tenant' && clause.notes.settings.includes(tenancy.contextSetting)) return true;
-      }
-    }
-  }
-  return !anyPolicy;
-}
-
 /** `organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)`, or null without the tenant column. */
 export function tenantPredicateSql(tenancy: Tenancy, table: Table): string | null {
   const column = table.columns.find((c) => c.name === tenancy.tenantColumn);
@@ -56,7 +31,7 @@ function freePolicyName(table: Table, wanted: string): string {
  */
 export function restrictiveTenantPolicyFix(semantics: PolicySemantics, tenancy: Tenancy, table: Table, roles: readonly string[]): Fix | null {
   const predicate = tenantPredicateSql(tenancy, table);
-  if (predicate === null || roles.length === 0 || !usesContextSetting(semantics, tenancy)) return null;
+  if (predicate === null || roles.length === 0 || !semantics.usesContextSetting()) return null;
   const name = freePolicyName(table, 'tenant_isolation');
   return { title: `Add a restrictive tenant policy on ${table.schema}.${table.name}`, sql: restrictivePolicy(name, table, roles, predicate) };
 }

@@ -10,7 +10,7 @@ import { buildRuleContext } from '../../src/check/context.js';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { seedRows } from '../../src/probe/seed.js';
 import { withProbeTransaction } from '../../src/probe/session.js';
-import { loadSqlParser } from '../../src/scaffold/migration/sql-parser.js';
+import { loadParser } from '../../src/sql/parser.js';
 import { planIsolation } from '../../src/isolation/plan.js';
 import { withLiterals } from '../../src/isolation/statements.js';
 import type { IsolationPlan } from '../../src/isolation/types.js';
@@ -79,7 +79,7 @@ describe('row synthesis', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ setup: SCHEMA });
-    const parser = await loadSqlParser();
+    const parser = await loadParser();
     for (const schema of ['public', 'noroot']) {
       const config = { ...DEFAULT_CONFIG, appRole: db.role('app_user'), schemas: [schema] };
       const context = await buildRuleContext(await introspect(db.client, { schemas: [schema] }), config);

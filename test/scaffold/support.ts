@@ -13,7 +13,7 @@ import { rules } from '../../src/rules/index.js';
 import type { RuleContext } from '../../src/rules/types.js';
 import { planMigration } from '../../src/scaffold/migration/plan.js';
 import { loadMigrationTemplates, renderMigration, renderSqlFile } from '../../src/scaffold/migration/render.js';
-import { loadSqlParser } from '../../src/scaffold/migration/sql-parser.js';
+import { loadParser } from '../../src/sql/parser.js';
 import type { MigrationPlan } from '../../src/scaffold/migration/types.js';
 import type { TestDatabase } from '../support/db.js';
 
@@ -51,7 +51,7 @@ export interface Scaffolded {
 
 /** Plans and renders the plain-SQL migration for what `audited` found. */
 export async function scaffold(audited: Audited, tables: string[] | null = null): Promise<Scaffolded> {
-  const [parser, templates] = await Promise.all([loadSqlParser(), loadMigrationTemplates()]);
+  const [parser, templates] = await Promise.all([loadParser(), loadMigrationTemplates()]);
   const plan = planMigration({
     catalog: audited.catalog,
     tenancy: audited.context.tenancy,

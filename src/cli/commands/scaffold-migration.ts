@@ -73,13 +73,13 @@ export async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }
     tables = await promptTables(audit.context.tenancy, audit.findings);
   }
 
-  const [{ loadSqlParser }, { planMigration }, { loadMigrationTemplates, renderMigration }, { detectLayout }] = await Promise.all([
-    import('../../scaffold/migration/sql-parser.js'),
+  const [{ loadParser }, { planMigration }, { loadMigrationTemplates, renderMigration }, { detectLayout }] = await Promise.all([
+    import('../../sql/parser.js'),
     import('../../scaffold/migration/plan.js'),
     import('../../scaffold/migration/render.js'),
     import('../../scaffold/migration/layouts/detect.js'),
   ]);
-  const [parser, templates] = await Promise.all([loadSqlParser(), loadMigrationTemplates()]);
+  const [parser, templates] = await Promise.all([loadParser(), loadMigrationTemplates()]);
   const plan = planMigration({
     catalog: audit.catalog,
     tenancy: audit.context.tenancy,

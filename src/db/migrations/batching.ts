@@ -1,3 +1,4 @@
+import { tagged, type Node, type Tagged } from '../../sql/parse-tree.js';
 import type { MigrationStatement } from '../types.js';
 
 /**
@@ -22,8 +23,6 @@ export interface StatementTraits {
 
 const traits = new WeakMap<MigrationStatement, StatementTraits>();
 
-// The parse tree is untyped JSON here: only the few fields read below matter.
-type Node = Record<string, any>;
 
 const OPENS = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
 const CLOSES = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE']);
@@ -32,24 +31,31 @@ const NEEDS_TRANSACTION_BLOCK = new Set(['LockStmt', 'DeclareCursorStmt', 'Const
 
 /** Classify one statement from its parse tree (a `stmts[].stmt` node of libpg-query). */
 export function recordTraits(statement: MigrationStatement, stmt: Node | undefined): void {
-  const [type, node] = (stmt ? Object.entries(stmt)[0] : undefined) ?? ['', {}];
+  const t = stmt ? tagged(stmt) : null;
   let transaction: StatementTraits['transaction'] = null;
   let batchable = true;
-  if (type === 'TransactionStmt') {
+  if (t?.tag === 'TransactionStmt') {
     batchable = false;
     // COMMIT AND CHAIN / ROLLBACK AND CHAIN start a new transaction at once.
-    if (OPENS.has(node.kind) || node.chain) transaction = 'opens';
-    else if (CLOSES.has(node.kind)) transaction = 'closes';
-  } else if (NEEDS_TRANSACTION_BLOCK.has(type) || type === '') {
+    if (OPENS.has(t.fields.kind ?? '') || t.fields.chain) transaction = 'opens';
+    else if (CLOSES.has(t.fields.kind ?? '')) transaction = 'closes';
+  } else if (!t || NEEDS_TRANSACTION_BLOCK.has(t.tag)) {
     batchable = false;
-  } else if (type === 'VariableSetStmt' && (node.is_local || node.kind === 'VAR_SET_MULTI')) {
+  } else if (t.tag === 'VariableSetStmt' && (t.fields.is_local || t.fields.kind === 'VAR_SET_MULTI')) {
     batchable = false;
-  } else if (ENDS_AT_COMMIT.has(node.oncommit) || ENDS_AT_COMMIT.has(node.into?.onCommit)) {
+  } else if (endsAtCommit(t)) {
     batchable = false;
   } else if (/\bset_config\s*\(/i.test(statement.sql)) {
     batchable = false;
   }
   traits.set(statement, { batchable, transaction });
+}
+
+/** A temporary table that is dropped or emptied at COMMIT (CREATE TEMP TABLE / CREATE TEMP TABLE AS). */
+function endsAtCommit(t: Tagged): boolean {
+  if (t.tag === 'CreateStmt') return ENDS_AT_COMMIT.has(t.fields.oncommit ?? '');
+  if (t.tag === 'CreateTableAsStmt') return ENDS_AT_COMMIT.has(t.fields.into?.onCommit ?? '');
+  return false;
 }
 
 /** Traits recorded when the statement was split; undefined for statements built elsewhere. */

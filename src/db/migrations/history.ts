@@ -1,4 +1,6 @@
 import type { MigrationAction, MigrationHistory, SourceLocation, TrackedObject } from '../../rules/types.js';
+import { nodeAs, stringsOf, tagged, type Node, type NodeOf, type RangeVar } from '../../sql/parse-tree.js';
+import { loadParser } from '../../sql/parser.js';
 import type { MigrationFile } from '../types.js';
 import { countNewlines, leadingTriviaLength } from './text-position.js';
 
@@ -9,8 +11,6 @@ import { countNewlines, leadingTriviaLength } from './text-position.js';
  * up with after renames, moves and drops. Findings point at those lines.
  */
 
-// The parse tree is untyped JSON here: only the few fields read below matter.
-type Node = Record<string, any>;
 type Change = { action: MigrationAction; location: SourceLocation };
 
 interface ObjectRecord {
@@ -42,7 +42,6 @@ const RELATION_KINDS: Record<string, RelationRecord['kind']> = {
   OBJECT_MATVIEW: 'materialized-view',
 };
 
-const strings = (list: Node[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval as string);
 
 /** Maps byte offsets in a statement (parse tree locations) to file lines. */
 function lineMapper(file: string, sql: string, firstTokenLine: number) {
@@ -77,8 +76,9 @@ class Tracker {
     return this.searchPath.find((s) => existing.has(qualified(s, name))) ?? this.searchPath[0] ?? 'public';
   }
 
-  relationKey(rangeVar: Node): string {
-    return qualified(this.schemaFor(rangeVar.relname, rangeVar.schemaname, this.relations), rangeVar.relname);
+  relationKey(rangeVar: RangeVar | undefined): string {
+    const name = rangeVar?.relname ?? '';
+    return qualified(this.schemaFor(name, rangeVar?.schemaname, this.relations), name);
   }
 
   keyFromNames(names: string[], existing: Map<string, unknown>): string {
@@ -87,7 +87,7 @@ class Tracker {
   }
 
   /** A relation a statement alters; one the migrations never created (a platform table) is tracked from here on. */
-  relation(rangeVar: Node, kind: RelationRecord['kind'] = 'table'): RelationRecord {
+  relation(rangeVar: RangeVar | undefined, kind: RelationRecord['kind'] = 'table'): RelationRecord {
     const key = this.relationKey(rangeVar);
     let record = this.relations.get(key);
     if (!record) {
@@ -97,7 +97,7 @@ class Tracker {
     return record;
   }
 
-  createRelation(rangeVar: Node, kind: RelationRecord['kind'], at: SourceLocation): RelationRecord {
+  createRelation(rangeVar: RangeVar | undefined, kind: RelationRecord['kind'], at: SourceLocation): RelationRecord {
     const record: RelationRecord = { kind, created: at, changes: [], children: new Map() };
     this.relations.set(this.relationKey(rangeVar), record);
     return record;
@@ -116,44 +116,52 @@ class Tracker {
 }
 
 function apply(t: Tracker, stmt: Node, at: (offset?: number) => SourceLocation): void {
-  const [type, node] = Object.entries(stmt)[0] as [string, Node];
   const here = at();
-  switch (type) {
+  const s = tagged(stmt);
+  switch (s.tag) {
     case 'CreateStmt': {
-      if (node.relation.relpersistence === 't') return;
+      const node = s.fields;
+      if (node.relation?.relpersistence === 't') return;
       if (node.if_not_exists && t.relations.has(t.relationKey(node.relation))) return;
       const rel = t.createRelation(node.relation, 'table', here);
       for (const elt of node.tableElts ?? []) {
-        if (elt.ColumnDef) {
-          t.setChild(rel, 'column', elt.ColumnDef.colname, at(elt.ColumnDef.location));
-          for (const c of elt.ColumnDef.constraints ?? []) {
-            if (c.Constraint?.conname) t.setChild(rel, 'constraint', c.Constraint.conname, at(c.Constraint.location));
+        const column = nodeAs(elt, 'ColumnDef');
+        const constraint = nodeAs(elt, 'Constraint');
+        if (column) {
+          t.setChild(rel, 'column', column.colname ?? '', at(column.location));
+          for (const c of column.constraints ?? []) {
+            const named = nodeAs(c, 'Constraint');
+            if (named?.conname) t.setChild(rel, 'constraint', named.conname, at(named.location));
           }
-        } else if (elt.Constraint?.conname) {
-          t.setChild(rel, 'constraint', elt.Constraint.conname, at(elt.Constraint.location));
+        } else if (constraint?.conname) {
+          t.setChild(rel, 'constraint', constraint.conname, at(constraint.location));
         }
       }
       return;
     }
     case 'CreateTableAsStmt':
-      t.createRelation(node.into.rel, node.objtype === 'OBJECT_MATVIEW' ? 'materialized-view' : 'table', here);
+      t.createRelation(s.fields.into?.rel, s.fields.objtype === 'OBJECT_MATVIEW' ? 'materialized-view' : 'table', here);
       return;
     case 'ViewStmt':
-      t.createRelation(node.view, 'view', here);
+      t.createRelation(s.fields.view, 'view', here);
       return;
     case 'AlterTableStmt': {
-      const kind = RELATION_KINDS[node.objtype];
+      const node = s.fields;
+      const kind = RELATION_KINDS[node.objtype ?? ''];
       if (!kind) return;
       if (node.missing_ok && !t.relations.has(t.relationKey(node.relation))) return;
       const rel = t.relation(node.relation, kind);
       let altered = false;
-      for (const { AlterTableCmd: cmd } of node.cmds ?? []) {
+      for (const item of node.cmds ?? []) {
+        const cmd = nodeAs(item, 'AlterTableCmd');
         if (!cmd) continue;
-        const rls = RLS_ACTIONS[cmd.subtype];
+        const rls = RLS_ACTIONS[cmd.subtype ?? ''];
+        const column = nodeAs(cmd.def, 'ColumnDef');
+        const constraint = nodeAs(cmd.def, 'Constraint');
         if (rls) rel.changes.push({ action: rls, location: here });
-        else if (cmd.subtype === 'AT_AddColumn') t.setChild(rel, 'column', cmd.def.ColumnDef.colname, at(cmd.def.ColumnDef.location));
-        else if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) {
-          t.setChild(rel, 'constraint', cmd.def.Constraint.conname, at(cmd.def.Constraint.location));
+        else if (cmd.subtype === 'AT_AddColumn') t.setChild(rel, 'column', column?.colname ?? '', at(column?.location));
+        else if (cmd.subtype === 'AT_AddConstraint' && constraint?.conname) {
+          t.setChild(rel, 'constraint', constraint.conname, at(constraint.location));
         } else if (cmd.subtype === 'AT_DropColumn') rel.children.delete(`column:${cmd.name}`);
         else if (cmd.subtype === 'AT_DropConstraint') rel.children.delete(`constraint:${cmd.name}`);
         else altered = true;
@@ -162,71 +170,74 @@ function apply(t: Tracker, stmt: Node, at: (offset?: number) => SourceLocation):
       return;
     }
     case 'CreatePolicyStmt':
-      t.setChild(t.relation(node.table), 'policy', node.policy_name, here);
+      t.setChild(t.relation(s.fields.table), 'policy', s.fields.policy_name ?? '', here);
       return;
     case 'AlterPolicyStmt':
-      t.relation(node.table).children.get(`policy:${node.policy_name}`)?.changes.push({ action: 'alter', location: here });
+      t.relation(s.fields.table).children.get(`policy:${s.fields.policy_name}`)?.changes.push({ action: 'alter', location: here });
       return;
     case 'IndexStmt': {
+      const node = s.fields;
       if (!node.idxname) return;
       const { schema } = split(t.relationKey(node.relation));
       t.indexes.set(qualified(schema, node.idxname), { created: here, changes: [], relation: t.relation(node.relation) });
       return;
     }
     case 'CreateFunctionStmt':
-      t.functions.set(t.keyFromNames(strings(node.funcname), t.functions), { created: here, changes: [] });
+      t.functions.set(t.keyFromNames(stringsOf(s.fields.funcname), t.functions), { created: here, changes: [] });
       return;
     case 'RenameStmt':
-      return rename(t, node, here);
-    case 'AlterObjectSchemaStmt':
-      if (RELATION_KINDS[node.objectType] && node.relation) {
-        t.renameKey(t.relations, t.relationKey(node.relation), qualified(node.newschema, node.relation.relname));
+      return rename(t, s.fields, here);
+    case 'AlterObjectSchemaStmt': {
+      const node = s.fields;
+      if (RELATION_KINDS[node.objectType ?? ''] && node.relation) {
+        t.renameKey(t.relations, t.relationKey(node.relation), qualified(node.newschema ?? '', node.relation.relname ?? ''));
       }
       return;
+    }
     case 'DropStmt':
-      return drop(t, node);
+      return drop(t, s.fields);
     case 'VariableSetStmt':
-      if (node.name === 'search_path' && node.kind === 'VAR_SET_VALUE') {
-        const path = (node.args ?? []).map((a: Node) => a.A_Const?.sval?.sval).filter((s: unknown) => typeof s === 'string');
-        t.searchPath = path.filter((s: string) => s !== '$user');
+      if (s.fields.name === 'search_path' && s.fields.kind === 'VAR_SET_VALUE') {
+        const path = (s.fields.args ?? []).map((a) => nodeAs(a, 'A_Const')?.sval?.sval).filter((p): p is string => typeof p === 'string');
+        t.searchPath = path.filter((p) => p !== '$user');
       }
       return;
   }
 }
 
-function rename(t: Tracker, node: Node, here: SourceLocation): void {
-  if (RELATION_KINDS[node.renameType]) {
+function rename(t: Tracker, node: NodeOf<'RenameStmt'>, here: SourceLocation): void {
+  if (RELATION_KINDS[node.renameType ?? '']) {
     const from = t.relationKey(node.relation);
-    const to = qualified(split(from).schema, node.newname);
+    const to = qualified(split(from).schema, node.newname ?? '');
     t.renameKey(t.relations, from, to);
     t.relations.get(to)?.changes.push({ action: 'alter', location: here });
     return;
   }
-  const child = { OBJECT_POLICY: 'policy', OBJECT_COLUMN: 'column', OBJECT_TABCONSTRAINT: 'constraint' }[node.renameType as string];
+  const child = ({ OBJECT_POLICY: 'policy', OBJECT_COLUMN: 'column', OBJECT_TABCONSTRAINT: 'constraint' } as Record<string, string>)[node.renameType ?? ''];
   if (child && node.relation) {
     const rel = t.relation(node.relation);
     t.renameKey(rel.children, `${child}:${node.subname}`, `${child}:${node.newname}`);
     rel.children.get(`${child}:${node.newname}`)?.changes.push({ action: 'alter', location: here });
   } else if (node.renameType === 'OBJECT_INDEX' && node.relation) {
     const from = t.relationKey(node.relation);
-    t.renameKey(t.indexes, from, qualified(split(from).schema, node.newname));
+    t.renameKey(t.indexes, from, qualified(split(from).schema, node.newname ?? ''));
   }
 }
 
-function drop(t: Tracker, node: Node): void {
+function drop(t: Tracker, node: NodeOf<'DropStmt'>): void {
   for (const object of node.objects ?? []) {
-    const names = strings(object.List?.items);
-    if (RELATION_KINDS[node.removeType]) t.relations.delete(t.keyFromNames(names, t.relations));
+    const names = stringsOf(nodeAs(object, 'List')?.items);
+    const withArgs = nodeAs(object, 'ObjectWithArgs');
+    if (RELATION_KINDS[node.removeType ?? '']) t.relations.delete(t.keyFromNames(names, t.relations));
     else if (node.removeType === 'OBJECT_INDEX') t.indexes.delete(t.keyFromNames(names, t.indexes));
     else if (node.removeType === 'OBJECT_POLICY' && names.length >= 2) {
       const table = t.relations.get(t.keyFromNames(names.slice(0, -1), t.relations));
       table?.children.delete(`policy:${names[names.length - 1]}`);
-    } else if (node.removeType === 'OBJECT_FUNCTION' && object.ObjectWithArgs) {
-      t.functions.delete(t.keyFromNames(strings(object.ObjectWithArgs.objname), t.functions));
+    } else if (node.removeType === 'OBJECT_FUNCTION' && withArgs) {
+      t.functions.delete(t.keyFromNames(stringsOf(withArgs.objname), t.functions));
     }
   }
 }
-
 
 function flatten(t: Tracker): TrackedObject[] {
   const objects: TrackedObject[] = [];
@@ -255,19 +266,18 @@ export interface MigrationsToTrack {
 
 /** Replays every statement's effect on object names; statements the parser rejects are passed over. */
 export async function trackMigrations(migrations: MigrationsToTrack): Promise<MigrationHistory> {
-  const { loadModule, parseSync } = await import('libpg-query');
-  await loadModule();
+  const parser = await loadParser();
   const tracker = new Tracker();
   for (const file of migrations.files) {
     for (const statement of file.statements) {
-      let stmts: Node[];
+      let stmts: { stmt?: Node }[];
       try {
-        stmts = parseSync(statement.sql).stmts ?? [];
+        stmts = parser.parse(statement.sql).stmts ?? [];
       } catch {
         continue;
       }
       const at = lineMapper(file.displayPath, statement.sql, statement.line);
-      for (const { stmt } of stmts) if (stmt) apply(tracker, stmt as Node, at);
+      for (const { stmt } of stmts) if (stmt) apply(tracker, stmt, at);
     }
   }
   return { layout: migrations.layout, files: migrations.files.map((f) => f.displayPath), objects: flatten(tracker) };

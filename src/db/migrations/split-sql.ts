@@ -1,3 +1,5 @@
+import type { ParseResult } from '../../sql/parse-tree.js';
+import { loadParser } from '../../sql/parser.js';
 import type { MigrationStatement } from '../types.js';
 import { recordTraits } from './batching.js';
 import { codePointToIndex, countNewlines, leadingTriviaLength } from './text-position.js';
@@ -13,17 +15,6 @@ export class SqlSyntaxError extends Error {
   }
 }
 
-type Parser = typeof import('libpg-query');
-let parser: Promise<Parser> | null = null;
-
-/** libpg-query is WebAssembly and takes ~0.1 s to load, so only migrations folders pay for it. */
-function loadParser(): Promise<Parser> {
-  parser ??= import('libpg-query').then(async (module) => {
-    await module.loadModule();
-    return module;
-  });
-  return parser;
-}
 
 /**
  * Split SQL text into statements with PostgreSQL's own parser (libpg-query,
@@ -33,10 +24,11 @@ function loadParser(): Promise<Parser> {
  * carries the 1-based line of that token, counted from `firstLine`.
  */
 export async function splitSql(text: string, firstLine = 1): Promise<MigrationStatement[]> {
-  const { parseSync } = await loadParser();
-  let parsed: ReturnType<Parser['parseSync']>;
+  // the parser is WebAssembly and takes ~0.1 s to load, so only migrations folders pay for it
+  const parser = await loadParser();
+  let parsed: ParseResult;
   try {
-    parsed = parseSync(text);
+    parsed = parser.parse(text);
   } catch (error) {
     const details = (error as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
     if (!details) throw error;
@@ -59,7 +51,7 @@ export async function splitSql(text: string, firstLine = 1): Promise<MigrationSt
     const sql = raw.slice(skip).trimEnd();
     if (sql === '') continue;
     const statement = { sql, line: line + countNewlines(raw, skip) };
-    recordTraits(statement, stmt as Record<string, unknown> | undefined);
+    recordTraits(statement, stmt);
     statements.push(statement);
   }
   return statements;

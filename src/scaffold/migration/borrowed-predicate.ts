@@ -11,7 +11,8 @@ import type { QualifiedName, Table } from '../../catalog/types.js';
 import type { PolicySemantics } from '../../tenancy/effective.js';
 import type { Tenancy } from '../../tenancy/types.js';
 import { policyApplies } from './policies.js';
-import type { SqlNode, SqlParser } from './sql-parser.js';
+import { nodeAs, type Node } from '../../sql/parse-tree.js';
+import type { SqlParser } from '../../sql/parser.js';
 
 export interface BorrowedPredicate {
   /** pg_get_expr text of the clause. */
@@ -65,7 +66,7 @@ interface Facts {
   relations: { schema: string | null; name: string }[];
 }
 
-function expressionFacts(root: SqlNode): Facts {
+function expressionFacts(root: Node): Facts {
   const facts: Facts = { qualifiers: [], relations: [] };
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) {
@@ -73,17 +74,15 @@ function expressionFacts(root: SqlNode): Facts {
       return;
     }
     if (!node || typeof node !== 'object') return;
-    const record = node as SqlNode;
-    const ref = record['ColumnRef'] as SqlNode | undefined;
+    const ref = nodeAs(node as Node, 'ColumnRef');
     if (ref) {
-      const fields = ((ref['fields'] as SqlNode[] | undefined) ?? []).map((f) => (f['String'] as SqlNode | undefined)?.['sval']);
-      if (fields.length >= 2 && typeof fields[fields.length - 2] === 'string') facts.qualifiers.push(fields[fields.length - 2] as string);
+      const fields = ref.fields ?? [];
+      const qualifier = fields.length >= 2 ? nodeAs(fields[fields.length - 2], 'String')?.sval : undefined;
+      if (typeof qualifier === 'string') facts.qualifiers.push(qualifier);
     }
-    const range = record['RangeVar'] as SqlNode | undefined;
-    if (range && typeof range['relname'] === 'string') {
-      facts.relations.push({ schema: typeof range['schemaname'] === 'string' ? range['schemaname'] : null, name: range['relname'] });
-    }
-    for (const value of Object.values(record)) visit(value);
+    const range = nodeAs(node as Node, 'RangeVar');
+    if (range?.relname !== undefined) facts.relations.push({ schema: range.schemaname ?? null, name: range.relname });
+    for (const value of Object.values(node)) visit(value);
   };
   visit(root);
   return facts;

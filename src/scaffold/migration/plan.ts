@@ -13,12 +13,11 @@ import { boundedName } from './names.js';
 import { isOwnTenantPolicy, planReplacedPolicies, policyApplies, tenantPolicyName } from './policies.js';
 import { failsWhenRerun } from './rerunnable.js';
 import { selectTables, selectViews, findingTableKey } from './select.js';
-import type { SqlParser } from './sql-parser.js';
+import type { SqlParser } from '../../sql/parser.js';
 import { compareNames, planTenantColumns } from './tenant-column.js';
 import { isTenantContextComparison } from './tenant-predicate.js';
 import { borrowablePredicates, predicateFor as predicateFor_ } from './borrowed-predicate.js';
 import type { PolicySemantics } from '../../tenancy/effective.js';
-import { usesContextSetting } from '../../tenancy/tenant-predicate.js';
 import {
   RULES_FIXED_BY_SCAFFOLD,
   type MigrationOptions,
@@ -60,7 +59,7 @@ export function planMigration(input: PlanInput): MigrationPlan {
   // An app whose policies never read the context setting keeps its tenant
   // elsewhere (auth.uid() and a membership table): policies on the setting
   // would deny it everything, so its own tenant predicate is reused instead.
-  const borrowing = usesContextSetting(policies, tenancy) ? null : borrowablePredicates(tenancy, policies, options.appRole, parser);
+  const borrowing = policies.usesContextSetting() ? null : borrowablePredicates(tenancy, policies, options.appRole, parser);
   const predicateFor = (table: Table, columnType: string): TenantPredicate | null => {
     const base = { column: options.tenantColumn, columnType, contextSetting: options.contextSetting };
     if (borrowing === null) return { ...base, borrowed: null };

@@ -5,7 +5,7 @@
 import type { Policy, Table } from '../../catalog/types.js';
 import { hasPrivilegesOf, type RoleGraph } from '../../tenancy/roles.js';
 import type { Finding } from '../../check/types.js';
-import type { SqlParser } from './sql-parser.js';
+import type { SqlParser } from '../../sql/parser.js';
 import { isTenantContextComparison } from './tenant-predicate.js';
 import type { MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
 import { POLICY_REPLACING_RULES } from './types.js';

@@ -4,23 +4,23 @@
  * (ADD CONSTRAINT, CREATE INDEX, CREATE POLICY, …) are wrapped so that a second
  * run treats "already exists" as done. Decided on the parse tree.
  */
-import type { SqlNode } from './sql-parser.js';
+import { nodeAs, type Node } from '../../sql/parse-tree.js';
 
-export function failsWhenRerun(node: SqlNode): boolean {
-  const index = node['IndexStmt'] as SqlNode | undefined;
-  if (index) return !index['if_not_exists'] && !index['concurrent'];
-  const create = node['CreateStmt'] as SqlNode | undefined;
-  if (create) return !create['if_not_exists'];
-  if (node['CreatePolicyStmt'] || node['CreateTrigStmt'] && !(node['CreateTrigStmt'] as SqlNode)['replace']) return true;
-  const alter = node['AlterTableStmt'] as SqlNode | undefined;
+export function failsWhenRerun(node: Node): boolean {
+  const index = nodeAs(node, 'IndexStmt');
+  if (index) return !index.if_not_exists && !index.concurrent;
+  const create = nodeAs(node, 'CreateStmt');
+  if (create) return !create.if_not_exists;
+  const trigger = nodeAs(node, 'CreateTrigStmt');
+  if (nodeAs(node, 'CreatePolicyStmt') || (trigger && !trigger.replace)) return true;
+  const alter = nodeAs(node, 'AlterTableStmt');
   if (!alter) return false;
-  const cmds = ((alter['cmds'] as SqlNode[] | undefined) ?? []).map((c) => (c['AlterTableCmd'] as SqlNode | undefined) ?? {});
+  const cmds = (alter.cmds ?? []).map((c) => nodeAs(c, 'AlterTableCmd') ?? {});
   // DROP CONSTRAINT x, ADD CONSTRAINT x in one statement re-creates it: re-runnable as it is.
-  const dropped = new Set(cmds.filter((c) => c['subtype'] === 'AT_DropConstraint').map((c) => c['name']));
+  const dropped = new Set(cmds.filter((c) => c.subtype === 'AT_DropConstraint').map((c) => c.name));
   return cmds.some((c) => {
-    if (c['subtype'] === 'AT_AddColumn') return !c['missing_ok'];
-    if (c['subtype'] !== 'AT_AddConstraint') return false;
-    const name = ((c['def'] as SqlNode | undefined)?.['Constraint'] as SqlNode | undefined)?.['conname'];
-    return !dropped.has(name);
+    if (c.subtype === 'AT_AddColumn') return !c.missing_ok;
+    if (c.subtype !== 'AT_AddConstraint') return false;
+    return !dropped.has(nodeAs(c.def, 'Constraint')?.conname);
   });
 }

@@ -9,7 +9,8 @@
  *
  * Works on the real Postgres parse tree (libpg-query), never on the text.
  */
-import type { SqlParser, SqlNode as Node } from './sql-parser.js';
+import { nodeAs, stringsOf, type Node } from '../../sql/parse-tree.js';
+import type { SqlParser } from '../../sql/parser.js';
 
 /**
  * True when `expression` (pg_get_expr text) compares the tenant column — bare
@@ -22,80 +23,58 @@ export function isTenantContextComparison(
   tenantColumn: string,
   contextSetting: string,
 ): boolean {
-  const node = parser.parseExpression(expression);
-  const op = child(node, 'A_Expr');
-  if (!op || op['kind'] !== 'AEXPR_OP' || operatorName(op) !== '=') return false;
-  const left = op['lexpr'] as Node;
-  const right = op['rexpr'] as Node;
+  const op = nodeAs(parser.parseExpression(expression), 'A_Expr');
+  if (!op || op.kind !== 'AEXPR_OP' || op.name?.length !== 1 || stringsOf(op.name)[0] !== '=') return false;
+  const { lexpr: left, rexpr: right } = op;
   return (
     (isTenantColumn(left, tenantColumn) && isContext(right, contextSetting)) ||
     (isTenantColumn(right, tenantColumn) && isContext(left, contextSetting))
   );
 }
 
-function child(node: unknown, key: string): Node | null {
-  if (!node || typeof node !== 'object') return null;
-  const value = (node as Node)[key];
-  return value && typeof value === 'object' ? (value as Node) : null;
-}
-
-function operatorName(op: Node): string | null {
-  const names = op['name'] as Node[] | undefined;
-  if (!names || names.length !== 1) return null;
-  return stringValue(names[0]);
-}
-
-function stringValue(node: unknown): string | null {
-  const s = child(node, 'String');
-  return typeof s?.['sval'] === 'string' ? (s['sval'] as string) : null;
-}
-
 /** Strips casts: `x::text`, `CAST(x AS uuid)`. */
-function uncast(node: unknown): unknown {
+function uncast(node: Node | undefined): Node | undefined {
   let current = node;
-  for (let cast = child(current, 'TypeCast'); cast; cast = child(current, 'TypeCast')) current = cast['arg'];
+  for (let cast = nodeAs(current, 'TypeCast'); cast; cast = nodeAs(current, 'TypeCast')) current = cast.arg;
   return current;
 }
 
-function isTenantColumn(node: unknown, tenantColumn: string): boolean {
-  const ref = child(uncast(node), 'ColumnRef');
-  const fields = ref?.['fields'] as Node[] | undefined;
+function isTenantColumn(node: Node | undefined, tenantColumn: string): boolean {
+  const fields = nodeAs(uncast(node), 'ColumnRef')?.fields;
   if (!fields || fields.length === 0 || fields.length > 3) return false;
-  return stringValue(fields[fields.length - 1]) === tenantColumn;
+  return nodeAs(fields[fields.length - 1], 'String')?.sval === tenantColumn;
 }
 
 /** current_setting('<setting>'[, missing_ok]), under casts, NULLIF(…, '') and a scalar subquery. */
-function isContext(node: unknown, contextSetting: string): boolean {
+function isContext(node: Node | undefined, contextSetting: string): boolean {
   const inner = uncast(node);
-  const sublink = child(inner, 'SubLink');
+  const sublink = nodeAs(inner, 'SubLink');
   if (sublink) {
-    if (sublink['subLinkType'] !== 'EXPR_SUBLINK') return false;
-    const select = child(sublink['subselect'], 'SelectStmt');
-    const targets = select?.['targetList'] as Node[] | undefined;
-    if (!select || select['fromClause'] || select['whereClause'] || !targets || targets.length !== 1) return false;
-    return isContext(child(targets[0], 'ResTarget')?.['val'], contextSetting);
+    if (sublink.subLinkType !== 'EXPR_SUBLINK') return false;
+    const select = nodeAs(sublink.subselect, 'SelectStmt');
+    const targets = select?.targetList;
+    if (!select || select.fromClause || select.whereClause || !targets || targets.length !== 1) return false;
+    return isContext(nodeAs(targets[0], 'ResTarget')?.val, contextSetting);
   }
-  const nullif = child(inner, 'A_Expr');
-  if (nullif) {
-    return nullif['kind'] === 'AEXPR_NULLIF' && isEmptyString(nullif['rexpr']) && isContext(nullif['lexpr'], contextSetting);
-  }
-  const call = child(inner, 'FuncCall');
+  const nullif = nodeAs(inner, 'A_Expr');
+  if (nullif) return nullif.kind === 'AEXPR_NULLIF' && isEmptyString(nullif.rexpr) && isContext(nullif.lexpr, contextSetting);
+  const call = nodeAs(inner, 'FuncCall');
   if (!call) return false;
-  const names = (call['funcname'] as Node[] | undefined)?.map(stringValue) ?? [];
+  const names = (call.funcname ?? []).map((n) => nodeAs(n, 'String')?.sval ?? null);
   const isCurrentSetting =
     (names.length === 1 && names[0] === 'current_setting') ||
     (names.length === 2 && names[0] === 'pg_catalog' && names[1] === 'current_setting');
-  const args = (call['args'] as Node[] | undefined) ?? [];
+  const args = call.args ?? [];
   return isCurrentSetting && args.length >= 1 && args.length <= 2 && constString(args[0]) === contextSetting;
 }
 
-function constString(node: unknown): string | null {
-  const value = child(child(uncast(node), 'A_Const'), 'sval');
+function constString(node: Node | undefined): string | null {
+  const value = nodeAs(uncast(node), 'A_Const')?.sval;
   if (!value) return null;
   // The parse tree is protobuf JSON, which may omit an empty string.
-  return typeof value['sval'] === 'string' ? (value['sval'] as string) : '';
+  return value.sval ?? '';
 }
 
-function isEmptyString(node: unknown): boolean {
+function isEmptyString(node: Node | undefined): boolean {
   return constString(node) === '';
 }

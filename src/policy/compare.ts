@@ -1,0 +1,82 @@
+/**
+ * Comparisons between evaluated terms: `organization_id = <the session's
+ * tenant>` pins the row, `organization_id = organization_id` is a tautology,
+ * `<setting> = 'true'` is a gate on the session alone. Pure: the terms are
+ * already evaluated, so nothing here recurses into the analysis.
+ */
+import type { Env, SetPin } from './env.js';
+import type { ContextValue, Term } from './terms.js';
+import { DENY, open, owner, TENANT, unknown, type Verdict } from './verdict.js';
+
+export function alwaysTrue(text: string): Verdict {
+  return open({ kind: 'always-true', text }, true);
+}
+
+export function unconstrained(text: string): Verdict {
+  return open({ kind: 'unconstrained', text });
+}
+
+/** A condition on the session alone: a bypass when it is a custom setting any role can SET (docs/postgres-rls.md#custom-settings). */
+export function gate(ctx: ContextValue, text: string): Verdict {
+  if (ctx.source === 'setting' && ctx.setting?.includes('.')) return open({ kind: 'bypass-setting', text, setting: ctx.setting });
+  return open({ kind: 'gate', text });
+}
+
+export function isFocusTenantColumn(term: Term, env: Env): boolean {
+  return term.t === 'column' && term.entry === env.focus && term.entry.tenantColumn === term.column;
+}
+
+function noteCast(term: Extract<Term, { t: 'column' }>, env: Env, text: string): void {
+  if (term.cast && env.notes && term.entry === env.frames[0]?.[0]) {
+    env.notes.casts.push({ column: term.column, type: term.cast, text });
+  }
+}
+
+/** The focus column compared with a value (or set of values) pinned to the session. */
+export function pinVerdict(column: Extract<Term, { t: 'column' }>, pin: SetPin, env: Env, text: string): Verdict {
+  if (column.entry !== env.focus) return unconstrained(text);
+  if (isFocusTenantColumn(column, env)) {
+    noteCast(column, env, text);
+    return TENANT;
+  }
+  // A table without the tenant column is scoped through a parent pinned to the tenant (tasks.project_id ∈ tenant's projects).
+  if (column.entry.tenantColumn === null && pin === 'tenant') return TENANT;
+  if (pin === 'tenant' && column.entry.tenantColumn !== null) return unconstrained(text);
+  return owner({ kind: 'owner', text, column: column.column });
+}
+
+function looseEqual(a: unknown, b: unknown): boolean {
+  return String(a) === String(b);
+}
+
+const TERM_ORDER: Record<Term['t'], number> = { column: 0, 'coalesce-column': 1, set: 2, context: 3, const: 4, other: 5 };
+
+export function compareTerms(left: Term, right: Term, env: Env, text: string): Verdict {
+  const [a, b] = TERM_ORDER[right.t] < TERM_ORDER[left.t] ? [right, left] : [left, right];
+  if (a.t === 'column') {
+    if (b.t === 'column') {
+      if (a.entry !== b.entry || a.column !== b.column) return unconstrained(text);
+      if (a.entry !== env.frames[0]?.[0] && a.entry.table) {
+        return open({ kind: 'self-comparison', text, table: a.entry.table.name, column: a.column }, true);
+      }
+      return alwaysTrue(text);
+    }
+    if (b.t === 'coalesce-column') {
+      if (b.entry === a.entry && b.column === a.column) return open({ kind: 'fail-open', text, setting: b.ctx.setting });
+      return unconstrained(text);
+    }
+    if (b.t === 'context') return b.ctx.principal ? pinVerdict(a, 'context', env, text) : unconstrained(text);
+    if (b.t === 'set') return pinVerdict(a, b.pin, env, text);
+    if (b.t === 'other' && b.unverified && isFocusTenantColumn(a, env)) {
+      return unknown({ kind: 'unverified', text, detail: b.unverified });
+    }
+    return unconstrained(text);
+  }
+  if (a.t === 'context') {
+    if (b.t === 'const' && b.value === '') return open({ kind: 'fail-open', text, setting: a.ctx.setting });
+    if (b.t === 'const' || b.t === 'context') return gate(a.ctx, text);
+    return unconstrained(text);
+  }
+  if (a.t === 'const' && b.t === 'const') return looseEqual(a.value, b.value) ? alwaysTrue(text) : DENY;
+  return unconstrained(text);
+}
