@@ -1,5 +1,7 @@
+import { isAbsolute, relative } from 'node:path';
 import { CommanderError } from 'commander';
-import { isTenantguardError } from '../errors.js';
+import { expectedQueryFailure } from '../db/query-errors.js';
+import { isTenantguardError, systemFailure } from '../errors.js';
 import { packageVersion } from '../version.js';
 import type { CommandContext, Io } from './io.js';
 import { createProgram } from './program.js';
@@ -49,6 +51,14 @@ function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** The path of a file-system error, relative to the working directory when inside it. */
+function shownPath(error: unknown, cwd: string): string | undefined {
+  const path = (error as NodeJS.ErrnoException | null)?.path;
+  if (typeof path !== 'string') return undefined;
+  const inside = relative(cwd, path);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+}
+
 /** `tenantguard audit --bogus` → `tenantguard audit --help`. */
 function helpCommandFor(argv: readonly string[], commands: readonly string[]): string {
   const command = argv.find((arg) => !arg.startsWith('-'));
@@ -86,9 +96,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       printError(message, `run ${helpCommandFor(argv, commands)}`);
       return 2;
     }
-    if (isTenantguardError(error)) {
-      printError(error.message.split('\n')[0]!, error.hint);
-      return error.exitCode;
+    // Failures tenantguard expects but that no command turned into a message
+    // of its own: the database's answers and the file system's refusals.
+    const known = isTenantguardError(error) ? error : (expectedQueryFailure(error) ?? systemFailure(error, { path: shownPath(error, io.cwd) }));
+    if (known) {
+      printError(known.message.split('\n')[0]!, known.hint);
+      return known.exitCode;
     }
     const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr.write(scrub(`tenantguard: internal error\n${stack}\n`, secrets));

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { TenantguardError } from '../errors.js';
+import { systemFailure, TenantguardError } from '../errors.js';
 import type { Io } from './io.js';
 
 /** `--output FILE`: writes the report, returns the path as shown to the user. */
@@ -9,8 +9,8 @@ export async function writeReport(io: Io, file: string, text: string): Promise<s
   try {
     await writeFile(path, text);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new TenantguardError(`cannot write the report to ${file} (${code})`, 'check that the directory exists and is writable');
+    throw systemFailure(error, { action: 'write the report to', path: file }) ??
+      new TenantguardError(`cannot write the report to ${file}: ${(error as Error).message}`, 'check that the folder exists and is writable');
   }
   return relative(io.cwd, path) || path;
 }

@@ -20,7 +20,9 @@
  * session-level SET would stick to a server connection other clients reuse.
  * Every transaction is rolled back: nothing tenantguard does is committed.
  */
+import { UsageError } from '../errors.js';
 import { quoteLiteral } from '../sql/quote.js';
+import { toQueryFailure } from './query-errors.js';
 import type { Queryable } from './types.js';
 
 export interface TransactionLimits {
@@ -39,10 +41,24 @@ export type TransactionAccess = 'read only' | 'read write';
 /** The only search_path tenantguard's statements run with. */
 export const PINNED_SEARCH_PATH = 'pg_catalog, pg_temp';
 
-/** Checks limits given by a caller (flags, config, API): whole milliseconds ≥ 0 (0 = no limit, as in Postgres). */
+/** Postgres stores both settings as a 32-bit count of milliseconds. */
+export const MAX_LIMIT_MS = 2_147_483_647;
+
+const LIMIT_NAMES: Record<keyof TransactionLimits, string> = {
+  statementTimeoutMs: 'statement timeout (--statement-timeout, "statementTimeoutMs")',
+  lockTimeoutMs: 'lock timeout (--lock-timeout, "lockTimeoutMs")',
+};
+
+/** Checks limits given by a caller (flags, environment, config, API): whole milliseconds, 0 (no limit) to MAX_LIMIT_MS. */
 export function checkLimits(limits: TransactionLimits): TransactionLimits {
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number of milliseconds ≥ 0, got ${value}`);
+  for (const key of Object.keys(LIMIT_NAMES) as (keyof TransactionLimits)[]) {
+    const value = limits[key];
+    if (!Number.isInteger(value) || value < 0 || value > MAX_LIMIT_MS) {
+      throw new UsageError(
+        `invalid ${LIMIT_NAMES[key]}: ${value}`,
+        `give a whole number of milliseconds from 0 (no limit) to ${MAX_LIMIT_MS} (about 24 days)`,
+      );
+    }
   }
   return limits;
 }
@@ -71,7 +87,8 @@ export function beginTransactionSql(access: TransactionAccess, limits: Transacti
  * Runs `fn` in a pinned transaction and always rolls back. A failing ROLLBACK
  * is reported only when `fn` itself succeeded; otherwise `fn`'s error is the
  * one worth seeing (and the server discards an open transaction when its
- * connection goes away).
+ * connection goes away). Expected failures (timeouts, locks, a lost
+ * connection) come out as one-line errors (query-errors.ts).
  */
 export async function withTransaction<T>(
   { client, limits }: Connection,
@@ -84,9 +101,13 @@ export async function withTransaction<T>(
     result = await fn(client);
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    throw error;
+    throw toQueryFailure(error, limits);
   }
-  await client.query('ROLLBACK');
+  try {
+    await client.query('ROLLBACK');
+  } catch (error) {
+    throw toQueryFailure(error, limits);
+  }
   return result;
 }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { TenantguardError } from '../errors.js';
+import { systemFailure, TenantguardError } from '../errors.js';
 
 export interface PlannedFile {
   /** Absolute, or relative to `cwd`. */
@@ -44,30 +44,36 @@ export async function writeFiles(files: readonly PlannedFile[], options: WriteFi
   }
 
   // Check every target before writing any, so a refused plan writes nothing.
-  for (const file of resolved) await assertWritable(file.path, cwd, options.force === true);
+  for (const file of resolved) await asWriteFailure(file.path, cwd, () => assertWritable(file.path, cwd, options.force === true));
 
+  // Stage every file (folders, then a complete temp file beside each target)
+  // before publishing any: a folder that cannot be created or a full disk
+  // leaves nothing behind.
+  const staged: Staged[] = [];
   const written: string[] = [];
-  for (const file of resolved) {
-    await writeFileAtomic(file.path, file.contents, { overwrite: options.force === true, cwd });
-    written.push(file.path);
+  try {
+    for (const file of resolved) staged.push(await asWriteFailure(file.path, cwd, () => stage(file.path, file.contents)));
+    for (const file of staged) {
+      await asWriteFailure(file.target, cwd, () => publish(file, options.force === true, cwd));
+      written.push(file.target);
+    }
+  } finally {
+    for (const file of staged) await fs.rm(file.temp, { force: true });
+    if (written.length === 0) await removeCreatedFolders(staged);
   }
   return written;
 }
 
-/**
- * Writes one file atomically: readers see either no file (or the old one) or
- * the complete new contents. Without `overwrite`, the final step is a hard
- * link, which fails if the name appeared in the meantime instead of silently
- * replacing it.
- */
-export async function writeFileAtomic(
-  target: string,
-  contents: string,
-  options: { overwrite: boolean; cwd?: string },
-): Promise<void> {
-  const cwd = options.cwd ?? process.cwd();
+/** A file written under a temporary name beside its target, and the first folder created for it. */
+interface Staged {
+  target: string;
+  temp: string;
+  createdFolder: string | undefined;
+}
+
+async function stage(target: string, contents: string): Promise<Staged> {
   const dir = path.dirname(target);
-  await fs.mkdir(dir, { recursive: true });
+  const createdFolder = await fs.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await fs.open(temp, 'wx');
@@ -77,14 +83,54 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
-    if (options.overwrite) {
-      await fs.rename(temp, target);
-    } else {
-      await linkWithoutClobbering(temp, target, cwd);
-    }
-  } finally {
+  } catch (error) {
     await fs.rm(temp, { force: true });
+    if (createdFolder) await fs.rm(createdFolder, { recursive: true, force: true });
+    throw error;
   }
+  return { target, temp, createdFolder };
+}
+
+/** Without `overwrite`, the final step is a hard link, which fails if the name appeared in the meantime instead of replacing it. */
+async function publish(file: Staged, overwrite: boolean, cwd: string): Promise<void> {
+  if (overwrite) await fs.rename(file.temp, file.target);
+  else await linkWithoutClobbering(file.temp, file.target, cwd);
+}
+
+/** Folders this run created, when it ends up writing nothing (they hold only removed temp files). */
+async function removeCreatedFolders(staged: readonly Staged[]): Promise<void> {
+  for (const { createdFolder } of [...staged].reverse()) {
+    if (createdFolder) await fs.rm(createdFolder, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** A file-system failure while writing `target`, as one line naming it. */
+async function asWriteFailure<T>(target: string, cwd: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw systemFailure(error, { action: 'write', path: displayPath(target, cwd) }) ?? error;
+  }
+}
+
+/**
+ * Writes one file atomically: readers see either no file (or the old one) or
+ * the complete new contents.
+ */
+export async function writeFileAtomic(
+  target: string,
+  contents: string,
+  options: { overwrite: boolean; cwd?: string },
+): Promise<void> {
+  const cwd = options.cwd ?? process.cwd();
+  await asWriteFailure(target, cwd, async () => {
+    const file = await stage(target, contents);
+    try {
+      await publish(file, options.overwrite, cwd);
+    } finally {
+      await fs.rm(file.temp, { force: true });
+    }
+  });
 }
 
 async function linkWithoutClobbering(temp: string, target: string, cwd: string): Promise<void> {

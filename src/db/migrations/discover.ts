@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { MigrationError, TenantguardError } from '../../errors.js';
+import { MigrationError, systemFailure, TenantguardError } from '../../errors.js';
 import type { DiscoveredMigrations, MigrationFile } from '../types.js';
 import type { MigrationLayout } from './layout.js';
 import { MIGRATION_LAYOUTS } from './layouts.js';
@@ -37,12 +37,14 @@ export async function discoverMigrations(
   }
 
   for (const layout of layouts) {
-    const paths = await layout.listFiles(absolute, show);
+    const paths = await layout.listFiles(absolute, show).catch((error: unknown) => {
+      throw systemFailure(error, { action: 'list the migrations in', path: show((error as NodeJS.ErrnoException).path ?? absolute) }) ?? error;
+    });
     if (paths === null) continue;
     if (paths.length === 0) throw new TenantguardError(`no migrations in ${show(absolute)} (${layout.name} layout lists none)`, LAYOUT_HINT);
     const files: MigrationFile[] = [];
     for (const path of paths) {
-      const text = await readFile(path, 'utf8');
+      const text = await readMigration(path, show(path));
       try {
         files.push({ path, displayPath: show(path), statements: await layout.splitStatements(text) });
       } catch (error) {
@@ -61,4 +63,23 @@ export async function discoverMigrations(
     };
   }
   throw new TenantguardError(`no migrations in ${show(absolute)}`, LAYOUT_HINT);
+}
+
+/**
+ * A migration file's text. Only regular files are read (after following
+ * links): a link to a FIFO or a device would block or never end.
+ */
+async function readMigration(path: string, shown: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) {
+      throw new TenantguardError(
+        `cannot read migration ${shown}: it is ${info.isDirectory() ? 'a folder' : 'not a regular file'}`,
+        'every migration must be a regular file; remove or rename it',
+      );
+    }
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw systemFailure(error, { action: 'read migration', path: shown }) ?? error;
+  }
 }
