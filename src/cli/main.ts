@@ -1,7 +1,9 @@
 import { isAbsolute, relative } from 'node:path';
 import { CommanderError } from 'commander';
 import { expectedQueryFailure } from '../db/query-errors.js';
+import { maskSecretParameters, SECRET_PARAMETER } from '../db/url.js';
 import { isTenantguardError, systemFailure } from '../errors.js';
+import { printableBlock } from '../printable.js';
 import { packageVersion } from '../version.js';
 import type { CommandContext, Io } from './io.js';
 import { createProgram } from './program.js';
@@ -21,15 +23,26 @@ export function processIo(): Io {
 
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi;
 
-/** Passwords that must never be printed: those in URLs on the command line or in the environment. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Secrets that must never be printed: passwords and secret parameters (sslpassword …) of URLs on the command line or in the environment. */
 function secretsIn(argv: readonly string[], env: Io['env']): string[] {
   const secrets = new Set<string>();
   const candidates = [...argv, env.TENANTGUARD_DATABASE_URL, env.DATABASE_URL, env.TENANTGUARD_TEST_DATABASE_URL];
   for (const text of candidates) {
     for (const match of text?.match(URL_IN_TEXT) ?? []) {
       try {
-        const password = new URL(match).password;
-        if (password) secrets.add(password).add(decodeURIComponent(password));
+        // Raw query values: libpq percent-decodes them but, unlike URLSearchParams, leaves '+' alone.
+        const parameters = [...match.matchAll(/[?&]([^=&#]+)=([^&#]*)/g)].filter(([, name]) => SECRET_PARAMETER.test(name!));
+        for (const value of [new URL(match).password, ...parameters.map(([, , value]) => value!)].filter(Boolean)) {
+          secrets.add(value).add(safeDecode(value));
+        }
       } catch {
         // Not a parseable URL: nothing to extract; the generic masking below still applies.
       }
@@ -42,11 +55,12 @@ function secretsIn(argv: readonly string[], env: Io['env']): string[] {
 
 /**
  * Masks the password of any URL (`user:secret@` → `user:***@`; a URL read from
- * a .env file can surface in a driver's message) and every known password,
- * whatever printed it. The placeholder in example URLs (`user:password@`) stays readable.
+ * a .env file can surface in a driver's message), every secret parameter
+ * (`sslpassword=****`) and every known secret, whatever printed it. The
+ * placeholder in example URLs (`user:password@`) stays readable.
  */
 function scrub(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)(?!password@)[^\s@'"]*@/gi, '$1***@');
+  let out = maskSecretParameters(text).replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:)(?!password@)[^\s@'"]*@/gi, '$1***@');
   for (const secret of secrets) out = out.split(secret).join('***');
   return out;
 }
@@ -70,7 +84,10 @@ function helpCommandFor(argv: readonly string[], commands: readonly string[]): s
  * --fail-on, 1 = such findings, 2 = usage, config, connection, migration or
  * internal error. Never throws and never calls process.exit.
  */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+export async function main(argv: string[], given: Io = processIo()): Promise<number> {
+  // Everything on stderr may quote names, paths and driver messages: no
+  // control character written there reaches the terminal as such.
+  const io: Io = { ...given, stderr: { write: (text: string) => given.stderr.write(printableBlock(text)) } };
   let exitCode = 0;
   const context: CommandContext = { io, setExitCode: (code) => (exitCode = code) };
   const secrets = secretsIn(argv, io.env);

@@ -27,7 +27,8 @@ const TLS_VERIFY_CODES = new Set([
  */
 export function toConnectionError(error: unknown, target: DatabaseTarget): ConnectionError {
   const { message, hint } = explain((error ?? {}) as ErrorShape, target);
-  return new ConnectionError(scrub(message, target.password), scrub(hint, target.password), { cause: error });
+  const secrets = [target.password, target.sslpassword];
+  return new ConnectionError(scrub(message, secrets), scrub(hint, secrets), { cause: error });
 }
 
 function explain(error: ErrorShape, target: DatabaseTarget): { message: string; hint: string } {
@@ -138,6 +139,8 @@ function firstLine(text: string): string {
   return text.split('\n', 1)[0]!.trim();
 }
 
-function scrub(text: string, password: string | undefined): string {
-  return password && password.length >= 3 ? text.split(password).join('****') : text;
+function scrub(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret && secret.length >= 3) out = out.split(secret).join('****');
+  return out;
 }

@@ -54,6 +54,7 @@ function clientCertificate(target: DatabaseTarget): ConnectionOptions {
   return {
     ...(target.sslcert ? { cert: readSslFile(target.sslcert, 'sslcert') } : {}),
     ...(target.sslkey ? { key: readSslFile(target.sslkey, 'sslkey') } : {}),
+    ...(target.sslpassword ? { passphrase: target.sslpassword } : {}),
   };
 }
 

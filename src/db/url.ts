@@ -18,6 +18,8 @@ export interface DatabaseTarget {
   sslrootcert: string | undefined;
   sslcert: string | undefined;
   sslkey: string | undefined;
+  /** Passphrase of an encrypted sslkey; a secret, masked like the password. */
+  sslpassword: string | undefined;
   /** libpq `options` (e.g. `-c search_path=app`), passed through unchanged. */
   options: string | undefined;
   /**
@@ -61,8 +63,25 @@ export function maskUrl(url: string): string {
       out = out.slice(0, start) + authority.slice(0, colon + 1) + '****';
     }
   }
-  // libpq also accepts the password as a query parameter (or a key=value pair).
-  return out.replace(/(^|[?&\s])(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&#\s]*)/gi, '$1$2****');
+  return maskSecretParameters(out);
+}
+
+/**
+ * Names of parameters whose value is a secret: libpq's password and
+ * sslpassword (the client key's passphrase), and what other drivers and
+ * poolers call theirs (token, secret, api_key, …).
+ */
+export const SECRET_PARAMETER = /^[a-z_]*(?:password|passwd|pwd|passphrase|secret|token|api_?key|access_?key)[a-z_]*$/i;
+
+/**
+ * `sslpassword=****`: every secret parameter of a URL query or a libpq
+ * key=value connection string (quoted values included) masked, wherever it
+ * appears in `text`.
+ */
+export function maskSecretParameters(text: string): string {
+  return text.replace(/(^|[?&\s;])([a-z_]+)(\s*=\s*)('(?:[^'\\]|\\.)*'|[^&#\s;]*)/gi, (whole, before: string, name: string, equals: string) =>
+    SECRET_PARAMETER.test(name) ? `${before}${name}${equals}****` : whole,
+  );
 }
 
 function malformed(url: string, reason: string, hint = `expected ${URL_SHAPE}; ${ENCODING_HINT}`): TenantguardError {
@@ -175,6 +194,7 @@ export function parseDatabaseUrl(text: string, env: Record<string, string | unde
     sslrootcert: params.get('sslrootcert') || undefined,
     sslcert: params.get('sslcert') || undefined,
     sslkey: params.get('sslkey') || undefined,
+    sslpassword: params.get('sslpassword') || undefined,
     options: params.get('options') || undefined,
     channelBinding: (params.get('channel_binding') ?? env.PGCHANNELBINDING) !== 'disable',
     connectTimeoutMs: connectTimeoutFrom(params, env, url),

@@ -4,6 +4,7 @@ import { displayName } from '../sql/quote.js';
 import { firstReason, describeTerm, roleLabel } from '../tenancy/describe-policy.js';
 import { verdictOf, type EffectiveAccess, type EffectivePredicate } from '../tenancy/effective.js';
 import type { RuleContext } from '../rules/types.js';
+import { printable } from '../printable.js';
 import { wrap } from './text-wrap.js';
 
 const EXEMPTION: Record<NonNullable<EffectiveAccess['exemption']>, string> = {
@@ -67,5 +68,5 @@ export function renderEffectivePolicies(ctx: Pick<RuleContext, 'policies' | 'ten
       for (const access of mine) out.push(...accessLines(access, ctx.tenancy.tenantColumn));
     }
   }
-  return `${out.join('\n')}\n`;
+  return `${out.map(printable).join('\n')}\n`;
 }

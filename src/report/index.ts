@@ -1,5 +1,6 @@
 import type { AuditResult } from '../check/types.js';
 import type { ReportOptions } from './options.js';
+import { printableResult } from './printable-result.js';
 
 export type { ReportOptions, RuleDescriptor } from './options.js';
 
@@ -12,13 +13,22 @@ export type Reporter = (result: AuditResult, options?: ReportOptions) => string;
  * formats they do not print.
  */
 export const reporters = {
-  pretty: async () => (await import('./pretty.js')).renderPretty,
+  pretty: async () => printableText((await import('./pretty.js')).renderPretty),
   json: async () => (await import('./json.js')).renderJson,
   sarif: async () => (await import('./sarif.js')).renderSarif,
-  github: async () => (await import('./github.js')).renderGithub,
-  junit: async () => (await import('./junit.js')).renderJunit,
-  markdown: async () => (await import('./markdown.js')).renderMarkdown,
+  github: async () => printableText((await import('./github.js')).renderGithub),
+  junit: async () => printableText((await import('./junit.js')).renderJunit),
+  markdown: async () => printableText((await import('./markdown.js')).renderMarkdown),
 } satisfies Record<string, () => Promise<Reporter>>;
+
+/**
+ * Text formats render a result whose every text field is printable (names
+ * with ESC, BEL or line breaks shown as escapes); JSON and SARIF keep the
+ * exact text, which JSON escaping makes inert.
+ */
+function printableText(render: Reporter): Reporter {
+  return (result, options) => render(printableResult(result), options);
+}
 
 export type Format = keyof typeof reporters;
 

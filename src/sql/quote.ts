@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { UNPRINTABLE } from '../printable.js';
 
 /**
  * The only place SQL text containing identifiers or literals is built.
@@ -6,7 +7,26 @@ import pg from 'pg';
  * `select`, `a"b` or 63-byte unicode names round-trip exactly.
  */
 export function quoteIdent(name: string): string {
-  return pg.escapeIdentifier(name);
+  return UNPRINTABLE_CHAR.test(name) ? unicodeEscapedIdent(name) : pg.escapeIdentifier(name);
+}
+
+/** Names with characters src/printable.ts escapes are spelled with U&"…" escapes. */
+const UNPRINTABLE_CHAR = new RegExp(UNPRINTABLE.source, 'u');
+
+/**
+ * `U&"a\001Bb"`: the same identifier with those characters as Unicode
+ * escapes, so printed SQL cannot act on a terminal and still names exactly
+ * that object. (U&"…" identifiers do not depend on standard_conforming_strings.)
+ */
+function unicodeEscapedIdent(name: string): string {
+  let out = '';
+  for (const char of name) {
+    if (char === '"') out += '""';
+    else if (char === '\\') out += '\\\\';
+    else if (UNPRINTABLE_CHAR.test(char)) out += `\\${char.codePointAt(0)!.toString(16).padStart(4, '0')}`;
+    else out += char;
+  }
+  return `U&"${out}"`;
 }
 
 export function quoteLiteral(value: string): string {

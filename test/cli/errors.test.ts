@@ -70,6 +70,13 @@ describe('connection failures', () => {
     expectFailure(run, /SSL|TLS/);
   });
 
+  it('sslpassword is masked like the password, from the command line and the environment', async () => {
+    const url = `postgres://alice@db.example.com:notaport/app?sslmode=verify-full&sslpassword=${PASSWORD}`;
+    for (const run of [await runCli(['audit', '--db', url]), await runCli(['audit'], { env: { DATABASE_URL: url } })]) {
+      expectFailure(run, /^tenantguard: malformed database URL .*sslpassword=\*\*\*\*/);
+    }
+  });
+
   it('a URL from the environment is masked just the same', async () => {
     const run = await runCli(['audit'], { env: { DATABASE_URL: `postgres://alice:${PASSWORD}@127.0.0.1:1/app` } });
     expectFailure(run, /127\.0\.0\.1:1/);

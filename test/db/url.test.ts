@@ -116,6 +116,19 @@ describe('maskUrl', () => {
     // No '@': "user:secret" would read as host:port; a non-numeric port is masked.
     expect(maskUrl('postgres://app:s3cret/with/slash')).toBe('postgres://app:****');
   });
+
+  it('masks sslpassword and every other secret parameter, in URLs and key=value strings', () => {
+    expect(maskUrl('postgres://app@h/db?sslkey=/k.pem&sslpassword=k3y-pass&sslmode=verify-full')).toBe(
+      'postgres://app@h/db?sslkey=/k.pem&sslpassword=****&sslmode=verify-full',
+    );
+    expect(maskUrl("host=h sslpassword='a b\\'c' user=app")).toBe('host=h sslpassword=**** user=app');
+    expect(maskUrl('postgres://h/db?api_key=abc&access_token=def&PASSWORD=x')).toBe('postgres://h/db?api_key=****&access_token=****&PASSWORD=****');
+    expect(maskUrl('postgres://h/db?application_name=app&user=bob')).toBe('postgres://h/db?application_name=app&user=bob');
+  });
+
+  it('reads sslpassword as the passphrase of the client key', () => {
+    expect(parseDatabaseUrl('postgres://h/db?sslkey=/k.pem&sslpassword=k%20p')).toMatchObject({ sslkey: '/k.pem', sslpassword: 'k p' });
+  });
 });
 
 describe('describeTarget', () => {
