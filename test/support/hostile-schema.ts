@@ -8,7 +8,7 @@
  * path lists a user schema before pg_catalog (a database or role default),
  * even exact duplicates of pg_catalog's functions win. Every object below
  * shadows something tenantguard's statements use; its body records that it
- * ran (on a server, `COPY … TO PROGRAM` touches a file — possible only with
+ * ran (on a server, `COPY … TO PROGRAM` writes a file — possible only with
  * the caller's superuser rights, and allowed inside a READ ONLY transaction)
  * and then raises an error carrying HOSTILE_MARKER, which fails whatever
  * statement called it on both engines.
@@ -124,7 +124,8 @@ const SHADOWED_OPERATORS: { op: string; left: string; right: string; returns?: s
 export interface HostileOptions {
   /**
    * Server engine only: a file the hostile code creates with
-   * `COPY (SELECT 1) TO PROGRAM 'touch …'` before raising. It must be in a
+   * `COPY (SELECT 1) TO PROGRAM 'cat > …'` before raising (cat reads what COPY
+   * sends, so the pipe closes cleanly). It must be in a
    * folder the server's OS user can write (e.g. /tmp itself).
    */
   markerFile?: string | null;
@@ -140,7 +141,7 @@ export function hostileSchemaSql(options: HostileOptions = {}): string {
 /** The same, one CREATE statement per entry. */
 export function hostileStatements(options: HostileOptions = {}): string[] {
   const record = options.markerFile
-    ? `EXECUTE ${literal(`COPY (SELECT 1) TO PROGRAM ${literal(`touch ${options.markerFile}`)}`)};\n  `
+    ? `EXECUTE ${literal(`COPY (SELECT 1) TO PROGRAM ${literal(`cat > ${options.markerFile}`)}`)};\n  `
     : '';
   const statements: string[] = [
     `CREATE FUNCTION public.tenantguard_hostile_ran(what text) RETURNS void LANGUAGE plpgsql AS $hostile$
