@@ -73,6 +73,18 @@ function shownPath(error: unknown, cwd: string): string | undefined {
   return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
 }
 
+/** What a progress line on a terminal starts with: back to column 0, erase the line. */
+const ERASE_LINE = '\r\x1b[K';
+
+/**
+ * Everything on stderr may quote names, paths and driver messages: no
+ * control character written there reaches the terminal as such, except the
+ * erase-line sequence a write may start with (progress lines).
+ */
+function printableStderr(text: string): string {
+  return text.startsWith(ERASE_LINE) ? ERASE_LINE + printableBlock(text.slice(ERASE_LINE.length)) : printableBlock(text);
+}
+
 /** `tenantguard audit --bogus` → `tenantguard audit --help`. */
 function helpCommandFor(argv: readonly string[], commands: readonly string[]): string {
   const command = argv.find((arg) => !arg.startsWith('-'));
@@ -85,9 +97,7 @@ function helpCommandFor(argv: readonly string[], commands: readonly string[]): s
  * internal error. Never throws and never calls process.exit.
  */
 export async function main(argv: string[], given: Io = processIo()): Promise<number> {
-  // Everything on stderr may quote names, paths and driver messages: no
-  // control character written there reaches the terminal as such.
-  const io: Io = { ...given, stderr: { write: (text: string) => given.stderr.write(printableBlock(text)) } };
+  const io: Io = { ...given, stderr: { write: (text: string) => given.stderr.write(printableStderr(text)) } };
   let exitCode = 0;
   const context: CommandContext = { io, setExitCode: (code) => (exitCode = code) };
   const secrets = secretsIn(argv, io.env);
