@@ -11,8 +11,10 @@ import type { Finding, RelatedFinding } from './types.js';
  * others inside it as `related`, so the reader sees the one thing to fix and
  * everything it opens.
  *
- * - The root of an object is a finding on it that names no other cause: one
- *   that names no cause at all is preferred, then the most severe, then the first.
+ * - The root of an object is a finding on it marked `rootCause` that names no
+ *   other cause: one that names no cause at all is preferred, then the most
+ *   severe, then the first. Other findings on the object (a style note on the
+ *   same policy) never absorb anything.
  * - A finding folds when each object it names has a root other than itself;
  *   it then appears in each of those roots. Roots never fold, so there are no chains.
  * - A root takes the highest severity among what it explains, so folding
@@ -52,7 +54,7 @@ function related(finding: Finding): RelatedFinding {
 export function collapseRootCauses(findings: readonly Finding[]): Finding[] {
   const roots = new Map<string, Finding>();
   for (const finding of findings) {
-    if (!namesOnlyItself(finding)) continue;
+    if (!finding.rootCause || !namesOnlyItself(finding)) continue;
     const key = objectKey(finding.object);
     const current = roots.get(key);
     if (current === undefined || preferred(finding, current)) roots.set(key, finding);
@@ -69,7 +71,7 @@ export function collapseRootCauses(findings: readonly Finding[]): Finding[] {
   return findings
     .filter((finding) => !folded.has(finding))
     .map((original) => {
-      const { causes: _causes, impact: _impact, ...finding } = original;
+      const { causes: _causes, impact: _impact, rootCause: _rootCause, ...finding } = original;
       const consequences = explained.get(original) ?? [];
       if (consequences.length === 0) return finding;
       const severity = consequences.reduce<Severity>((s, c) => (RANK[c.severity] > RANK[s] ? c.severity : s), finding.severity);

@@ -67,6 +67,7 @@ export function runRules(ctx: RuleContext, rules: readonly Rule[], config: Confi
         ...(problem.location ? { location: problem.location } : {}),
         ...(problem.causes && problem.causes.length > 0 ? { causes: problem.causes } : {}),
         ...(problem.impact ? { impact: problem.impact } : {}),
+        ...(problem.rootCause ? { rootCause: true } : {}),
       };
       stamped.push({ finding, key: problem.key ?? '' });
     }

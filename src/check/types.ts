@@ -33,6 +33,8 @@ export interface Finding {
   causes?: FindingObject[];
   /** Problem.impact: the short form used when this finding is listed under its root cause. */
   impact?: string;
+  /** Problem.rootCause: findings naming this object as their cause fold into this one. */
+  rootCause?: boolean;
   /** Consequences folded into this finding by collapseRootCauses: the tables, commands and roles it opens. */
   related?: RelatedFinding[];
 }

@@ -21,6 +21,7 @@ export default defineRule({
         object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
         key: which,
         severity: reach.severity,
+        rootCause: true,
         message:
           `${policyLabel(policy)} on ${tableLabel(table)} fails open: ${describeClause(policy, which)} — ${reason.text} holds when ${setting} ` +
           `is unset (NULL) or empty ('' after a SET LOCAL transaction ends) — from any query that does not set it, ` +

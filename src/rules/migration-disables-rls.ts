@@ -19,6 +19,11 @@ function problem(ctx: RuleContext, table: Table, which: 'disable' | 'no-force', 
       object: { kind: 'table', schema: table.schema, name: table.name },
       key: 'disable',
       location: at,
+      // rls-disabled reports the table itself; this finding says which migration line did it
+      causes: [{ kind: 'table', schema: table.schema, name: table.name }],
+      // no role the app can be reaches the table: a latent hole, as rls-disabled judges it
+      ...(access ? {} : { severity: 'warning' as const }),
+      impact: `${where} runs DISABLE ROW LEVEL SECURITY on ${name} and no later migration enables it again`,
       message:
         `migration ${where} runs DISABLE ROW LEVEL SECURITY on ${name} and no later migration enables it again, ` +
         `so no policy filters its rows` +

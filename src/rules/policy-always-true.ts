@@ -26,6 +26,7 @@ export default defineRule({
         object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
         key: which,
         severity: policy.permissive ? reach.severity : 'info',
+        rootCause: true,
         message: policy.permissive
           ? `${head} — ${why}, so ` +
             (reach.roles.length > 0

@@ -20,6 +20,7 @@ export default defineRule({
         object: { kind: 'policy', schema: table.schema, name: policy.name, table: table.name },
         key: which,
         severity: reach.severity,
+        rootCause: true,
         message:
           `${policyLabel(policy)} on ${tableLabel(table)}: ${describeClause(policy, which)} — ${describeReason(reason, tenancy.tenantColumn)} ` +
           `(SET ${reason.setting} = …, or set_config()), so ${looseReachText(reach, tenantNoun(tenancy))}`,

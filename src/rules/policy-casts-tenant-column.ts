@@ -26,7 +26,7 @@ function rewrite(tenancy: Tenancy, table: Table, clauses: { which: 'using' | 'wi
 export default defineRule({
   id: 'policy-casts-tenant-column',
   title: 'Policy casts the tenant column',
-  defaultSeverity: 'warning',
+  defaultSeverity: 'info',
   description:
     "A policy compares a cast of the tenant column (organization_id::text = current_setting(…)), so the index on the column cannot be used and every query scans the table.",
   check({ tenancy, policies }) {

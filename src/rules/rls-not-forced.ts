@@ -2,7 +2,7 @@ import type { Table } from '../catalog/types.js';
 import { displayName } from '../sql/quote.js';
 import { forceRls } from '../sql/statements.js';
 import { describeNoAccess } from '../tenancy/describe.js';
-import { PUBLIC, ownerAccess, reachingRoles, rlsBypass } from '../tenancy/roles.js';
+import { PUBLIC, isSuperuser, ownerAccess, reachingRoles, rlsBypass } from '../tenancy/roles.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
@@ -48,6 +48,19 @@ function problemFor(tenancy: Tenancy, table: Table): Problem {
     roles.length > 0
       ? `none of the roles that reach it (${roles.map(name).join(', ')}) acts as the owner`
       : describeNoAccess(tenancy, table);
+  if (isSuperuser(tenancy.roles, table.owner)) {
+    // FORCE binds the owner only as the owner; a superuser skips every policy by attribute (postgres-rls.md#bypassrls)
+    return {
+      object,
+      severity: 'warning',
+      message:
+        `row level security on ${target} is enabled but not forced, and its owner ${name(table.owner)} is a superuser: ` +
+        `FORCE ROW LEVEL SECURITY would not restrain ${name(table.owner)}, which skips every policy with or without it, only ` +
+        `the roles that inherit ${name(table.owner)}'s privileges; today ${today}. To have the policies bind, run the app as a ` +
+        'role that is neither superuser nor BYPASSRLS and does not own the tables, and let a non-superuser migration role own them',
+      fix,
+    };
+  }
   return {
     object,
     severity: 'warning',

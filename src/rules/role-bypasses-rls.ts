@@ -2,7 +2,7 @@ import type { Table } from '../catalog/types.js';
 import { displayName, quoteIdent } from '../sql/quote.js';
 import { forceRls } from '../sql/statements.js';
 import { tableLabel } from '../tenancy/describe-policy.js';
-import { canReachTable, ownerAccess, PUBLIC, reachingRoles, rlsBypass, type OwnerAccess } from '../tenancy/roles.js';
+import { canReachTable, canSetRole, hasPrivilegesOf, ownerAccess, PUBLIC, reachingRoles, rlsBypass, type OwnerAccess } from '../tenancy/roles.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
@@ -10,12 +10,49 @@ import type { Problem } from './types.js';
 const MAX_TABLES = 5;
 const name = (role: string) => displayName(null, role);
 
-/** The app role, or every role that reaches some tenant table. */
-function judgedRoles(tenancy: Tenancy): string[] {
-  if (tenancy.appRole !== null) return tenancy.roles.roles.has(tenancy.appRole) ? [tenancy.appRole] : [];
+/**
+ * Roles a hosting platform creates to bypass row level security by design:
+ * Supabase's service_role (the server-side key), its admin and service roles,
+ * and authenticator, which switches to them. The app's end users never hold them.
+ */
+const PLATFORM_ROLES = new Set([
+  'service_role',
+  'authenticator',
+  'supabase_admin',
+  'supabase_auth_admin',
+  'supabase_storage_admin',
+  'supabase_realtime_admin',
+  'supabase_replication_admin',
+  'supabase_functions_admin',
+  'supabase_read_only_user',
+  'dashboard_user',
+]);
+
+interface Judged {
+  role: string;
+  /** Bypasses RLS by design, and the app does not connect as it: info, not error. */
+  byDesign: boolean;
+}
+
+/**
+ * With an app role: the app role (error), and every other non-superuser role
+ * that reaches a tenant table and that the app role cannot become — the
+ * migration owner, platform roles — as info. Without one: every role that
+ * reaches a tenant table, platform roles as info.
+ */
+function judgedRoles(tenancy: Tenancy): Judged[] {
+  const graph = tenancy.roles;
+  const app = tenancy.appRole;
+  if (app !== null) {
+    const others = [...graph.roles.values()]
+      .filter((r) => !r.superuser && !r.name.startsWith('pg_') && r.name !== app && !canSetRole(graph, app, r.name) && !hasPrivilegesOf(graph, app, r.name))
+      .filter((r) => tenancy.tenantTables.some(({ table }) => canReachTable(graph, r.name, table)))
+      .map((r) => ({ role: r.name, byDesign: true }));
+    return [...(graph.roles.has(app) ? [{ role: app, byDesign: false }] : []), ...others.sort((a, b) => (a.role < b.role ? -1 : 1))];
+  }
   const roles = new Set<string>();
   for (const { table } of tenancy.tenantTables) for (const r of reachingRoles(tenancy, table)) if (r !== PUBLIC) roles.add(r);
-  return [...roles].sort();
+  return [...roles].sort().map((role) => ({ role, byDesign: PLATFORM_ROLES.has(role) }));
 }
 
 function tableList(tables: Table[]): string {
@@ -29,7 +66,7 @@ const HOW: Record<OwnerAccess, (owner: string) => string> = {
   'can-set-role-to-owner': (owner) => `can SET ROLE ${name(owner)}, the owner of`,
 };
 
-function problemFor(tenancy: Tenancy, role: string): Problem | null {
+function problemFor(tenancy: Tenancy, { role, byDesign }: Judged): Problem | null {
   const reasons: string[] = [];
   const fixes: string[] = [];
   const bypass = rlsBypass(tenancy.roles, role);
@@ -59,8 +96,24 @@ function problemFor(tenancy: Tenancy, role: string): Problem | null {
     for (const t of tables) fixes.push(forceRls(t));
   }
   if (reasons.length === 0) return null;
+  // the tables it skips (rls-not-forced) are reported inside this finding
+  const object = { kind: 'role' as const, schema: null, name: role };
+  if (byDesign) {
+    // Removing the bypass from a platform or migration role breaks what it is for; keeping the app off it is the point.
+    const why =
+      tenancy.appRole !== null
+        ? `the app connects as ${name(tenancy.appRole)}, which cannot become ${name(role)}`
+        : `${name(role)} is a platform role built to do so (the server-side role of a hosted Postgres)`;
+    return {
+      object,
+      rootCause: true,
+      severity: 'info',
+      message: `${reasons.join('; ')}: ${why}, so this is not a path for the app's users — keep ${name(role)}'s credentials out of the app and its clients`,
+    };
+  }
   return {
-    object: { kind: 'role', schema: null, name: role },
+    object,
+    rootCause: true,
     message: `${reasons.join('; ')}: ${name(role)} reads and writes every tenant's rows`,
     fix: { title: `Stop ${name(role)} from bypassing row level security`, sql: fixes.join('\n') },
   };
@@ -73,6 +126,6 @@ export default defineRule({
   description:
     'A role that reaches tenant tables is superuser, has BYPASSRLS, owns the tables or is a member of their owner without FORCE, or can SET ROLE to such a role: no policy applies to it.',
   check({ tenancy }) {
-    return judgedRoles(tenancy).flatMap((role) => problemFor(tenancy, role) ?? []);
+    return judgedRoles(tenancy).flatMap((judged) => problemFor(tenancy, judged) ?? []);
   },
 });

@@ -6,7 +6,7 @@ import type { Problem } from './types.js';
 export default defineRule({
   id: 'tenant-column-unindexed',
   title: 'Tenant column without an index',
-  defaultSeverity: 'warning',
+  defaultSeverity: 'info',
   description:
     'Every query on a tenant table filters by the tenant column through its policy; without an index whose first column is the tenant column each query reads the whole table.',
   check({ tenancy }) {

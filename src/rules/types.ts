@@ -58,9 +58,16 @@ export interface Problem {
    * loose USING makes the table readable across tenants, the role that owns
    * the table. When every one of them has a finding, this problem is reported
    * inside that finding as a consequence instead of on its own (check/root-causes.ts).
-   * A problem may name its own object: it then yields to another finding on it.
+   * Only problems marked `rootCause` on those objects count. A problem may
+   * name its own object: it then yields to another root cause found on it.
    */
   causes?: FindingObject[];
+  /**
+   * This problem is what makes others happen (a loose policy, a role that
+   * skips RLS, a table without RLS): problems naming its object in `causes`
+   * are reported inside it.
+   */
+  rootCause?: boolean;
   /**
    * What the problem lets happen, in one short clause (`app_user can SELECT
    * rows of any organization in public.projects`): how it is listed when it is

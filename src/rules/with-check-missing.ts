@@ -40,18 +40,21 @@ function problemFor(ctx: RuleContext, table: Table, policy: Policy): Problem {
     : [];
   if (loose.length > 0) {
     const reason = firstReason(loose[0]!.verdict.reasons, tenancy.tenantColumn);
+    // one verdict per role and command: name each role once
+    const writers = [...new Set(loose.map((v) => roleLabel(v.role)))].join(', ');
     const predicate = ctx.policies.usesContextSetting() ? tenantPredicateSql(tenancy, table) : null;
     return {
       object,
       severity: 'error',
       // the loose USING is the hole; when a rule reports it on this policy, that finding explains this one
       causes: [object],
+      rootCause: true,
       impact:
-        `${loose.map((v) => roleLabel(v.role)).join(', ')} can write rows into any ${tenantNoun(tenancy)}: ` +
+        `${writers} can write rows into any ${tenantNoun(tenancy)}: ` +
         `FOR ${policy.command} without WITH CHECK, so USING is the check on new rows`,
       message:
         `${head}, so Postgres checks new rows against its USING (${using}), which does not pin ${tenancy.tenantColumn}` +
-        `${reason ? ` (${reason})` : ''}: ${loose.map((v) => roleLabel(v.role)).join(', ')} can write rows into any ${tenantNoun(tenancy)}`,
+        `${reason ? ` (${reason})` : ''}: ${writers} can write rows into any ${tenantNoun(tenancy)}`,
       fix: predicate ? alterCheck(table, policy, predicate) : null,
     };
   }

@@ -19,11 +19,11 @@ function finding(rule: string, object: FindingObject, extra: Partial<Finding> = 
 
 describe('collapseRootCauses', () => {
   it('folds the findings a policy causes into the finding on that policy, in their order', () => {
-    const root = finding('policy-bypass-setting', policy);
+    const root = finding('policy-bypass-setting', policy, { rootCause: true });
     const read = finding('read-not-tenant-scoped', table, { causes: [policy], impact: 'app_user can SELECT any row', fix: { title: 'restrict', sql: 'CREATE POLICY …' } });
     const write = finding('write-check-not-tenant-scoped', table, { causes: [policy] });
-    const check = finding('with-check-missing', policy, { causes: [policy] });
-    const other = finding('rls-disabled', { ...table, name: 'tasks' });
+    const check = finding('with-check-missing', policy, { causes: [policy], rootCause: true });
+    const other = finding('rls-disabled', { ...table, name: 'tasks' }, { rootCause: true });
     const out = collapseRootCauses([read, root, check, other, write]);
     expect(out.map((f) => f.rule)).toEqual(['policy-bypass-setting', 'rls-disabled']);
     expect(out[0]!.related!.map((r) => [r.rule, r.fingerprint, r.impact])).toEqual([
@@ -34,13 +34,13 @@ describe('collapseRootCauses', () => {
     // the root keeps its fingerprint; without SQL of its own it offers its consequences' fix
     expect(out[0]!.fingerprint).toBe('fp-policy-bypass-setting');
     expect(out[0]!.fix).toEqual(read.fix);
-    expect(out.every((f) => !('causes' in f) && !('impact' in f))).toBe(true);
+    expect(out.every((f) => !('causes' in f) && !('impact' in f) && !('rootCause' in f))).toBe(true);
   });
 
   it('leaves a finding alone when one of its causes has no finding of its own', () => {
     const other: FindingObject = { ...policy, name: 'admin' };
     const read = finding('read-not-tenant-scoped', table, { causes: [policy, other] });
-    const out = collapseRootCauses([finding('policy-always-true', policy), read]);
+    const out = collapseRootCauses([finding('policy-always-true', policy, { rootCause: true }), read]);
     expect(out.map((f) => f.rule)).toEqual(['policy-always-true', 'read-not-tenant-scoped']);
     expect(out[0]!.related).toBeUndefined();
   });
@@ -48,7 +48,11 @@ describe('collapseRootCauses', () => {
   it('lists a finding with two causes under both', () => {
     const other: FindingObject = { ...policy, name: 'admin' };
     const read = finding('read-not-tenant-scoped', table, { causes: [policy, other] });
-    const out = collapseRootCauses([finding('policy-always-true', policy), finding('policy-bypass-setting', other), read]);
+    const out = collapseRootCauses([
+      finding('policy-always-true', policy, { rootCause: true }),
+      finding('policy-bypass-setting', other, { rootCause: true }),
+      read,
+    ]);
     expect(out.map((f) => [f.rule, f.related?.map((r) => r.rule)])).toEqual([
       ['policy-always-true', ['read-not-tenant-scoped']],
       ['policy-bypass-setting', ['read-not-tenant-scoped']],
@@ -56,22 +60,36 @@ describe('collapseRootCauses', () => {
   });
 
   it('keeps a finding that names only itself when nothing else explains its object', () => {
-    const check = finding('with-check-missing', policy, { causes: [policy] });
+    const check = finding('with-check-missing', policy, { causes: [policy], rootCause: true });
     const write = finding('write-check-not-tenant-scoped', table, { causes: [policy] });
     const out = collapseRootCauses([check, write]);
     expect(out.map((f) => [f.rule, f.related?.map((r) => r.rule)])).toEqual([['with-check-missing', ['write-check-not-tenant-scoped']]]);
   });
 
   it('raises the root to the most severe consequence, so the exit code never drops', () => {
-    const out = collapseRootCauses([finding('role-bypasses-rls', role, { severity: 'warning' }), finding('rls-not-forced', table, { causes: [role] })]);
+    const out = collapseRootCauses([
+      finding('role-bypasses-rls', role, { severity: 'warning', rootCause: true }),
+      finding('rls-not-forced', table, { causes: [role] }),
+    ]);
     expect(out).toHaveLength(1);
     expect(out[0]!.severity).toBe('error');
     expect(out[0]!.related![0]!.severity).toBe('error');
   });
 
+  it('folds nothing into a finding that is not a root cause, such as a style note on the same policy', () => {
+    const style = finding('context-not-wrapped', policy, { severity: 'info' });
+    const check = finding('with-check-missing', policy, { causes: [policy], rootCause: true });
+    const read = finding('read-not-tenant-scoped', table, { causes: [policy], severity: 'info' });
+    const out = collapseRootCauses([style, check, read]);
+    expect(out.map((f) => [f.rule, f.severity, f.related?.map((r) => r.rule)])).toEqual([
+      ['context-not-wrapped', 'info', undefined],
+      ['with-check-missing', 'error', ['read-not-tenant-scoped']],
+    ]);
+  });
+
   it('prefers a finding that names no cause as the root of its object', () => {
-    const check = finding('with-check-missing', policy, { causes: [policy], severity: 'error' });
-    const root = finding('context-fail-open', policy, { severity: 'warning' });
+    const check = finding('with-check-missing', policy, { causes: [policy], severity: 'error', rootCause: true });
+    const root = finding('context-fail-open', policy, { severity: 'warning', rootCause: true });
     const out = collapseRootCauses([check, root]);
     expect(out.map((f) => [f.rule, f.severity, f.related?.map((r) => r.rule)])).toEqual([['context-fail-open', 'error', ['with-check-missing']]]);
   });

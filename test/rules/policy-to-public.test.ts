@@ -32,13 +32,21 @@ describe('policy-to-public', () => {
   });
   afterAll(() => db?.close());
 
-  it('reports permissive policies that apply to PUBLIC', async () => {
+  it('reports permissive policies that apply to PUBLIC; one that pins the tenant is info', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
     expect([...problems.keys()]).toEqual(['projects.tenant']);
     expect(problems.get('projects.tenant')!.message).toBe(
-      `policy "tenant" on public.projects applies TO PUBLIC (a policy created without TO applies to PUBLIC): every current and future role granted the table gets what it admits; today that is ${db.role('app_user')}`,
+      `policy "tenant" on public.projects applies TO PUBLIC (a policy created without TO applies to PUBLIC): every current and future role granted the table gets what it admits; today that is ${db.role('app_user')}; ` +
+        "it pins organization_id, so each of them gets only its own organization's rows",
     );
+    expect(problems.get('projects.tenant')!.severity).toBe('info');
     expect(problems.get('projects.tenant')!.fix).toBeNull(); // no app role configured: nothing to name instead
+  });
+
+  it('stays a warning when the policy admits more than the tenant', async () => {
+    const loose = problemsByObject(rule, await ruleContextAfter(db, 'CREATE POLICY everyone ON tasks FOR SELECT USING (true)'));
+    expect(loose.get('tasks.everyone')!.severity).toBeUndefined();
+    expect(rule.defaultSeverity).toBe('warning');
   });
 
   it('proves it: a role granted the table later is covered by the policy without anyone deciding so', async () => {

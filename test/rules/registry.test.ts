@@ -63,4 +63,13 @@ describe('rule registry', () => {
     expect(rule.description).toMatch(/\.$/);
     expect(statedSeverity(id), `docs/rules/${id}.md states the default severity first`).toBe(rule.defaultSeverity);
   });
+
+  it('docs/severity.md gives every rule its default severity', () => {
+    const page = readFileSync(join(root, 'docs', 'severity.md'), 'utf8');
+    const stated = new Map<string, string>();
+    for (const [, ids, severity] of page.matchAll(/^\| ((?:`[a-z-]+`(?:, )?)+) \| (error|warning|info) \|/gm)) {
+      for (const [, id] of ids!.matchAll(/`([a-z-]+)`/g)) stated.set(id!, severity!);
+    }
+    expect(Object.fromEntries(stated)).toEqual(Object.fromEntries(rules.map((r) => [r.id, r.defaultSeverity])));
+  });
 });

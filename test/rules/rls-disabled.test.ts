@@ -61,6 +61,13 @@ describe('rls-disabled', () => {
     expect(await orgs('SELECT organization_id FROM invoices')).toEqual([1]);
   });
 
+  it('is a latent hole, a warning, on a table no role the app can be reaches', async () => {
+    const ctx = await ruleContextAfter(db, 'REVOKE ALL ON projects FROM app_user');
+    const projects = problemsByObject(rule, ctx).get('projects')!;
+    expect(projects.severity).toBe('warning');
+    expect(projects.message).toContain("so any role granted access gets every tenant's rows (no role but its owner");
+  });
+
   it('judges a partition by who can query it directly', async () => {
     const defaults = problemsByObject(rule, await ruleContext(db));
     // only its owner can name events_2027; the owner is not what the audit judges without an app role

@@ -49,6 +49,14 @@ describe('rls-not-forced', () => {
     // the default audit leaves the owner itself out; with no other role acting as owner it is a warning
     expect(problems.get('owned_by_app')).toMatchObject({ severity: 'warning' });
     expect(problems.get('setup_owned')).toMatchObject({ severity: 'warning' });
+    // the error names the exempt roles as its cause: role-bypasses-rls reports them with every table they own
+    expect(migrator.causes).toEqual([r('app_heir'), r('app_setter')].map((name) => ({ kind: 'role', schema: null, name })));
+  });
+
+  it('says that FORCE does not restrain a superuser owner, and what to do instead', async () => {
+    const message = problemsByObject(rule, await ruleContext(db)).get('setup_owned')!.message;
+    expect(message).toMatch(/its owner \S+ is a superuser: FORCE ROW LEVEL SECURITY would not restrain \S+, which skips every policy with or without it/);
+    expect(message).toContain('run the app as a role that is neither superuser nor BYPASSRLS and does not own the tables');
   });
 
   it('follows the configured app role', async () => {

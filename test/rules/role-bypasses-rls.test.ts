@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { runAudit } from '../../src/audit.js';
 import rule from '../../src/rules/role-bypasses-rls.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { problemsByObject, ruleContext, ruleContextAfter } from '../support/rule-context.js';
@@ -71,6 +73,25 @@ describe('role-bypasses-rls', () => {
     await expect(orgs('intern', 'invoices', 'SET LOCAL ROLE idle_bypass')).rejects.toThrow(/permission denied/);
   });
 
+  it('with an app role: an error for the app role, info for the other roles that bypass RLS and that it cannot become', async () => {
+    const problems = problemsByObject(rule, await ruleContext(db, { appRole: db.role('reader') }));
+    const [etl, support, appUser, adminBypass, appOwner] = ['etl', 'support', 'app_user', 'admin_bypass', 'app_owner'].map((r) => db.role(r));
+    expect([...problems.keys()].sort()).toEqual([adminBypass, appOwner, appUser, etl, support].sort());
+    for (const problem of problems.values()) {
+      expect(problem.severity).toBe('info');
+      expect(problem.fix).toBeUndefined();
+    }
+    expect(problems.get(appOwner)!.message).toBe(
+      `${appOwner} owns 1 tenant table without FORCE ROW LEVEL SECURITY (public.projects), whose policies the owner skips: ` +
+        `the app connects as ${db.role('reader')}, which cannot become ${appOwner}, so this is not a path for the app's users — ` +
+        `keep ${appOwner}'s credentials out of the app and its clients`,
+    );
+    // the app role is a member of the owner: the bypass is the app's own, an error
+    const asApp = problemsByObject(rule, await ruleContext(db, { appRole: appUser }));
+    expect(asApp.get(appUser)!.severity).toBeUndefined();
+    expect(asApp.has(appOwner)).toBe(false);
+  });
+
   it('judges a superuser app role, and its fixes remove the bypass', async () => {
     const asRoot = problemsByObject(rule, await ruleContext(db, { appRole: db.role('root_app') }));
     expect(asRoot.get(db.role('root_app'))!.fix!.sql).toBe(`ALTER ROLE "${db.role('root_app')}" NOSUPERUSER;`);
@@ -80,5 +101,16 @@ describe('role-bypasses-rls', () => {
     expect(fixes).toContain(`REVOKE "${db.role('admin_bypass')}" FROM "${db.role('support')}";`);
     expect(fixes).toContain('ALTER TABLE "public"."projects" FORCE ROW LEVEL SECURITY;');
     expect(problemsByObject(rule, await ruleContextAfter(db, fixes)).size).toBe(0);
+  });
+});
+
+describe('role-bypasses-rls on a Supabase project', () => {
+  // The offline audit builds Supabase's platform roles on the embedded engine under their real names.
+  it("is info for the platform's server-side role service_role", async () => {
+    const result = await runAudit({ cwd: fileURLToPath(new URL('../../fixtures/apps/supabase/', import.meta.url)), env: {} });
+    const found = result.findings.filter((f) => f.rule === 'role-bypasses-rls');
+    expect(found.map((f) => [f.object.name, f.severity])).toEqual([['service_role', 'info']]);
+    expect(found[0]!.message).toContain('service_role is a platform role built to do so');
+    expect(found[0]!.fix).toBeNull();
   });
 });

@@ -39,10 +39,29 @@ describe('tenant-column-missing', () => {
     const problems = problemsByObject(rule, await ruleContext(db));
     // logs_2026 is covered by its parent: a column added to logs reaches every partition
     expect([...problems.keys()].sort()).toEqual(['Order Items', 'comments', 'logs', 'org_settings', 'tasks']);
-    expect(problems.get('tasks')!.message).toContain('through tasks.project_id → projects → organizations:');
-    expect(problems.get('comments')!.message).toContain('through comments.task_id → tasks.project_id → projects → organizations:');
-    expect(problems.get('org_settings')!.message).toContain('through org_settings.org → organizations:');
+    expect(problems.get('tasks')!.message).toContain('through tasks.project_id → projects → organizations, and no policy pins them');
+    expect([...problems.values()].every((p) => p.severity === undefined)).toBe(true);
+    expect(problems.get('comments')!.message).toContain('through comments.task_id → tasks.project_id → projects → organizations,');
+    expect(problems.get('org_settings')!.message).toContain('through org_settings.org → organizations,');
     expect(problems.get('Order Items')!.message).toMatch(/^public\."Order Items" has no organization_id column.*"Order Items"\."Project Id" → projects/);
+  });
+
+  it('is a warning when the policies provably keep each role to its tenant through the parent', async () => {
+    const joinPolicy = `
+      CREATE ROLE app_user;
+      GRANT SELECT, INSERT, UPDATE, DELETE ON tasks, projects TO app_user;
+      ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY tenant ON tasks TO app_user
+        USING (project_id IN (SELECT p.id FROM projects p WHERE p.organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)))`;
+    const scoped = problemsByObject(rule, await ruleContextAfter(db, joinPolicy)).get('tasks')!;
+    expect(scoped.severity).toBe('warning');
+    expect(scoped.message).toBe(
+      'public.tasks has no organization_id column: its policies keep each role to its tenant by joining through ' +
+        'tasks.project_id → projects → organizations, which holds, but runs the join for every row and trusts that the parent key always points into the same tenant',
+    );
+    // one loose policy beside it and the table is open again: no longer provably scoped
+    const loose = problemsByObject(rule, await ruleContextAfter(db, `${joinPolicy}; CREATE POLICY everyone ON tasks FOR SELECT TO app_user USING (true)`));
+    expect(loose.get('tasks')!.severity).toBeUndefined();
   });
 
   it('its fixes add a typed, backfilled, NOT NULL, referencing, indexed column — after which nothing is reported', async () => {

@@ -29,14 +29,27 @@ describe('truncate-granted', () => {
   });
   afterAll(() => db?.close());
 
-  it('reports tenant tables a non-owner role can TRUNCATE, directly or through a group', async () => {
+  it('reports each grantee once, with the tenant tables it can TRUNCATE and the roles that hold it through the grant', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
-    expect([...problems.keys()].sort()).toEqual(['jobs', 'projects']);
-    expect(problems.get('projects')!.message).toBe(
-      `${db.role('app_user')} can TRUNCATE public.projects: TRUNCATE is not subject to row level security and removes every organization's rows`,
-    );
-    expect(problems.get('jobs')!.message).toContain(`${db.role('worker')}, ${db.role('writers')} can TRUNCATE public.jobs`);
-    expect(problems.get('jobs')!.fix!.sql).toBe(`REVOKE TRUNCATE ON "public"."jobs" FROM "${db.role('writers')}";`);
+    expect([...problems.keys()].sort()).toEqual([db.role('app_user'), db.role('writers')].sort());
+    expect(problems.get(db.role('app_user'))!).toMatchObject({
+      object: { kind: 'role', schema: null },
+      message:
+        `${db.role('app_user')} is granted TRUNCATE on public.projects: TRUNCATE is not subject to row level security, ` +
+        "so one statement removes every organization's rows",
+    });
+    expect(problems.get(db.role('writers'))!.message).toContain(`is granted TRUNCATE on public.jobs (held through it by ${db.role('worker')})`);
+    expect(problems.get(db.role('writers'))!.fix!.sql).toBe(`REVOKE TRUNCATE ON "public"."jobs" FROM "${db.role('writers')}";`);
+  });
+
+  it('is one finding for a grant that covers many tables, listing them', async () => {
+    const ctx = await ruleContextAfter(db, 'GRANT TRUNCATE ON jobs, tasks TO app_user');
+    const problems = problemsByObject(rule, ctx);
+    const mine = problems.get(db.role('app_user'))!;
+    expect(mine.message).toContain('is granted TRUNCATE on 3 tenant tables (public.jobs, public.projects, public.tasks)');
+    expect(mine.fix!.sql.split('\n')).toHaveLength(3);
+    expect(mine.severity).toBeUndefined();
+    expect(rule.defaultSeverity).toBe('warning');
   });
 
   it("proves it: app_user, limited to organization 1 by the policy, wipes organization 2's rows", async () => {

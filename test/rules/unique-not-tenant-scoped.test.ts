@@ -16,6 +16,8 @@ const SCENARIO = `
     email text NOT NULL UNIQUE,
     slug text NOT NULL,
     code text NOT NULL,
+    api_token_hash text UNIQUE,
+    stripe_customer_id text UNIQUE,
     UNIQUE (organization_id, slug),
     UNIQUE (id, code)
   );
@@ -39,10 +41,31 @@ describe('unique-not-tenant-scoped', () => {
 
   it('reports unique keys without the tenant column, except those containing the primary key', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
-    expect([...problems.keys()].sort()).toEqual(['customers.customers_code_idx', 'customers.customers_email_key', 'customers.customers_lower_email_idx']);
+    expect([...problems.keys()].sort()).toEqual([
+      'customers.customers_api_token_hash_key',
+      'customers.customers_code_idx',
+      'customers.customers_email_key',
+      'customers.customers_lower_email_idx',
+      'customers.customers_stripe_customer_id_key',
+    ]);
     expect(problems.get('customers.customers_email_key')!.object.kind).toBe('constraint');
     expect(problems.get('customers.customers_code_idx')!.object.kind).toBe('index');
     expect(problems.get('customers.customers_lower_email_idx')!.fix).toBeNull();
+  });
+
+  it('is a warning for a key users choose per tenant, info otherwise, and never re-scopes a token or an external id', async () => {
+    const problems = problemsByObject(rule, await ruleContext(db));
+    const severity = (key: string) => problems.get(`customers.${key}`)!.severity ?? rule.defaultSeverity;
+    expect(rule.defaultSeverity).toBe('info');
+    expect(severity('customers_email_key')).toBe('warning');
+    expect(severity('customers_lower_email_idx')).toBe('warning');
+    expect(severity('customers_code_idx')).toBe('info');
+    expect(problems.get('customers.customers_code_idx')!.message).toContain('scope it if the value is chosen per organization, keep it if it must be unique everywhere');
+    for (const key of ['customers_api_token_hash_key', 'customers_stripe_customer_id_key']) {
+      expect(severity(key)).toBe('info');
+      expect(problems.get(`customers.${key}`)!.fix).toBeUndefined();
+      expect(problems.get(`customers.${key}`)!.message).toContain('must stay unique across every organization, so keep the key as it is');
+    }
   });
 
   it('proves the oracle: organization 1 learns that bob@b.test exists in another organization it cannot read', async () => {
@@ -59,6 +82,6 @@ describe('unique-not-tenant-scoped', () => {
     );
     expect(fixes[1]).toBe('DROP INDEX "public"."customers_code_idx";\nCREATE UNIQUE INDEX "customers_code_idx" ON "public"."customers" ("organization_id", "code");');
     const after = problemsByObject(rule, await ruleContextAfter(db, fixes.join('\n')));
-    expect([...after.keys()]).toEqual(['customers.customers_lower_email_idx']);
+    expect([...after.keys()].sort()).toEqual(['customers.customers_api_token_hash_key', 'customers.customers_lower_email_idx', 'customers.customers_stripe_customer_id_key']);
   });
 });
