@@ -77,7 +77,9 @@ export function planMigration(input: PlanInput): MigrationPlan {
   const steps: MigrationStep[] = [...columnSteps];
   const fixed = new Set<Finding>();
 
-  const context: TableContext = { tenancy, options, parser, isTenant, notes };
+  // truncate-granted names the grantee; each selected table revokes TRUNCATE from the flagged grantees
+  const truncateGrantees = new Set(findings.filter((f) => f.rule === 'truncate-granted').map((f) => f.object.name));
+  const context: TableContext = { tenancy, options, parser, isTenant, notes, truncateGrantees };
   for (const { table } of [...selected].sort((a, b) => compareNames(a.table, b.table))) {
     const key = tableKey(table);
     const column = table.columns.find((c) => c.name === options.tenantColumn);
@@ -90,6 +92,13 @@ export function planMigration(input: PlanInput): MigrationPlan {
     const onTable = findings.filter((f) => findingTableKey(f) === key);
     steps.push(...planTable(table, predicate, onTable, context));
     for (const f of onTable) if (isResolved(f, table)) fixed.add(f);
+  }
+
+  // a grantee's TRUNCATE is revoked once every tenant table it holds it on is in the migration
+  const holdsTruncate = (grantee: string, table: Table) => table.grants.some((g) => g.grantee === grantee && g.privileges.includes('TRUNCATE'));
+  for (const f of findings) {
+    if (f.rule !== 'truncate-granted') continue;
+    if (tenancy.tenantTables.every((t) => selectedKeys.has(tableKey(t.table)) || !holdsTruncate(f.object.name, t.table))) fixed.add(f);
   }
 
   const views = selectViews(catalog, tenancy, findings, selectedKeys, options.tables !== null, options.appRole);
@@ -130,6 +139,7 @@ interface TableContext {
   parser: SqlParser;
   isTenant: (expr: string | null) => boolean;
   notes: string[];
+  truncateGrantees: ReadonlySet<string>;
 }
 
 /** The safe shape for one table, plus the fixes its findings ask for. */
@@ -170,13 +180,11 @@ function planTable(table: Table, predicate: TenantPredicate, onTable: readonly F
   const isolationName = ownIsolation?.name ?? tenantPolicyName('tenant_isolation', false, table.policies, options.appRole, isTenant);
   steps.push({ kind: 'tenant-policy', table: name, name: isolationName, permissive: false, appRole: options.appRole, predicate });
 
-  if (has('truncate-granted')) {
-    const grantees = table.grants
-      .filter((g) => g.privileges.includes('TRUNCATE') && g.grantee !== table.owner)
-      .map((g) => g.grantee)
-      .sort();
-    if (grantees.length > 0) steps.push({ kind: 'revoke-truncate', table: name, grantees });
-  }
+  const grantees = table.grants
+    .filter((g) => g.privileges.includes('TRUNCATE') && g.grantee !== table.owner && ctx.truncateGrantees.has(g.grantee))
+    .map((g) => g.grantee)
+    .sort();
+  if (grantees.length > 0) steps.push({ kind: 'revoke-truncate', table: name, grantees });
   return steps;
 }
 
