@@ -5,29 +5,29 @@
  */
 export const KNOWN_GAPS: Readonly<Record<string, string>> = {
   '06-basejump-role-helper-default-arg':
-    "helper(account_id) = true with a defaulted second argument is not followed into the helper: read, write and with-check errors on a scoped table",
+    'helper(account_id) = true with a defaulted second argument is not followed into the helper: read, write and with-check errors on a scoped table',
   '08-basejump-new-account-owner-trigger':
-    "a SECURITY DEFINER function RETURNS trigger is reported as callable, though Postgres refuses to call trigger functions directly",
+    'a SECURITY DEFINER function RETURNS trigger is reported as callable, though Postgres refuses to call trigger functions directly',
   '09-makerkit-has-permission':
-    "a SECURITY DEFINER helper that answers only for the caller (IF user_id IS DISTINCT FROM auth.uid() THEN RETURN false) is reported as reading other tenants unchecked",
+    'a SECURITY DEFINER helper that answers only for the caller (IF user_id IS DISTINCT FROM auth.uid() THEN RETURN false) is reported as reading other tenants unchecked',
   '12-jwt-tenant-claim-with-hook':
-    "the USING (true) read policy granted only to the auth server's role (which signs the tokens) is reported as an app-facing leak",
+    'the USING (true) read policy granted only to the role of the auth server (which signs the tokens) is reported as an app-facing leak',
   '17-graphile-rpc-owner-check-raise':
-    "the caller check IF NOT EXISTS (owner membership of current_user_id()) THEN RAISE is not recognised in a PL/pgSQL SECURITY DEFINER body",
+    'the caller check IF NOT EXISTS (owner membership of current_user_id()) THEN RAISE is not recognised in a PL/pgSQL SECURITY DEFINER body',
   '18-graphile-select-into-membership':
-    "the caller check SELECT ... INTO v_membership; IF v_membership IS NULL THEN RETURN is not recognised in a PL/pgSQL SECURITY DEFINER body",
+    'the caller check SELECT ... INTO v_membership; IF v_membership IS NULL THEN RETURN is not recognised in a PL/pgSQL SECURITY DEFINER body',
   '19-plpgsql-helper-is-true':
-    "a PL/pgSQL helper (SELECT count(*) INTO, early RETURN false) wrapped in IS TRUE is judged always true and unscoped",
+    'a PL/pgSQL helper (SELECT count(*) INTO, early RETURN false) wrapped in IS TRUE is judged always true and unscoped',
   '20-child-through-parent-helper':
-    "a child table scoped through its parent by a helper (child -> parent -> membership) is reported as missing the tenant column and unscoped",
+    'a child table scoped through its parent by a helper (child -> parent -> membership) is reported as missing the tenant column and unscoped',
   '21-trigger-copies-parent-tenant':
-    "a BEFORE INSERT OR UPDATE trigger that copies the tenant from the parent row is not taken into account for the write check",
+    'a BEFORE INSERT OR UPDATE trigger that copies the tenant from the parent row is not taken into account for the write check',
   '26-role-default-outside-database':
-    "a role with ALTER ROLE ... SET of the tenant setting but no privilege in this database is reported (roles are cluster-wide)",
+    'a role with ALTER ROLE ... SET of the tenant setting but no privilege in this database is reported (roles are cluster-wide)',
   '27-prisma-bypass-setting':
-    "the bypass policy on the tenant root table (companies) is not reported: policies on the root table are not audited",
+    'the bypass policy on the tenant root table (companies) is not reported: policies on the root table are not audited',
   '28-fail-open-coalesce':
-    "the fail-open COALESCE policy on the tenant root table (tenants) is not reported: policies on the root table are not audited",
+    'the fail-open COALESCE policy on the tenant root table (tenants) is not reported: policies on the root table are not audited',
   '34-restrictive-select-only':
-    "reads are bounded by the restrictive SELECT policy, yet read-not-tenant-scoped is reported beside the true write errors",
+    'reads are bounded by the restrictive SELECT policy, yet read-not-tenant-scoped is reported beside the true write errors',
 };
