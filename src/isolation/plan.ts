@@ -11,6 +11,7 @@ import type { SqlParser } from '../sql/parser.js';
 import { bypassSettings } from './bypass-settings.js';
 import { synthesizeRows, type TableRows } from './rows.js';
 import type { IsolationCase, IsolationPlan, SeedValue, StatementPart, TodoCase } from './types.js';
+import type { RowCursor } from './verdicts.js';
 
 export interface PlanOptions {
   role: string;
@@ -22,19 +23,33 @@ export interface PlanOptions {
 
 const systemColumn = (row: string, column: 'tableoid' | 'ctid'): SeedValue => ({ row, column });
 
-/** `tableoid = … AND ctid = …` for a seeded row. */
-function whereRow(row: string): StatementPart[] {
-  return [' WHERE tableoid = ', systemColumn(row, 'tableoid'), ' AND ctid = ', systemColumn(row, 'ctid')];
+// Every operator and function is named with its schema: the statements run as roles the schema's
+// owner does not control, and must never resolve to a look-alike in another schema
+// (docs/postgres-rls.md#search-path).
+const EQ = ' OPERATOR(pg_catalog.=) ';
+
+/** `tableoid = … AND ctid = …` for a seeded row: a TID scan, however large the table. */
+function matchRow(row: string): StatementPart[] {
+  return [`tableoid${EQ}`, systemColumn(row, 'tableoid'), ` AND ctid${EQ}`, systemColumn(row, 'ctid')];
 }
 
-function assign(columns: string[], values: SeedValue[], separator: string): StatementPart[] {
-  return columns.flatMap((column, i) => [...(i > 0 ? [separator] : []), `${quoteIdent(column)} = `, values[i]!]);
+function assign(columns: string[], values: SeedValue[]): StatementPart[] {
+  return columns.flatMap((column, i) => [...(i > 0 ? [', '] : []), `${quoteIdent(column)} = `, values[i]!]);
 }
 
-function caseFor(catalog: Catalog, tenancy: Tenancy, key: string, rows: TableRows, role: string): IsolationCase {
+function equal(columns: string[], values: SeedValue[]): StatementPart[] {
+  return columns.flatMap((column, i) => [...(i > 0 ? [' AND '] : []), `${quoteIdent(column)}${EQ}`, values[i]!]);
+}
+
+function cursorOn(target: string, row: string, name: string): RowCursor<StatementPart[]> {
+  return { name, declare: [`DECLARE ${name} NO SCROLL CURSOR FOR SELECT FROM ${target} WHERE `, ...matchRow(row)], move: `MOVE NEXT IN ${name}` };
+}
+
+function caseFor(catalog: Catalog, tenancy: Tenancy, key: string, rows: TableRows, role: string, index: number): IsolationCase {
   const table = tenancy.tenantTableByKey.get(key)!.table;
   const target = quoteQualified(table.schema, table.name);
   const { scope, extra } = rows;
+  const cursors = { own: cursorOn(target, rows.own, `tenantguard_own_${index}`), other: cursorOn(target, rows.other, `tenantguard_other_${index}`) };
   return {
     table: displayName(table.schema, table.name),
     key,
@@ -46,25 +61,25 @@ function caseFor(catalog: Catalog, tenancy: Tenancy, key: string, rows: TableRow
     own: rows.own,
     other: rows.other,
     read: [
-      `SELECT tableoid::int8::text, ctid::text FROM ${target} WHERE (tableoid, ctid) IN ((`,
-      systemColumn(rows.own, 'tableoid'), ', ', systemColumn(rows.own, 'ctid'), '), (',
-      systemColumn(rows.other, 'tableoid'), ', ', systemColumn(rows.other, 'ctid'), '))',
+      `SELECT tableoid::pg_catalog.int8::pg_catalog.text, ctid::pg_catalog.text FROM ${target} WHERE (`,
+      ...matchRow(rows.own), ') OR (', ...matchRow(rows.other), ')',
     ],
     // Steal org B's row: with its tenant key set to A's it would pass a WITH CHECK on A's context,
     // so only USING (the rows the UPDATE can see) stands between A and B's row.
-    updateOther: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.A, ', '), ...whereRow(rows.other)],
-    deleteOther: [`DELETE FROM ${target}`, ...whereRow(rows.other)],
+    updateOther: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.A), ' WHERE ', ...matchRow(rows.other)],
+    deleteOther: [`DELETE FROM ${target} WHERE `, ...matchRow(rows.other)],
     insertOther: [
       `INSERT INTO ${target} (${extra.columns.map(quoteIdent).join(', ')}) VALUES (`,
       ...extra.values.flatMap((value, i) => [...(i > 0 ? [', '] : []), value]),
       ')',
     ],
     insertOtherColumns: extra.columns,
-    moveOwn: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.B, ', '), ...whereRow(rows.own)],
-    updateAll: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.A, ', ')],
-    moveAll: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.B, ', ')],
-    otherIntact: [`SELECT count(*)::int FROM ${target}`, ...whereRow(rows.other)],
-    countOther: [`SELECT count(*)::int FROM ${target} WHERE `, ...assign(scope.columns, scope.B, ' AND ')],
+    moveOwn: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.B), ' WHERE ', ...matchRow(rows.own)],
+    updateOtherAtCursor: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.A), ` WHERE CURRENT OF ${cursors.other.name}`],
+    deleteOtherAtCursor: [`DELETE FROM ${target} WHERE CURRENT OF ${cursors.other.name}`],
+    moveOwnAtCursor: [`UPDATE ${target} SET `, ...assign(scope.columns, scope.B), ` WHERE CURRENT OF ${cursors.own.name}`],
+    cursors,
+    countOther: [`SELECT pg_catalog.count(*)::pg_catalog.int4 FROM ${target} WHERE `, ...equal(scope.columns, scope.B)],
     truncate: `TRUNCATE ${target}`,
     bypass: bypassSettings(catalog, table, tenancy.contextSetting),
   };
@@ -79,7 +94,7 @@ export async function planIsolation(catalog: Catalog, tenancy: Tenancy, options:
     const rows = seeds.tables.get(key);
     if (!rows) continue;
     if ('unseedable' in rows) todo.push({ table: displayName(table.schema, table.name), key, role: options.role, todo: `cannot seed: ${rows.unseedable}` });
-    else cases.push(caseFor(catalog, tenancy, key, rows, options.role));
+    else cases.push(caseFor(catalog, tenancy, key, rows, options.role, cases.length));
   }
   return { setting: tenancy.contextSetting, orgs: seeds.orgs, rows: seeds.rows, cases, todo };
 }

@@ -108,7 +108,7 @@ class Synthesis {
       tables.set(key, { own, other, seed: order, extra, scope: this.scopeOf(key) });
     }
     // Children are synthesized after their parents' INSERTs were built: only now is it known what each must return.
-    for (const row of this.rows) row.insert.push(row.returns.map((c) => `, tenantguard_row.${quoteIdent(c)}::text`).join(''));
+    for (const row of this.rows) row.insert.push(row.returns.map((c) => `, tenantguard_row.${quoteIdent(c)}::pg_catalog.text`).join(''));
     return { orgs: this.orgs, rows: this.rows, tables };
   }
 
@@ -297,6 +297,6 @@ function insertReturning(table: Table, values: RowValues): StatementPart[] {
     values.values.forEach((value, i) => parts.push(...(i > 0 ? [', '] : []), value));
     parts.push(')');
   }
-  parts.push(` RETURNING ${alias}.tableoid::int8::text, ${alias}.ctid::text, to_jsonb(${alias}.*)::text`);
+  parts.push(` RETURNING ${alias}.tableoid::pg_catalog.int8::pg_catalog.text, ${alias}.ctid::pg_catalog.text, pg_catalog.to_jsonb(${alias}.*)::pg_catalog.text`);
   return parts;
 }

@@ -38,10 +38,7 @@ export interface SeedRow {
 }
 
 /** The rows and statements that test one tenant table as one role. */
-export interface IsolationCase extends CheckedTable<StatementPart[]> {
-  /** The table as SQL: `"public"."projects"`. */
-  target: string;
-}
+export type IsolationCase = CheckedTable<StatementPart[]>;
 
 /** A tenant table the plan cannot test, and why. */
 export interface TodoCase {

@@ -39,8 +39,11 @@ export const COMMAND: Readonly<Record<CheckName, 'SELECT' | 'UPDATE' | 'DELETE' 
   truncate: 'TRUNCATE',
 };
 
-/** What a check concluded. `unknown`: it could not tell isolation from something else, and says why. */
-export type Verdict = { kind: 'pass' } | { kind: 'leak'; leaked: string; detail: string | null } | { kind: 'unknown'; reason: string };
+/**
+ * What a check concluded. `inconclusive`: it could not run, or could not tell
+ * isolation from something else, and says why — never a pass.
+ */
+export type Verdict = { kind: 'pass' } | { kind: 'leak'; leaked: string; detail: string | null } | { kind: 'inconclusive'; reason: string };
 
 const PASS: Verdict = { kind: 'pass' };
 
@@ -70,13 +73,16 @@ export function contextText(setting: string, value: string | null): string {
 /**
  * One tenant table's checks as both runners receive them, `S` being a
  * statement in the runner's form. Statements name their target rows by
- * (tableoid, ctid): exact for any table, with or without a primary key.
+ * (tableoid, ctid) — exact for any table, with or without a primary key — or
+ * by a cursor positioned on the row, and touch no other row.
  */
 export interface CheckedTable<S> extends WriteStatements<S> {
   /** Display name: `public.projects`. */
   table: string;
   /** `schema.name` */
   key: string;
+  /** The table as SQL: `"public"."projects"`. */
+  target: string;
   role: string;
   setting: string;
   /** `SET LOCAL ROLE …`, quoted. */
@@ -95,6 +101,19 @@ export interface CheckedTable<S> extends WriteStatements<S> {
   bypass: { setting: string; values: string[] }[];
 }
 
+/**
+ * A cursor on one seeded row, declared by the seeding role (under the row's
+ * organization's context, for a table owner under FORCE) and moved onto it
+ * before the app role writes `WHERE CURRENT OF` it.
+ */
+export interface RowCursor<S> {
+  name: string;
+  /** `DECLARE name NO SCROLL CURSOR FOR SELECT FROM … WHERE tableoid = … AND ctid = …` */
+  declare: S;
+  /** `MOVE NEXT IN name` */
+  move: string;
+}
+
 // ---------------------------------------------------------------- reads
 
 /** Which of org A's and org B's seeded rows a read returned, or the error it raised. */
@@ -102,64 +121,84 @@ export type ReadOutcome = { own: boolean; other: boolean } | { state: string; er
 
 /** With org A's context: org A's row and not org B's. Without SELECT privilege nothing can be read: nothing to prove. */
 export function judgeOwnRowsOnly(outcome: ReadOutcome, rows: RowTexts, context: string): Verdict {
-  if ('state' in outcome) return outcome.state === '42501' ? PASS : { kind: 'unknown', reason: `SELECT failed (${outcome.error})` };
+  if ('state' in outcome) return outcome.state === '42501' ? PASS : inconclusive(`SELECT failed (${outcome.error})`);
   if (outcome.other) return { kind: 'leak', leaked: `returned org B's row ${rows.other}`, detail: null };
-  if (!outcome.own) {
-    return { kind: 'unknown', reason: `org A's own row is not visible with ${context}, so isolation cannot be told apart from denial` };
-  }
+  if (!outcome.own) return inconclusive(`org A's own row is not visible with ${context}, so isolation cannot be told apart from denial`);
   return PASS;
 }
 
 /**
  * Without a context, or with '': nothing may be visible. A policy may fail
- * closed with an error there (''::uuid raises 22P02, docs/postgres-rls.md#empty-context): that shows nothing.
+ * closed with an error there, which shows nothing: ''::uuid raises 22P02
+ * (docs/postgres-rls.md#empty-context), a setting never set and read without
+ * missing_ok raises 42704 (docs/postgres-rls.md#missing-ok).
  */
 export function judgeNothingVisible(outcome: ReadOutcome, rows: RowTexts): Verdict {
   if ('state' in outcome) {
-    return outcome.state === '42501' || outcome.state.startsWith('22') ? PASS : { kind: 'unknown', reason: `SELECT failed (${outcome.error})` };
+    return failsClosed(outcome.state) || outcome.state === '42704' ? PASS : inconclusive(`SELECT failed (${outcome.error})`);
   }
   const leaked = [...(outcome.own ? [`org A's row ${rows.own}`] : []), ...(outcome.other ? [`org B's row ${rows.other}`] : [])];
   return leaked.length > 0 ? { kind: 'leak', leaked: `returned ${leaked.join(' and ')}`, detail: null } : PASS;
 }
 
-/** With org A's context and a custom setting any role can SET (docs/postgres-rls.md#custom-settings): org B's row stays hidden. */
-export function judgeBypass(outcome: ReadOutcome, rows: RowTexts, setting: string): Verdict {
+/**
+ * With org A's context and a custom setting any role can SET
+ * (docs/postgres-rls.md#custom-settings): org B's row stays hidden. A data
+ * error means the policy rejected the value — unless another setting the
+ * policies read could not be given back its pristine value (`unrestored`):
+ * Postgres keeps a custom setting once set, reading '' where it read NULL,
+ * and the error may come from that instead.
+ */
+export function judgeBypass(outcome: ReadOutcome, rows: RowTexts, setting: string, unrestored: readonly string[] = []): Verdict {
   if ('state' in outcome) {
-    return outcome.state === '42501' || outcome.state.startsWith('22') ? PASS : { kind: 'unknown', reason: `SELECT with ${setting} set failed (${outcome.error})` };
+    if (outcome.state === '42501' || (outcome.state.startsWith('22') && unrestored.length === 0)) return PASS;
+    const why = unrestored.length > 0 ? `; ${unrestored.join(', ')} read '' instead of NULL after an earlier check set them` : '';
+    return inconclusive(`SELECT with ${setting} set failed (${outcome.error})${why}`);
   }
   return outcome.other ? { kind: 'leak', leaked: `returned org B's row ${rows.other}`, detail: null } : PASS;
 }
 
+const failsClosed = (state: string) => state === '42501' || state.startsWith('22');
+const inconclusive = (reason: string): Verdict => ({ kind: 'inconclusive', reason });
+
 // ---------------------------------------------------------------- writes
 
-/** A table's write statements and confirming counts, in whatever form the runner sends them. */
+/**
+ * A table's write statements and confirming count, in whatever form the
+ * runner sends them. Each touches at most one row — a seeded one — whatever
+ * the size of the table.
+ */
 export interface WriteStatements<S> {
-  /** Moves org B's row into org A (its tenant key set to A's): must touch no row. */
+  /** Moves org B's row into org A (its tenant key set to A's), by (tableoid, ctid): must touch no row. */
   updateOther: S;
   deleteOther: S;
   /** A new row for org B, without RETURNING (RETURNING would add the SELECT policies' check, docs/postgres-rls.md#write-leaks). */
   insertOther: S;
   /** Moves org A's row into org B: must be rejected. */
   moveOwn: S;
-  /** updateOther and moveOwn without WHERE (see writeChecks). */
-  updateAll: S;
-  moveAll: S;
-  /** 1 while org B's row is unchanged (its row version still there), as the seeding role sees it. */
-  otherIntact: S;
+  /** updateOther, deleteOther and moveOwn `WHERE CURRENT OF` a cursor on the row (see writeChecks). */
+  updateOtherAtCursor: S;
+  deleteOtherAtCursor: S;
+  moveOwnAtCursor: S;
+  cursors: { own: RowCursor<S>; other: RowCursor<S> };
   /** Counts org B's rows, as the seeding role. */
   countOther: S;
 }
 
 export interface WriteCheck<S> {
   check: CheckName;
-  /** Distinguishes the variants of one check: the check, and `:no-where` for those without WHERE. */
+  /** Distinguishes the variants of one check: the check, and `:at-cursor` for those through a cursor. */
   key: string;
   statement: S;
+  /** The cursor to declare and move onto its row before the statement runs, or null. */
+  cursor: RowCursor<S> | null;
+  /** Whose context the cursor is declared under. */
+  cursorOrg: 'A' | 'B' | null;
   /** Run as the seeding role when the write touched rows: a count that tells whether org B was reached. */
   confirm: S | null;
   leaked: string;
-  /** The same, when a constraint stopped what the policies let through; null when a constraint error proves nothing. */
-  attempted: string | null;
+  /** The same, when a constraint stopped what the policies let through. */
+  attempted: string;
   /** Whether `rows` touched and the confirming count `landed` show a leak. */
   leaks(rows: number, landed: number | null): boolean;
 }
@@ -167,27 +206,30 @@ export interface WriteCheck<S> {
 const touched = (rows: number) => rows > 0;
 // A stored row leaks when it really landed in org B (org B holds its seeded row, plus this one).
 const landedInB = (rows: number, landed: number | null) => rows > 0 && (landed ?? 0) > 1;
-// Org B's row version is gone when the UPDATE without WHERE reached it.
-const otherGone = (rows: number, landed: number | null) => rows > 0 && landed === 0;
-const NO_WHERE = 'without a WHERE clause (so Postgres adds no SELECT policy)';
+const AT_CURSOR = 'through a cursor (WHERE CURRENT OF reads no column, so only the write policies apply, as to a statement without WHERE)';
 
 /**
  * The write checks of one table, in the order they run. A WHERE clause reads
- * columns, so Postgres adds the SELECT policies to an UPDATE — on the rows it
- * sees and as a check on the new rows — which can hide an UPDATE policy
- * weaker than the SELECT policy: both UPDATEs also run without WHERE
- * (docs/postgres-rls.md#write-leaks).
+ * columns, so Postgres adds the SELECT policies to an UPDATE or DELETE — on
+ * the rows it sees and as a check on the new rows — which can hide a write
+ * policy weaker than the SELECT policy (docs/postgres-rls.md#write-leaks).
+ * An application shows that weakness with a statement without WHERE, which
+ * touches every row of every organization; the checks show it on the seeded
+ * row alone, `WHERE CURRENT OF` a cursor the seeding role positioned on it.
  */
 export function writeChecks<S>(c: WriteStatements<S>, rows: RowTexts): WriteCheck<S>[] {
   const { own, other } = rows;
   const offered = rows.offered ? ` ${rows.offered}` : '';
+  const { own: ownCursor, other: otherCursor } = c.cursors;
+  const plain = { cursor: null, cursorOrg: null } as const;
   return [
-    { check: 'update-other-org', key: 'update-other-org', statement: c.updateOther, confirm: null, leaked: `changed org B's row ${other}`, attempted: `reached org B's row ${other}`, leaks: touched },
-    { check: 'update-other-org', key: 'update-other-org:no-where', statement: c.updateAll, confirm: c.otherIntact, leaked: `${NO_WHERE} changed org B's row ${other}`, attempted: null, leaks: otherGone },
-    { check: 'delete-other-org', key: 'delete-other-org', statement: c.deleteOther, confirm: null, leaked: `deleted org B's row ${other}`, attempted: `reached org B's row ${other}`, leaks: touched },
-    { check: 'insert-for-other-org', key: 'insert-for-other-org', statement: c.insertOther, confirm: c.countOther, leaked: `stored a new row for org B${offered}`, attempted: `offered a new row for org B${offered}`, leaks: landedInB },
-    { check: 'move-to-other-org', key: 'move-to-other-org', statement: c.moveOwn, confirm: c.countOther, leaked: `moved org A's row ${own} into org B`, attempted: `offered org A's row ${own} moved into org B`, leaks: landedInB },
-    { check: 'move-to-other-org', key: 'move-to-other-org:no-where', statement: c.moveAll, confirm: c.countOther, leaked: `${NO_WHERE} moved org A's row ${own} into org B`, attempted: `${NO_WHERE} offered org A's row ${own} moved into org B`, leaks: landedInB },
+    { check: 'update-other-org', key: 'update-other-org', statement: c.updateOther, ...plain, confirm: null, leaked: `changed org B's row ${other}`, attempted: `reached org B's row ${other}`, leaks: touched },
+    { check: 'update-other-org', key: 'update-other-org:at-cursor', statement: c.updateOtherAtCursor, cursor: otherCursor, cursorOrg: 'B', confirm: null, leaked: `changed org B's row ${other} ${AT_CURSOR}`, attempted: `reached org B's row ${other} ${AT_CURSOR}`, leaks: touched },
+    { check: 'delete-other-org', key: 'delete-other-org', statement: c.deleteOther, ...plain, confirm: null, leaked: `deleted org B's row ${other}`, attempted: `reached org B's row ${other}`, leaks: touched },
+    { check: 'delete-other-org', key: 'delete-other-org:at-cursor', statement: c.deleteOtherAtCursor, cursor: otherCursor, cursorOrg: 'B', confirm: null, leaked: `deleted org B's row ${other} ${AT_CURSOR}`, attempted: `reached org B's row ${other} ${AT_CURSOR}`, leaks: touched },
+    { check: 'insert-for-other-org', key: 'insert-for-other-org', statement: c.insertOther, ...plain, confirm: c.countOther, leaked: `stored a new row for org B${offered}`, attempted: `offered a new row for org B${offered}`, leaks: landedInB },
+    { check: 'move-to-other-org', key: 'move-to-other-org', statement: c.moveOwn, ...plain, confirm: c.countOther, leaked: `moved org A's row ${own} into org B`, attempted: `offered org A's row ${own} moved into org B`, leaks: landedInB },
+    { check: 'move-to-other-org', key: 'move-to-other-org:at-cursor', statement: c.moveOwnAtCursor, cursor: ownCursor, cursorOrg: 'A', confirm: c.countOther, leaked: `moved org A's row ${own} into org B ${AT_CURSOR}`, attempted: `offered org A's row ${own} moved into org B ${AT_CURSOR}`, leaks: landedInB },
   ];
 }
 
@@ -201,11 +243,9 @@ export function writeOutcomeOfError(state: string, message: string): WriteOutcom
 }
 
 export function judgeWrite<S>(write: WriteCheck<S>, outcome: WriteOutcome): Verdict {
-  if ('failed' in outcome) return { kind: 'unknown', reason: `${write.key} failed (${outcome.failed})` };
+  if ('failed' in outcome) return inconclusive(`${write.key} failed (${outcome.failed})`);
   if ('admitted' in outcome) {
-    return write.attempted
-      ? { kind: 'leak', leaked: write.attempted, detail: `row level security let it through; only a constraint stopped it (${outcome.admitted})` }
-      : { kind: 'unknown', reason: `${write.key} was stopped by a constraint, so it cannot tell whether org B's row was reached (${outcome.admitted})` };
+    return { kind: 'leak', leaked: write.attempted, detail: `row level security let it through; only a constraint stopped it (${outcome.admitted})` };
   }
   if ('rows' in outcome && write.leaks(outcome.rows, outcome.landed)) return { kind: 'leak', leaked: write.leaked, detail: null };
   return PASS;

@@ -9,7 +9,7 @@ import probeCrossTenantWrite from '../rules/probe-cross-tenant-write.js';
 import type { Problem, Rule } from '../rules/types.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { describeLeak } from '../isolation/verdicts.js';
-import type { ProbeLeak } from './checks.js';
+import type { ProbeLeak } from './findings.js';
 import type { ProbeReport } from './probe.js';
 
 function problemFor(tenancy: Tenancy, role: string, leak: ProbeLeak): Problem {

@@ -101,7 +101,7 @@ async function insertOne(session: ProbeSession, plan: IsolationPlan, row: SeedRo
     // derive the tenant from the context: insert under the row's organization's context.
     try {
       seeded.contextUsed = true;
-      const setContext = (value: string) => `SELECT set_config(${quoteLiteral(plan.setting)}, ${quoteLiteral(value)}, true)`;
+      const setContext = (value: string) => `SELECT pg_catalog.set_config(${quoteLiteral(plan.setting)}, ${quoteLiteral(value)}, true)`;
       // Back to '' afterwards, so the next row is not inserted under this org by accident.
       const results = await session.batch(SEED_SAVEPOINT, [setContext(org), sql, setContext('')]);
       seeded.returned.set(row.id, results[1]!.rows[0] as (string | null)[]);

@@ -76,7 +76,8 @@ export async function withProbeTransaction<T>(
   fn: (session: ProbeSession) => Promise<T>,
 ): Promise<T> {
   await client.query(
-    `BEGIN; SET LOCAL statement_timeout = ${quoteLiteral(String(options.statementTimeoutMs))}; ` +
+    'BEGIN; SET LOCAL search_path = pg_catalog, pg_temp; ' +
+      `SET LOCAL statement_timeout = ${quoteLiteral(String(options.statementTimeoutMs))}; ` +
       `SET LOCAL lock_timeout = ${quoteLiteral(String(options.lockTimeoutMs))}`,
   );
   try {

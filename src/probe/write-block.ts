@@ -4,8 +4,9 @@
  * and ends every one by raising, so each write is rolled back right after
  * it ran, whatever it did. The outcome (rows touched, or the error's
  * SQLSTATE and message) is collected and left in a transaction-local setting
- * for one SELECT to read. A write that stored a row is first confirmed as
+ * for one SELECT to read. A write that touched a row is first confirmed as
  * the connected role (RESET ROLE inside the same subtransaction, undone with it).
+ * Every operator and function the block itself uses is schema-qualified.
  *
  * The block runs as the app role, which needs USAGE on plpgsql (granted to
  * PUBLIC by default); when it cannot run, the probe falls back to one round
@@ -33,9 +34,9 @@ function dollarTag(body: string): string {
 export function writeBlock(writes: readonly BlockWrite[], setting: string, orgB: string): string {
   const steps = writes.map((write) => {
     const confirm = write.confirm
-      ? `IF affected > 0 THEN
+      ? `IF affected OPERATOR(pg_catalog.>) 0 THEN
       EXECUTE 'RESET ROLE';
-      PERFORM set_config(${quoteLiteral(setting)}, ${quoteLiteral(orgB)}, true);
+      PERFORM pg_catalog.set_config(${quoteLiteral(setting)}, ${quoteLiteral(orgB)}, true);
       EXECUTE ${quoteLiteral(write.confirm)} INTO landed;
     END IF;`
       : '';
@@ -44,19 +45,19 @@ export function writeBlock(writes: readonly BlockWrite[], setting: string, orgB:
     EXECUTE ${quoteLiteral(write.sql)};
     GET DIAGNOSTICS affected = ROW_COUNT;
     ${confirm}
-    RAISE EXCEPTION USING ERRCODE = '${ROLLED_BACK}', MESSAGE = affected || '/' || coalesce(landed, -1);
+    RAISE EXCEPTION USING ERRCODE = '${ROLLED_BACK}', MESSAGE = pg_catalog.format('%s/%s', affected, landed);
   EXCEPTION WHEN OTHERS THEN
-    results := results || (SQLSTATE || ' ' || SQLERRM);
+    results := pg_catalog.array_append(results, pg_catalog.format('%s %s', SQLSTATE, SQLERRM));
   END;`;
   });
   const body = `
 DECLARE
-  results text[] := ARRAY[]::text[];
-  affected bigint;
-  landed bigint;
+  results pg_catalog.text[] := '{}';
+  affected pg_catalog.int8;
+  landed pg_catalog.int8;
 BEGIN
 ${steps.join('\n')}
-  PERFORM set_config(${quoteLiteral(RESULTS_SETTING)}, array_to_json(results)::text, true);
+  PERFORM pg_catalog.set_config(${quoteLiteral(RESULTS_SETTING)}, pg_catalog.array_to_json(results)::pg_catalog.text, true);
 END
 `;
   const tag = dollarTag(body);
@@ -70,8 +71,8 @@ export function parseWriteResults(json: string): WriteOutcome[] {
     const state = entry.slice(0, space);
     const message = entry.slice(space + 1);
     if (state === ROLLED_BACK) {
-      const [rows, landed] = message.split('/').map(Number) as [number, number];
-      return { rows, landed: landed < 0 ? null : landed };
+      const [rows, landed] = message.split('/') as [string, string];
+      return { rows: Number(rows), landed: landed === '' ? null : Number(landed) };
     }
     return writeOutcomeOfError(state, message);
   });

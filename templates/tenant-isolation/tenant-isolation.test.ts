@@ -12,16 +12,15 @@
  * are rejected; without a context, and with '' (a pooled connection after a
  * transaction that set it), nothing is visible; TRUNCATE is denied; settings
  * the policies read besides the context do not widen what org A sees.
- * The tables and rows are in tenant-tables.ts.
+ * Every test runs in its own session and transaction, so the tests pass or
+ * fail the same in any order. A check that cannot run fails as inconclusive:
+ * it never passes. The tables and rows are in tenant-tables.ts.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import * as leak from './setup.js';
 import { data } from './tenant-tables.js';
 
 describe.skipIf(!leak.databaseUrl)('tenant isolation (TENANT_TEST_DATABASE_URL)', () => {
-  beforeAll(() => leak.connect());
-  afterAll(() => leak.disconnect());
-
   describe.each(data.tables.map((t) => [`${t.table} as ${t.role}`, t] as const))('%s', (_name, t) => {
     test("SELECT with org A's context sees org A's row and not org B's", () => leak.expectOwnRowsOnly(data, t));
     test("UPDATE of org B's row touches no row", () => leak.expectNoUpdateOfOtherOrg(data, t));

@@ -20,6 +20,9 @@ const TENANT = "organization_id = (SELECT NULLIF(current_setting('app.current_or
 const SETUP = `
 CREATE ROLE app_user;
 CREATE ROLE outsider;
+-- May become app_user, but holds no privilege of its own to seed with.
+CREATE ROLE seeder NOINHERIT;
+GRANT app_user TO seeder;
 CREATE ROLE table_owner;
 GRANT app_user TO table_owner;
 
@@ -136,6 +139,14 @@ describe('probe edges', () => {
     expect(error).toBeInstanceOf(TenantguardError);
     expect((error as TenantguardError).message).toMatch(/cannot SET ROLE to/);
     expect((error as TenantguardError).hint).toMatch(/GRANT .* TO <connected role>/);
+  });
+
+  it('fails, with a hint, when no row could be seeded: a probe that checked nothing is never clean', async () => {
+    const context = await contextFor('leak');
+    const error = await asSessionUser('seeder', () => probeDatabase(db.client, context, options).catch((e: unknown) => e));
+    expect(error).toBeInstanceOf(TenantguardError);
+    expect((error as TenantguardError).message).toMatch(/^the probe checked no tenant table: no row could be inserted \(leak\.\w+: not probed, .*42501/);
+    expect((error as TenantguardError).hint).toMatch(/superuser, a BYPASSRLS role or the tables' owner/);
   });
 
   it('refuses when the app role does not exist', async () => {

@@ -29,6 +29,7 @@ export const LEAK_SCENARIOS: readonly LeakScenario[] = [
   { name: 'select-using-true', schema: 'leak_select_using_true', table: 'projects', commands: ['SELECT'] },
   { name: 'superadmin-setting-bypass', schema: 'leak_superadmin_setting', table: 'projects', commands: ['SELECT'] },
   { name: 'update-policy-looser-than-select', schema: 'leak_update_looser', table: 'projects', commands: ['UPDATE'] },
+  { name: 'admin-switch-cast', schema: 'leak_admin_switch_cast', table: 'tasks', commands: ['INSERT', 'UPDATE', 'SELECT'] },
 ];
 
 export function scenarioSql(name: string): string {

@@ -28,6 +28,7 @@ export interface AuditFlags extends CiFlags {
   statementTimeout?: number;
   lockTimeout?: number;
   probe?: boolean;
+  allowInconclusive?: boolean;
 }
 
 const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'never'];
@@ -109,6 +110,7 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   }
   if (format === 'github') await writeStepSummary(io, shown);
   setExitCode(exitCodeFor(result.findings.map((finding) => finding.severity), flags.failOn));
+  probing?.conclude(flags.allowInconclusive === true);
 }
 
 export function registerAudit(program: Command, context: CommandContext): void {
@@ -133,5 +135,6 @@ export function registerAudit(program: Command, context: CommandContext): void {
     .option('--statement-timeout <ms>', 'statement_timeout for the audit session (default: 30000)', milliseconds)
     .option('--lock-timeout <ms>', 'lock_timeout for the audit session (default: 5000)', milliseconds)
     .option('--probe', "also run the live probe: cross-tenant reads and writes as the app role, always rolled back (see `tenantguard probe`)")
+    .option('--allow-inconclusive', 'with --probe: exit on the findings alone when some probe checks could not conclude (default: exit 2)')
     .action((flags: AuditFlags) => runAuditCommand(flags, context));
 }

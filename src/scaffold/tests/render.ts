@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withParameters, type ParameterizedStatement } from '../../isolation/statements.js';
-import type { IsolationCase, IsolationPlan, SeedRow } from '../../isolation/types.js';
-import type { CheckedTable } from '../../isolation/verdicts.js';
+import type { IsolationCase, IsolationPlan, SeedRow, StatementPart } from '../../isolation/types.js';
+import type { CheckedTable, RowCursor } from '../../isolation/verdicts.js';
 import { fillTemplate, readTemplate } from '../fill-template.js';
 import type { PlannedFile } from '../write-files.js';
 
@@ -24,10 +24,15 @@ function renderRow(row: SeedRow) {
   return { id: row.id, table: row.table, org: row.org, insert: withParameters(row.insert), returns: row.returns };
 }
 
+function renderCursor(cursor: RowCursor<StatementPart[]>): RowCursor<ParameterizedStatement> {
+  return { name: cursor.name, declare: withParameters(cursor.declare), move: cursor.move };
+}
+
 function renderCase(c: IsolationCase): CheckedTable<ParameterizedStatement> {
   return {
     table: c.table,
     key: c.key,
+    target: c.target,
     role: c.role,
     setting: c.setting,
     setRole: c.setRole,
@@ -40,9 +45,10 @@ function renderCase(c: IsolationCase): CheckedTable<ParameterizedStatement> {
     insertOther: withParameters(c.insertOther),
     insertOtherColumns: c.insertOtherColumns,
     moveOwn: withParameters(c.moveOwn),
-    updateAll: withParameters(c.updateAll),
-    moveAll: withParameters(c.moveAll),
-    otherIntact: withParameters(c.otherIntact),
+    updateOtherAtCursor: withParameters(c.updateOtherAtCursor),
+    deleteOtherAtCursor: withParameters(c.deleteOtherAtCursor),
+    moveOwnAtCursor: withParameters(c.moveOwnAtCursor),
+    cursors: { own: renderCursor(c.cursors.own), other: renderCursor(c.cursors.other) },
     countOther: withParameters(c.countOther),
     truncate: c.truncate,
     bypass: c.bypass,

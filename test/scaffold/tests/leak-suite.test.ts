@@ -1,8 +1,10 @@
 /**
  * Acceptance for `scaffold tests`: the generated suite, run by vitest in a
- * child process against a real database, passes on the isolated schema and
- * fails on every planted leak with a message naming the table, the command
- * and the leaked row.
+ * child process against a real database with its tests in a shuffled order,
+ * passes on the isolated schema and fails on every planted leak with a
+ * message naming the table, the command and the leaked row; a check that
+ * cannot run fails as inconclusive; and a test's settings never reach
+ * another test, whatever ran first.
  *
  * Server engine only: the generated suite connects with a URL
  * (TENANT_TEST_DATABASE_URL) and the embedded engine has none. The probe
@@ -22,6 +24,24 @@ import { createTestDatabase, engine, type TestDatabase } from '../../support/db.
 import { applyLeakScenarios, LEAK_SCENARIOS } from '../../support/leak-scenarios.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A table the app role may use but whose row level security admits no row: isolation cannot be told apart from denial. */
+const LOCKED = `CREATE SCHEMA locked; GRANT USAGE ON SCHEMA locked TO app_user;
+  SET search_path = locked, public;
+  CREATE TABLE organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+  CREATE TABLE notes (id serial PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations, body text NOT NULL);
+  ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+  GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO app_user;
+  RESET search_path;`;
+
+const ORDER_TEST = `import { test } from 'vitest';
+import * as leak from './setup.js';
+import { data } from './tenant-tables.js';
+
+const tasks = data.tables.find((t) => t.table.endsWith('.tasks'))!;
+test('ordered: the switch first', () => leak.expectSettingDoesNotBypass(data, tasks, tasks.bypass[0]!));
+test('ordered: then the INSERT', () => leak.expectInsertForOtherOrgRejected(data, tasks));
+`;
 
 interface AssertionResult {
   fullName: string;
@@ -46,25 +66,47 @@ describe.skipIf(engine === 'embedded')('generated leak suite (server engine: the
     // The generated suite imports only pg and vitest, resolved from the user's node_modules: here, ours.
     await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     await writeFile(path.join(dir, 'vitest.config.mjs'), "export default { test: { include: ['**/*.test.ts'], testTimeout: 60000 } };\n");
-    for (const scenario of LEAK_SCENARIOS) {
-      const config = { ...DEFAULT_CONFIG, appRole: db.role('app_user'), schemas: [scenario.schema] };
+    await db.exec(LOCKED);
+    for (const schema of [...LEAK_SCENARIOS.map((s) => s.schema), 'locked']) {
+      const config = { ...DEFAULT_CONFIG, appRole: db.role('app_user'), schemas: [schema] };
       const context = await buildRuleContext(await introspect(db.client, { schemas: config.schemas }), config);
-      const suite = await planLeakSuite(context, { outDir: path.join(dir, scenario.schema), source: `schema ${scenario.schema}`, nonce: scenario.schema });
+      const suite = await planLeakSuite(context, { outDir: path.join(dir, schema), source: `schema ${schema}`, nonce: schema });
       await writeFiles(suite.files);
     }
+    // The order that used to hide the write leak: the setting is tried first, then the INSERT.
+    await writeFile(path.join(dir, 'leak_admin_switch_cast', 'order.test.ts'), ORDER_TEST);
     const { execa } = await import('execa');
     const out = path.join(dir, 'report.json');
-    await execa(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--reporter=json', `--outputFile=${out}`], {
-      cwd: dir,
-      env: { TENANT_TEST_DATABASE_URL: db.url!, NO_COLOR: '1' },
-      reject: false,
-    });
+    const seed = String(Date.now() % 100_000);
+    await execa(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--reporter=json', `--outputFile=${out}`, '--sequence.shuffle', `--sequence.seed=${seed}`],
+      { cwd: dir, env: { TENANT_TEST_DATABASE_URL: db.url!, NO_COLOR: '1' }, reject: false },
+    );
     report = JSON.parse(await readFile(out, 'utf8'));
   }, 240_000);
 
   afterAll(async () => {
     await db?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fails on a write leak whatever ran before it: no test sees a setting another one set', () => {
+    const ordered = results('leak_admin_switch_cast').filter((r) => r.fullName.startsWith('ordered: '));
+    expect(ordered.map((r) => [r.fullName, r.status])).toEqual([
+      ['ordered: the switch first', 'failed'],
+      ['ordered: then the INSERT', 'failed'],
+    ]);
+    expect(ordered[1]!.failureMessages[0]).toMatch(/leak_admin_switch_cast\.tasks: INSERT as \S+ with app\.current_org_id = '[^']+' stored a new row for org B \{/);
+    const insert = results('leak_admin_switch_cast').find((r) => r.fullName.includes('.tasks as ') && r.fullName.includes('INSERT of a row for org B is rejected'));
+    expect(insert?.status).toBe('failed');
+    expect(insert?.failureMessages[0]).toContain('stored a new row for org B');
+  });
+
+  it('fails a check that cannot tell isolation from denial as inconclusive, never passes it', () => {
+    const select = results('locked').find((r) => r.fullName.includes("SELECT with org A's context"));
+    expect(select?.status).toBe('failed');
+    expect(select?.failureMessages[0]).toMatch(/locked\.notes: inconclusive, org A's own row is not visible/);
   });
 
   it('passes every test on the isolated schema', () => {
@@ -88,7 +130,7 @@ describe.skipIf(engine === 'embedded')('generated leak suite (server engine: the
       );
       expect(naming, messages.join('\n---\n')).not.toEqual([]);
       // The other tables of the scenario are still isolated: no failure is reported for them.
-      const elsewhere = failed.filter((r) => !r.fullName.includes(table));
+      const elsewhere = failed.filter((r) => !r.fullName.includes(table) && !r.fullName.startsWith('ordered: '));
       expect(elsewhere.map((r) => r.fullName).filter((name) => !(scenario.name === 'force-missing-app-owner' && name.includes('comments')))).toEqual([]);
     });
   }
