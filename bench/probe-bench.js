@@ -86,8 +86,9 @@ try {
   const report = await probeDatabase(client, context, { statementTimeoutMs: 30_000, lockTimeoutMs: 5_000, onProgress: process.env.BENCH_VERBOSE ? (m) => console.error(`${Math.round(performance.now() - t0)} ms ${m}`) : undefined });
   const probeMs = performance.now() - started;
   const phases = { introspect: introspected - started, context: t0 - introspected, probe: performance.now() - t0 };
-  if (report.tablesProbed !== size || report.leaks.length > 0 || report.notes.length > 0) {
-    console.error(`bench: expected ${size} clean tables, got ${report.tablesProbed} probed, ${report.leaks.length} leaks, notes: ${report.notes.slice(0, 3).join('; ')}`);
+  if (report.tablesProbed !== size || report.leaks.length > 0 || report.inconclusive.length > 0 || report.notes.length > 0) {
+    const unclear = [...report.inconclusive.map((i) => `${i.table}: ${i.reason}`), ...report.notes].slice(0, 3).join('; ');
+    console.error(`bench: expected ${size} clean tables, got ${report.tablesProbed} probed, ${report.leaks.length} leaks, inconclusive or notes: ${unclear}`);
     failed = true;
   }
 

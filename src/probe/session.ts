@@ -2,16 +2,19 @@
  * The probe's transaction: opened once, ALWAYS rolled back — after the last
  * check, on any error, on a timeout and on abort (SIGINT). Nothing it does
  * is ever committed:
- * - every statement runs with statement_timeout and lock_timeout (SET LOCAL);
+ * - it begins as every tenantguard transaction does (db/transaction.ts):
+ *   search_path pinned to pg_catalog, pg_temp before any other statement,
+ *   then statement_timeout and lock_timeout (SET LOCAL);
  * - every statement text starts with SAVEPOINT or ROLLBACK TO SAVEPOINT, which
  *   Postgres refuses outside an explicit transaction block, so even if the
  *   transaction were somehow gone no write could run (and autocommit) on its own;
  * - COMMIT is never sent. If the process dies, the server sees the
  *   connection close and rolls the transaction back.
  */
+import { beginTransactionSql } from '../db/transaction.js';
 import type { Queryable } from '../db/types.js';
 import { TenantguardError } from '../errors.js';
-import { quoteIdent, quoteLiteral } from '../sql/quote.js';
+import { quoteIdent } from '../sql/quote.js';
 
 export interface ProbeSessionOptions {
   statementTimeoutMs: number;
@@ -75,11 +78,7 @@ export async function withProbeTransaction<T>(
   options: ProbeSessionOptions,
   fn: (session: ProbeSession) => Promise<T>,
 ): Promise<T> {
-  await client.query(
-    'BEGIN; SET LOCAL search_path = pg_catalog, pg_temp; ' +
-      `SET LOCAL statement_timeout = ${quoteLiteral(String(options.statementTimeoutMs))}; ` +
-      `SET LOCAL lock_timeout = ${quoteLiteral(String(options.lockTimeoutMs))}`,
-  );
+  await client.query(beginTransactionSql('read write', { statementTimeoutMs: options.statementTimeoutMs, lockTimeoutMs: options.lockTimeoutMs }));
   try {
     return await fn(new ProbeSession(client, options.signal));
   } finally {

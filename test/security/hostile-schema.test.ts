@@ -3,8 +3,9 @@
  * command that reads the database runs with search_path pinned to
  * pg_catalog, pg_temp, and its statements name only pg_catalog objects.
  * The hostile schema shadows every built-in and operator those statements
- * use; if any of them ran, the command would fail with HOSTILE_MARKER and,
- * on a server, a marker file would appear.
+ * use — the probe's and the generated leak suite's included; if any of them
+ * ran, the command would fail with HOSTILE_MARKER and, on a server, a marker
+ * file would appear.
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG_QUERY } from '../../src/catalog/introspect.sql.js';
 import { dirWith, emptyDir, runCli } from '../support/cli.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
+import { runGeneratedSuites } from '../support/generated-suite.js';
 import { HOSTILE_MARKER, HOSTILE_TENANT_SCHEMA, hostileSchemaSql, hostileSearchPathSql } from '../support/hostile-schema.js';
 
 // The server writes it as its own OS user: /tmp itself, not a private temp folder.
@@ -106,5 +108,25 @@ describe('a schema that shadows built-ins and operators', () => {
     const run = await runCli(['scaffold', 'tests', ...source, '--dry-run', '--yes']);
     expectNoHostileCode(run);
     expect(run.stdout).toContain('projects');
+  });
+
+  it('cannot run code as the role the probe seeds with, nor as the app role it checks as', async () => {
+    const run = await runCli(['probe', ...source, '--format', 'json', '--allow-inconclusive']);
+    expectNoHostileCode(run);
+    // The probe ran its checks: tasks has no row level security, and the probe says so.
+    expect(run.stdout).toContain('probe-cross-tenant-read');
+  });
+
+  it.skipIf(!serverUrl)('cannot run code through the generated leak suite', async () => {
+    await rm(markerFile!, { force: true });
+    const cwd = await emptyDir();
+    const scaffold = await runCli(['scaffold', 'tests', ...source, '--yes', '--out', 'suite'], { cwd });
+    expectNoHostileCode(scaffold);
+    const report = await runGeneratedSuites(cwd, db.url!);
+    const results = report.testResults.flatMap((file) => file.assertionResults);
+    expect(results.filter((r) => r.status === 'passed').length).toBeGreaterThan(0);
+    // The leaks of tasks fail their tests; nothing fails because hostile code ran.
+    expect(results.filter((r) => r.status === 'failed').map((r) => r.failureMessages.join('\n')).join('\n')).not.toContain(HOSTILE_MARKER);
+    expect(existsSync(markerFile!)).toBe(false);
   });
 });

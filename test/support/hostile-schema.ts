@@ -92,6 +92,15 @@ const SHADOWED_FUNCTIONS: Shadow[] = [
   { name: 'json_agg', args: ['json'], returns: 'json', kind: 'aggregate' },
   { name: 'jsonb_agg', args: ['jsonb'], returns: 'jsonb', kind: 'aggregate' },
   { name: 'count', args: ['uuid'], returns: 'bigint', kind: 'aggregate' },
+  // the probe's and the generated leak suite's statements
+  { name: 'to_jsonb', args: ['public.organizations'], returns: 'jsonb' },
+  { name: 'to_jsonb', args: ['public.projects'], returns: 'jsonb' },
+  { name: 'to_jsonb', args: ['public.tasks'], returns: 'jsonb' },
+  { name: 'has_table_privilege', args: ['text', 'text', 'text'], returns: 'boolean' },
+  { name: 'array_to_json', args: ['text[]'], returns: 'json' },
+  { name: 'array_append', args: ['text[]', 'text'], returns: 'text[]' },
+  { name: 'format', args: ['text', 'bigint', 'bigint'], returns: 'text' },
+  { name: 'format', args: ['text', 'text', 'text'], returns: 'text' },
 ];
 
 /** Operators, by the operand types tenantguard's statements compare. */
@@ -119,6 +128,8 @@ const SHADOWED_OPERATORS: { op: string; left: string; right: string; returns?: s
   { op: '||', left: 'text', right: 'text', returns: 'text' },
   { op: '>', left: 'smallint', right: 'integer' },
   { op: '>', left: 'integer', right: 'integer' },
+  { op: '>', left: 'bigint', right: 'integer' },
+  { op: '=', left: 'tid', right: 'tid' },
 ];
 
 export interface HostileOptions {

@@ -10,10 +10,9 @@
  * (TENANT_TEST_DATABASE_URL) and the embedded engine has none. The probe
  * holds both engines to the same matrix (test/probe/matrix.test.ts).
  */
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { introspect } from '../../../src/catalog/introspect.js';
 import { buildRuleContext } from '../../../src/check/context.js';
@@ -21,9 +20,9 @@ import { DEFAULT_CONFIG } from '../../../src/config/types.js';
 import { planLeakSuite } from '../../../src/scaffold/tests/suite.js';
 import { writeFiles } from '../../../src/scaffold/write-files.js';
 import { createTestDatabase, engine, type TestDatabase } from '../../support/db.js';
+import { runGeneratedSuites, type SuiteReport } from '../../support/generated-suite.js';
 import { applyLeakScenarios, LEAK_SCENARIOS } from '../../support/leak-scenarios.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** A table the app role may use but whose row level security admits no row: isolation cannot be told apart from denial. */
 const LOCKED = `CREATE SCHEMA locked; GRANT USAGE ON SCHEMA locked TO app_user;
@@ -43,19 +42,10 @@ test('ordered: the switch first', () => leak.expectSettingDoesNotBypass(data, ta
 test('ordered: then the INSERT', () => leak.expectInsertForOtherOrgRejected(data, tasks));
 `;
 
-interface AssertionResult {
-  fullName: string;
-  status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo';
-  failureMessages: string[];
-}
-interface JsonReport {
-  testResults: { name: string; assertionResults: AssertionResult[] }[];
-}
-
 describe.skipIf(engine === 'embedded')('generated leak suite (server engine: the suite needs a database URL)', () => {
   let db: TestDatabase;
   let dir: string;
-  let report: JsonReport;
+  let report: SuiteReport;
   const results = (schema: string) =>
     report.testResults.filter((file) => file.name.includes(`${path.sep}${schema}${path.sep}`)).flatMap((file) => file.assertionResults);
 
@@ -63,9 +53,6 @@ describe.skipIf(engine === 'embedded')('generated leak suite (server engine: the
     db = await createTestDatabase();
     await applyLeakScenarios(db);
     dir = await mkdtemp(path.join(tmpdir(), 'tenantguard-leak-suite-'));
-    // The generated suite imports only pg and vitest, resolved from the user's node_modules: here, ours.
-    await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    await writeFile(path.join(dir, 'vitest.config.mjs'), "export default { test: { include: ['**/*.test.ts'], testTimeout: 60000 } };\n");
     await db.exec(LOCKED);
     for (const schema of [...LEAK_SCENARIOS.map((s) => s.schema), 'locked']) {
       const config = { ...DEFAULT_CONFIG, appRole: db.role('app_user'), schemas: [schema] };
@@ -75,15 +62,7 @@ describe.skipIf(engine === 'embedded')('generated leak suite (server engine: the
     }
     // The order that used to hide the write leak: the setting is tried first, then the INSERT.
     await writeFile(path.join(dir, 'leak_admin_switch_cast', 'order.test.ts'), ORDER_TEST);
-    const { execa } = await import('execa');
-    const out = path.join(dir, 'report.json');
-    const seed = String(Date.now() % 100_000);
-    await execa(
-      process.execPath,
-      [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--reporter=json', `--outputFile=${out}`, '--sequence.shuffle', `--sequence.seed=${seed}`],
-      { cwd: dir, env: { TENANT_TEST_DATABASE_URL: db.url!, NO_COLOR: '1' }, reject: false },
-    );
-    report = JSON.parse(await readFile(out, 'utf8'));
+    report = await runGeneratedSuites(dir, db.url!);
   }, 240_000);
 
   afterAll(async () => {
