@@ -28,12 +28,3 @@ export function withParameters(parts: readonly StatementPart[]): ParameterizedSt
 export function withLiterals(parts: readonly StatementPart[], resolve: (value: SeedValue) => string): string {
   return parts.map((part) => (typeof part === 'string' ? part : quoteLiteral(resolve(part)))).join('');
 }
-
-/** Position of a referenced column in a seeded row's RETURNING list: tableoid, ctid, the row as JSON, then `returns`. */
-export function returnedIndex(returns: readonly string[], column: string): number {
-  if (column === 'tableoid') return 0;
-  if (column === 'ctid') return 1;
-  const index = returns.indexOf(column);
-  if (index < 0) throw new Error(`column ${column} is not read back from its row`);
-  return 3 + index;
-}

@@ -5,16 +5,11 @@
  * by the live probe (run by tenantguard itself), so both hold a schema to the
  * same checks.
  */
-import type { CheckedTable } from './verdicts.js';
+import type { CheckedTable, SeedValue } from './verdicts.js';
 
 export type Org = 'A' | 'B';
 
-/**
- * A value in a statement: text that Postgres casts to the column's type, or a
- * column of a row seeded earlier (its default-generated id, say), read back
- * through RETURNING. `tableoid` and `ctid` name the seeded row's system columns.
- */
-export type SeedValue = { literal: string } | { row: string; column: string };
+export type { SeedValue };
 
 /**
  * A statement as parts: SQL text with values between them. Values carry no

@@ -68,6 +68,30 @@ export function contextText(setting: string, value: string | null): string {
   return value === null ? `no ${setting} set` : `${setting} = '${value.replace(/'/g, "''")}'`;
 }
 
+// ---------------------------------------------------------------- seeded rows
+
+/**
+ * A value in a statement: text that Postgres casts to the column's type, or a
+ * column of a row seeded earlier (its default-generated id, say), read back
+ * through RETURNING. `tableoid` and `ctid` name the seeded row's system columns.
+ */
+export type SeedValue = { literal: string } | { row: string; column: string };
+
+/** What a seed row's INSERT … RETURNING gave back: tableoid, ctid, the row as JSON, then the columns other rows refer to. */
+export type Returned = readonly (string | null)[];
+
+/** The text of `value`, given the seeded rows' RETURNING results and the columns each row returns after the first three. */
+export function seededValue(value: SeedValue, returned: ReadonlyMap<string, Returned>, returnsOf: (row: string) => readonly string[] | undefined): string {
+  if ('literal' in value) return value.literal;
+  const row = returned.get(value.row);
+  const returns = returnsOf(value.row);
+  if (!row || !returns) throw new Error(`row ${value.row} was not seeded`);
+  const index = value.column === 'tableoid' ? 0 : value.column === 'ctid' ? 1 : 3 + returns.indexOf(value.column);
+  const text = row[index];
+  if (text === null || text === undefined) throw new Error(`row ${value.row} has no value for ${value.column}`);
+  return text;
+}
+
 // ---------------------------------------------------------------- the checks of one table
 
 /**

@@ -9,6 +9,7 @@
  */
 import { withLiterals } from '../isolation/statements.js';
 import type { IsolationPlan, Org, SeedRow, SeedValue } from '../isolation/types.js';
+import { seededValue } from '../isolation/verdicts.js';
 import type { ProbeSession } from './session.js';
 import { quoteLiteral } from '../sql/quote.js';
 
@@ -37,16 +38,7 @@ function createSeeded(plan: IsolationPlan): Seeded {
     returned: new Map(),
     failed: new Map(),
     contextUsed: false,
-    resolve(value) {
-      if ('literal' in value) return value.literal;
-      const returned = seeded.returned.get(value.row);
-      if (!returned) throw new Error(`row ${value.row} was not seeded`);
-      const returns = rows.get(value.row)!.returns;
-      const index = value.column === 'tableoid' ? 0 : value.column === 'ctid' ? 1 : 3 + returns.indexOf(value.column);
-      const text = returned[index];
-      if (text === null || text === undefined) throw new Error(`row ${value.row} has no ${value.column}`);
-      return text;
-    },
+    resolve: (value) => seededValue(value, seeded.returned, (id) => rows.get(id)?.returns),
     orgId(org) {
       try {
         return seeded.resolve(plan.orgs[org]);

@@ -38,6 +38,7 @@ import {
   judgeOwnRowsOnly,
   judgeTruncate,
   judgeWrite,
+  seededValue,
   sqlState,
   TRUNCATE_CONTEXT,
   writeChecks,
@@ -45,13 +46,15 @@ import {
   type CheckName,
   type CheckedTable,
   type ReadOutcome,
+  type Returned,
   type RowTexts,
+  type SeedValue,
   type Verdict,
   type WriteCheck,
   type WriteOutcome,
 } from './verdicts.js';
 
-export type Value = { literal: string } | { row: string; column: string };
+export type Value = SeedValue;
 
 export interface Statement {
   sql: string;
@@ -106,18 +109,11 @@ async function withSession<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 interface Seeded {
   data: IsolationData;
   /** Row id → [tableoid, ctid, row as JSON, ...returns], as text. */
-  returned: Map<string, (string | null)[]>;
+  returned: Map<string, Returned>;
 }
 
 function resolve(value: Value, seeded: Seeded): string {
-  if ('literal' in value) return value.literal;
-  const returned = seeded.returned.get(value.row);
-  const row = seeded.data.rows[value.row];
-  if (!returned || !row) throw new Error(`row ${value.row} was not seeded`);
-  const index = value.column === 'tableoid' ? 0 : value.column === 'ctid' ? 1 : 3 + row.returns.indexOf(value.column);
-  const text = returned[index];
-  if (text === null || text === undefined) throw new Error(`row ${value.row} has no value for ${value.column}`);
-  return text;
+  return seededValue(value, seeded.returned, (id) => seeded.data.rows[id]?.returns);
 }
 
 /** set_config(…, true): transaction-local, as the application sets its context. */
