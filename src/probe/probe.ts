@@ -59,6 +59,22 @@ async function pristineSettings(session: ProbeSession, plan: IsolationPlan): Pro
   return new Map(names.map((name, i) => [name, (row?.[i] ?? null) as string | null]));
 }
 
+/**
+ * The cases the app role can reach at all: a privilege on the table or on one
+ * of its columns. The others cannot leak to it, and prove nothing either.
+ */
+async function reachable(session: ProbeSession, role: string, cases: IsolationCase[]): Promise<Set<IsolationCase>> {
+  if (cases.length === 0) return new Set();
+  const who = quoteLiteral(role);
+  const tests = cases.map((c) => {
+    const table = quoteLiteral(c.target);
+    return `pg_catalog.has_table_privilege(${who}, ${table}, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE') OR pg_catalog.has_any_column_privilege(${who}, ${table}, 'SELECT, INSERT, UPDATE')`;
+  });
+  const [row] = (await session.one('SAVEPOINT tenantguard_reach', `SELECT ARRAY[${tests.join(', ')}]::pg_catalog.text`)).rows;
+  const reached = String(row?.[0] ?? '').replace(/[{}]/g, '').split(',');
+  return new Set(cases.filter((_, i) => reached[i] === 't' || reached[i] === 'true'));
+}
+
 /** Why no table could be probed, as one line; the probe then fails rather than report a clean result. */
 function nothingProbed(plan: IsolationPlan, seeded: Seeded, inconclusive: InconclusiveCheck[]): TenantguardError {
   const first = inconclusive[0];
@@ -72,9 +88,43 @@ function nothingProbed(plan: IsolationPlan, seeded: Seeded, inconclusive: Inconc
   return new TenantguardError(`the probe checked no tenant table: ${reason}`, '`tenantguard scaffold tests --dry-run` lists every tenant table and why it cannot be seeded');
 }
 
+/**
+ * The cases whose rows were seeded and whose table the app role can reach;
+ * a table that could not be seeded is inconclusive, one the role cannot reach
+ * is noted. Fails when none is left: a probe that checked nothing is no result.
+ */
+async function casesToProbe(
+  session: ProbeSession,
+  plan: IsolationPlan,
+  seeded: Seeded,
+  role: string,
+  inconclusive: InconclusiveCheck[],
+  notes: string[],
+): Promise<IsolationCase[]> {
+  const orgsSeeded = seeded.orgId('A') !== null && seeded.orgId('B') !== null;
+  const seededCases: IsolationCase[] = [];
+  for (const c of plan.cases) {
+    const failed = c.seed.find((id) => !seeded.returned.has(id));
+    if (failed) inconclusive.push({ table: c.table, reason: `not probed, its row ${failed} could not be inserted (${seeded.failed.get(failed) ?? 'unknown'})` });
+    else if (orgsSeeded) seededCases.push(c);
+  }
+  if (seededCases.length === 0) throw nothingProbed(plan, seeded, inconclusive);
+  const reached = await reachable(session, role, seededCases);
+  if (reached.size === 0) {
+    throw new TenantguardError(
+      `the probe checked no tenant table: ${role} holds no privilege on any of the ${seededCases.length} it could seed`,
+      'pass the role the application connects as with --app-role, or set "appRole" in tenantguard.config.json',
+    );
+  }
+  const unreached = seededCases.filter((c) => !reached.has(c));
+  if (unreached.length > 0) notes.push(`not probed, ${role} holds no privilege on them: ${unreached.map((c) => c.table).join(', ')}`);
+  return seededCases.filter((c) => reached.has(c));
+}
+
 export async function probeDatabase(client: Queryable, context: RuleContext, options: ProbeOptions): Promise<ProbeReport> {
   const { plan, role } = await planIsolationFor(context, { tables: options.tables, nonce: options.nonce });
   const inconclusive: InconclusiveCheck[] = plan.todo.map((t) => ({ table: t.table, reason: `not probed, ${t.todo}` }));
+  const notes: string[] = [];
   const progress = options.onProgress ?? (() => {});
 
   return withProbeTransaction(client, options, async (session) => {
@@ -82,16 +132,9 @@ export async function probeDatabase(client: Queryable, context: RuleContext, opt
     await assertCanSetRole(session, role.role);
     progress(`seeding ${plan.rows.length} rows`);
     const seeded = await seedRows(session, plan);
-    const orgsSeeded = seeded.orgId('A') !== null && seeded.orgId('B') !== null;
-    const ready: IsolationCase[] = [];
-    for (const c of plan.cases) {
-      const failed = c.seed.find((id) => !seeded.returned.has(id));
-      if (failed) inconclusive.push({ table: c.table, reason: `not probed, its row ${failed} could not be inserted (${seeded.failed.get(failed) ?? 'unknown'})` });
-      else if (orgsSeeded) ready.push(c);
-    }
-    if (ready.length === 0) throw nothingProbed(plan, seeded, inconclusive);
-
+    const ready = await casesToProbe(session, plan, seeded, role.role, inconclusive, notes);
     const run = new ProbeRun(session, plan, seeded, role.role);
+    run.notes.push(...notes);
     await session.control(`SET LOCAL ROLE ${quoteIdent(role.role)}`);
     // Seeding under a context leaves the last org set: back to '' (the setting cannot be unset again in this session).
     await setContext(run, seeded.contextUsed ? '' : null);

@@ -149,6 +149,12 @@ describe('probe edges', () => {
     expect((error as TenantguardError).hint).toMatch(/superuser, a BYPASSRLS role or the tables' owner/);
   });
 
+  it('fails, with a hint, when the app role holds no privilege on any tenant table', async () => {
+    const error = await probeDatabase(db.client, await contextFor('leak', db.role('outsider')), options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TenantguardError);
+    expect((error as TenantguardError).message).toMatch(/^the probe checked no tenant table: \S+outsider holds no privilege on any of the 4 it could seed$/);
+  });
+
   it('refuses when the app role does not exist', async () => {
     const error = await probeDatabase(db.client, await contextFor('leak', 'no_such_role'), options).catch((e: unknown) => e);
     expect((error as TenantguardError).message).toBe('role "no_such_role" does not exist in this database');

@@ -38,7 +38,7 @@ describe('probe-cross-tenant-read', () => {
     expect(findings.map((f) => f.object)).toEqual(Array(3).fill({ kind: 'table', schema: 'public', name: 'projects' }));
     const withContext = findings.find((f) => f.message.includes("returned org B's row") && !f.message.includes("org A's row"))!;
     expect(withContext.message).toMatch(new RegExp(`^SELECT as ${db.role('app_user')} with app\\.current_org_id = '[0-9a-f-]{36}' returned org B's row \\{"id": `));
-    expect(withContext.message).toContain('(statement: SELECT tableoid::int8::text, ctid::text FROM "public"."projects" WHERE');
+    expect(withContext.message).toContain('(statement: SELECT tableoid::pg_catalog.int8::pg_catalog.text, ctid::pg_catalog.text FROM "public"."projects" WHERE (tableoid OPERATOR(pg_catalog.=) ');
     expect(findings.some((f) => f.message.includes('with no app.current_org_id set returned org A\'s row'))).toBe(true);
     expect(findings.some((f) => f.message.includes("with app.current_org_id = '' returned org A's row"))).toBe(true);
     expect(findings[0]!.docs).toBe('docs/rules/probe-cross-tenant-read.md');
