@@ -81,7 +81,7 @@ export function roleLabel(role: string): string {
 }
 
 /** What one tenant is called: `organization` for organization_id, `team` for team_id. */
-export function tenantNoun(tenancy: Tenancy): string {
+export function tenantNoun(tenancy: Pick<Tenancy, 'tenantColumn'>): string {
   const base = tenancy.tenantColumn.replace(/_?id$/i, '');
   return base.replace(/_/g, ' ') || 'tenant';
 }
