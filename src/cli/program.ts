@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import type { CommandContext } from './io.js';
 import { registerAudit } from './commands/audit.js';
+import { registerDiff } from './commands/diff.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInit } from './commands/init.js';
 import { registerProbe } from './commands/probe.js';
 import { registerRules } from './commands/rules.js';
 import { registerScaffold } from './commands/scaffold.js';
+import { registerSnapshot } from './commands/snapshot.js';
 
 /**
  * The command tree. Each command file registers its flags with commander and
@@ -29,6 +31,8 @@ export function createProgram(context: CommandContext, version: string): Command
 
   // Commands, in the order `tenantguard --help` lists them.
   registerAudit(program, context);
+  registerDiff(program, context);
+  registerSnapshot(program, context);
   // scaffold (migration | helper | tests): subcommands register on the command it returns.
   registerScaffold(program, context);
   registerProbe(program, context);

@@ -14,7 +14,7 @@ import type { Severity } from '../config/types.js';
 import type { SourceLocation } from '../rules/types.js';
 import { describeChange, describeState, type CellState } from './describe.js';
 import { tenantNoun } from '../tenancy/describe-policy.js';
-import { entryKey, type AccessCell, type AccessMatrix, type CellCommand, type Reach } from './matrix.js';
+import { entryKey, sortCommands, type AccessCell, type AccessMatrix, type CellCommand, type Reach } from './matrix.js';
 
 export type ChangeClass = 'widened' | 'narrowed' | 'unknown' | 'added' | 'equivalent';
 
@@ -170,7 +170,7 @@ function group(pair: ObjectPair, changes: CellChange[], noun: string): AccessCha
       severity: SEVERITY_OF_CLASS[first.class],
       object: pair.object,
       role: first.role,
-      commands: members.map((m) => m.command),
+      commands: sortCommands(members.map((m) => m.command)),
       before,
       after,
       summary: describeChange(before, after, noun),

@@ -133,3 +133,7 @@ export function byRoleThenCommand(a: AccessCell, b: AccessCell): number {
   if (a.role !== b.role) return a.role < b.role ? -1 : 1;
   return COMMAND_ORDER.indexOf(a.command) - COMMAND_ORDER.indexOf(b.command);
 }
+
+export function sortCommands(commands: readonly CellCommand[]): CellCommand[] {
+  return [...commands].sort((a, b) => COMMAND_ORDER.indexOf(a) - COMMAND_ORDER.indexOf(b));
+}

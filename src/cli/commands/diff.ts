@@ -1,0 +1,115 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { appendFile } from 'node:fs/promises';
+import type { FailOn, Severity } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+import type { BaseRequest, DiffResult } from '../../diff/index.js';
+import { diffFormats, type DiffFormat } from '../../diff/report/options.js';
+import { colorEnabled, type CommandContext, type Io } from '../io.js';
+import { writeReport } from '../write-report.js';
+import { exitCodeFor } from './audit.js';
+
+export interface DiffFlags {
+  base?: string;
+  baseDb?: string;
+  baseSnapshot?: string;
+  db?: string;
+  migrations?: string;
+  schema?: string[];
+  tenantColumn?: string;
+  appRole?: string;
+  config?: string;
+  format?: DiffFormat;
+  output?: string;
+  failOn: FailOn;
+  probe: boolean;
+  verbose?: boolean;
+  sarifAnchor?: string;
+  statementTimeout?: number;
+  lockTimeout?: number;
+}
+
+const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'never'];
+
+function milliseconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a whole number of milliseconds (0 = no limit).');
+  return Number(value);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function baseRequest(flags: DiffFlags): BaseRequest {
+  const given = [flags.base !== undefined, flags.baseDb !== undefined, flags.baseSnapshot !== undefined].filter(Boolean).length;
+  if (given > 1) throw new UsageError('--base, --base-db and --base-snapshot cannot be used together', 'compare against one base: a git revision, a database or a snapshot file');
+  if (flags.baseDb !== undefined) return { kind: 'database', url: flags.baseDb };
+  if (flags.baseSnapshot !== undefined) return { kind: 'snapshot', file: flags.baseSnapshot };
+  return { kind: 'revision', ref: flags.base };
+}
+
+/** The changes as a GitHub step summary too, when the report goes to annotations. */
+async function writeStepSummary(io: Io, result: DiffResult, verbose: boolean | undefined): Promise<void> {
+  const file = io.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  const { diffReporters } = await import('../../diff/report/options.js');
+  await appendFile(file, `${(await diffReporters.markdown())(result, { verbose })}\n`);
+}
+
+async function runDiffCommand(flags: DiffFlags, { io, setExitCode }: CommandContext): Promise<void> {
+  const format: DiffFormat = flags.format ?? (io.env.GITHUB_ACTIONS === 'true' ? 'github' : 'pretty');
+  const pretty = format === 'pretty';
+  const base = baseRequest(flags);
+  const { diffAccess } = await import('../../diff/index.js');
+  const result = await diffAccess({
+    cwd: io.cwd,
+    env: io.env,
+    configPath: flags.config,
+    db: flags.db,
+    migrations: flags.migrations,
+    schemas: flags.schema,
+    tenantColumn: flags.tenantColumn,
+    appRole: flags.appRole,
+    statementTimeoutMs: flags.statementTimeout,
+    lockTimeoutMs: flags.lockTimeout,
+    base,
+    probe: flags.probe,
+    onSource: (side, description) => {
+      if (pretty) io.stderr.write(`${side === 'base' ? 'Base' : 'Head'}: ${description}\n`);
+    },
+  });
+  const { diffReporters } = await import('../../diff/report/options.js');
+  const anchor = flags.sarifAnchor ?? null;
+  const text = (await diffReporters[format]())(result, { color: !flags.output && colorEnabled(io), verbose: flags.verbose, anchor });
+  if (flags.output) {
+    const written = await writeReport(io, flags.output, text);
+    if (pretty) io.stderr.write(`Report written to ${written}\n`);
+  } else {
+    io.stdout.write(text);
+  }
+  if (format === 'github') await writeStepSummary(io, result, flags.verbose);
+  setExitCode(exitCodeFor(result.changes.map((c) => c.severity as Severity), flags.failOn));
+}
+
+export function registerDiff(program: Command, context: CommandContext): void {
+  program
+    .command('diff')
+    .description("compare who can reach which tenant's rows before and after a change (a pull request's migrations)")
+    .option('--base <revision>', 'git revision whose migrations folder is the base (default: the merge base with the default branch)')
+    .addOption(new Option('--base-db <url>', 'a database as the base (e.g. production) instead of a git revision'))
+    .option('--base-snapshot <file>', 'an access matrix written by `tenantguard snapshot` as the base')
+    .option('--db <url>', 'a database as the head (default: the migrations folder of the working tree)')
+    .option('--migrations <dir>', 'the migrations folder (default: found as `tenantguard audit` finds it)')
+    .option('--schema <name>', 'compare only this schema (repeatable; default: every non-system schema)', collect)
+    .option('--tenant-column <name>', 'the column that holds the tenant id (default: organization_id)')
+    .option('--app-role <role>', 'the role the application connects as (default: every non-owner role with grants)')
+    .option('--config <file>', 'config file (default: tenantguard.config.json found from the working directory upward)')
+    .addOption(new Option('--format <format>', 'report format (default: pretty; github on GitHub Actions)').choices(diffFormats))
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a change is at or above this severity (widened: error; narrowed, unknown: warning)').choices(FAIL_ON).default('error'))
+    .option('--no-probe', 'do not prove widenings with the probe on the embedded copies')
+    .option('--sarif-anchor <file>', 'repository file that SARIF results and annotations without a migration line point at')
+    .option('-v, --verbose', 'also list info changes (access added within the tenant, equivalent policy rewrites) and each probe result')
+    .option('--statement-timeout <ms>', 'statement_timeout for each session (default: 30000)', milliseconds)
+    .option('--lock-timeout <ms>', 'lock_timeout for each session (default: 5000)', milliseconds)
+    .action((flags: DiffFlags) => runDiffCommand(flags, context));
+}
