@@ -134,7 +134,6 @@ function compareCell(object: ObjectPair, role: string, command: CellCommand, bef
 
 interface ObjectPair {
   object: ChangedObject;
-  label: string;
   base: { cells: AccessCell[] } | null;
   head: { cells: AccessCell[] } | null;
   /** A class every changed caller gets (a function whose search_path is no longer pinned). */
@@ -195,7 +194,7 @@ function tablePairs(base: AccessMatrix, head: AccessMatrix): ObjectPair[] {
     if (h && !h.rls && (b === null || b.rls)) loosened.push(b === null ? 'it holds tenant rows without row level security' : 'row level security was disabled');
     else if (h && b && h.rls && b.force && !h.force) loosened.push('FORCE ROW LEVEL SECURITY was removed, so its owner bypasses the policies');
     if (h && b && h.owner !== b.owner && h.rls && !h.force) loosened.push(`its owner changed from ${b.owner} to ${h.owner}, who bypasses the policies`);
-    return { object: { kind: 'table', schema: e.schema, name: e.name }, label: `table ${key}`, base: b, head: h, forced: null, loosened };
+    return { object: { kind: 'table', schema: e.schema, name: e.name }, base: b, head: h, forced: null, loosened };
   });
 }
 
@@ -204,7 +203,7 @@ function viewPairs(base: AccessMatrix, head: AccessMatrix): ObjectPair[] {
   const h = new Map(head.views.map((v) => [entryKey(v), v]));
   return [...new Set([...b.keys(), ...h.keys()])].map((key) => {
     const e = (h.get(key) ?? b.get(key))!;
-    return { object: { kind: e.kind, schema: e.schema, name: e.name }, label: `${e.kind} ${key}`, base: b.get(key) ?? null, head: h.get(key) ?? null, forced: null, loosened: [] };
+    return { object: { kind: e.kind, schema: e.schema, name: e.name }, base: b.get(key) ?? null, head: h.get(key) ?? null, forced: null, loosened: [] };
   });
 }
 
@@ -218,7 +217,6 @@ function functionPairs(base: AccessMatrix, head: AccessMatrix): ObjectPair[] {
     const unpinned = after !== null && !after.searchPathPinned && (before === null || before.searchPathPinned);
     return {
       object: { kind: 'function', schema: e.schema, name: e.name, arguments: e.arguments },
-      label: `function ${key}`,
       base: before,
       head: after,
       forced: unpinned ? 'widened' : null,

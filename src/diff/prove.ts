@@ -7,6 +7,7 @@
  */
 import { TenantguardError } from '../errors.js';
 import { COMMAND } from '../isolation/verdicts.js';
+import { displayName } from '../sql/quote.js';
 import type { ProbeLeak } from '../probe/checks.js';
 import type { RuleContext } from '../rules/types.js';
 import type { AccessChange, Proof } from './compare.js';
@@ -72,7 +73,8 @@ function proofOf(change: AccessChange, head: Outcome, base: Outcome): Proof {
   const key = keyOf(change);
   const now = leaksOf(head, key, change.commands);
   if (now.length === 0) {
-    const note = head.notes.find((n) => n.startsWith(`${change.object.schema}.`) || n.includes(change.object.name));
+    const table = displayName(change.object.schema, change.object.name);
+    const note = head.notes.find((n) => n.startsWith(`${table}: `));
     return { status: 'not-reproduced', detail: note ?? `the probe found no leak as ${change.role} at the head` };
   }
   const before = leaksOf(base, key, change.commands);

@@ -74,7 +74,7 @@ function compareKeys(a: { schema: string; name: string }, b: { schema: string; n
 }
 
 /** What a SECURITY DEFINER function reads (`rows`) and writes (`check`) of tenant tables, as its callers get it. */
-function functionReach(context: RuleContext, fn: RoutineInfo): { rows: Reach; check: Reach; tables: Table[]; reasons: string[] } | null {
+function functionReach(context: RuleContext, fn: RoutineInfo): { rows: Reach | null; check: Reach | null; tables: Table[]; reasons: string[] } | null {
   const { tenancy, policies } = context;
   const access = policies.functionAccess(fn);
   const tenant = (tables: readonly Table[]) => tables.filter((t) => tenancy.tenantTableByKey.has(tableKey(t)));
@@ -94,8 +94,9 @@ function functionReach(context: RuleContext, fn: RoutineInfo): { rows: Reach; ch
   if (access?.dynamic) reasons.push('it runs dynamic SQL, whose tables cannot be checked');
   if (access?.problem) reasons.push(`its body cannot be checked: ${access.problem}`);
   if (fn.searchPath === null) reasons.push("its search_path is not pinned, so a caller's objects earlier on the search_path run with the owner's rights");
-  const readReach: Reach = unlimited.length > 0 ? 'any' : undecided ? 'unknown' : reads.length > 0 ? 'own' : 'none';
-  const writeReach = loosest([...writeReaches, undecided ? 'unknown' : 'none']);
+  // A side the function has nothing on is null, like a command's: reads only, writes only, or both.
+  const readReach: Reach | null = unlimited.length > 0 ? 'any' : undecided ? 'unknown' : reads.length > 0 ? 'own' : null;
+  const writeReach: Reach | null = writes.length > 0 || undecided ? loosest([...writeReaches, undecided ? 'unknown' : 'none']) : null;
   return { rows: readReach, check: writeReach, tables: [...new Set([...reads, ...writes])], reasons };
 }
 

@@ -143,6 +143,29 @@ describe('tenantguard diff against the merge base with main', () => {
   });
 });
 
+describe('tenantguard diff on the surfaces around row level security', () => {
+  it('reports a view read with its owner\'s rights, TRUNCATE, a SECURITY DEFINER function and a table without RLS', async () => {
+    const run = await diff(
+      {
+        'migrations/002_surfaces.sql': `CREATE VIEW project_names AS SELECT id, organization_id, name FROM projects;
+GRANT SELECT ON project_names TO app_user;
+GRANT TRUNCATE ON projects TO app_user;
+CREATE FUNCTION all_projects() RETURNS SETOF projects LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$ SELECT * FROM projects $$;
+CREATE TABLE audit_log (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations (id));
+`,
+      },
+      '--no-probe',
+    );
+    expect(run.code).toBe(1);
+    expect(run.result!.changes.map((c) => [c.object.kind, c.object.name, c.class, c.severity, c.role, c.commands.join(' '), c.summary, c.location?.line])).toEqual([
+      ['function', 'all_projects', 'widened', 'error', 'app_user', 'EXECUTE', "no access → every organization's rows", 4],
+      ['table', 'audit_log', 'widened', 'warning', null, '', 'it holds tenant rows without row level security', 5],
+      ['view', 'project_names', 'widened', 'error', 'app_user', 'SELECT', "no access → every organization's rows", 2],
+      ['table', 'projects', 'widened', 'error', 'app_user', 'TRUNCATE', "no access → every organization's rows", 3],
+    ]);
+  });
+});
+
 describe('tenantguard diff when the base does not apply', () => {
   let broken: Repository;
   afterAll(async () => {

@@ -78,7 +78,8 @@ async function runDiffCommand(flags: DiffFlags, { io, setExitCode }: CommandCont
     },
   });
   const { diffReporters } = await import('../../diff/report/options.js');
-  const anchor = flags.sarifAnchor ?? null;
+  // Changes with no migration line go where the others are, so GitHub accepts every SARIF result.
+  const anchor = flags.sarifAnchor ?? result.changes.find((c) => c.location)?.location?.file ?? null;
   const text = (await diffReporters[format]())(result, { color: !flags.output && colorEnabled(io), verbose: flags.verbose, anchor });
   if (flags.output) {
     const written = await writeReport(io, flags.output, text);
