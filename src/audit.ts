@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog/types.js';
 import type { AuditResult, Finding, Source } from './check/types.js';
-import { loadConfig, type ConfigOverrides } from './config/load.js';
+import { configOverrides, loadConfig, type ConfigOverrides } from './config/load.js';
 import type { Config } from './config/types.js';
 import type { AppliedMigrations } from './db/types.js';
 import { TenantguardError } from './errors.js';
@@ -87,15 +87,7 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
     env,
     configPath: options.configPath,
     knownRules: registry.map((rule) => rule.id),
-    flags: {
-      tenantColumn: options.tenantColumn,
-      tenantTable: options.tenantTable,
-      contextSetting: options.contextSetting,
-      appRole: options.appRole,
-      schemas: options.schemas && options.schemas.length > 0 ? options.schemas : undefined,
-      statementTimeoutMs: options.statementTimeoutMs,
-      lockTimeoutMs: options.lockTimeoutMs,
-    },
+    flags: configOverrides(options),
   });
 
   // Policies, function bodies and migration files are read by the Postgres parser:

@@ -13,6 +13,19 @@ export type ConfigOverrides = Partial<
   Pick<Config, 'tenantColumn' | 'tenantTable' | 'contextSetting' | 'appRole' | 'schemas' | 'statementTimeoutMs' | 'lockTimeoutMs'>
 >;
 
+/** The overrides among a command's or an API call's options; an empty schema list overrides nothing. */
+export function configOverrides(options: ConfigOverrides): ConfigOverrides {
+  return {
+    tenantColumn: options.tenantColumn,
+    tenantTable: options.tenantTable,
+    contextSetting: options.contextSetting,
+    appRole: options.appRole,
+    schemas: options.schemas && options.schemas.length > 0 ? options.schemas : undefined,
+    statementTimeoutMs: options.statementTimeoutMs,
+    lockTimeoutMs: options.lockTimeoutMs,
+  };
+}
+
 export interface LoadConfigOptions {
   cwd: string;
   env: Record<string, string | undefined>;

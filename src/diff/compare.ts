@@ -183,12 +183,15 @@ function stateOf(cell: AccessCell): CellState {
   return { via: cell.via, rows: cell.rows, check: cell.check };
 }
 
+/** Entries of both sides matched by key: [base, head], either null where the other side has none. */
+function matchEntries<T extends { schema: string; name: string; arguments?: string }>(base: readonly T[], head: readonly T[]): [T | null, T | null][] {
+  const b = new Map(base.map((e) => [entryKey(e), e]));
+  const h = new Map(head.map((e) => [entryKey(e), e]));
+  return [...new Set([...b.keys(), ...h.keys()])].map((key) => [b.get(key) ?? null, h.get(key) ?? null]);
+}
+
 function tablePairs(base: AccessMatrix, head: AccessMatrix): ObjectPair[] {
-  const baseByKey = new Map(base.tables.map((t) => [entryKey(t), t]));
-  const headByKey = new Map(head.tables.map((t) => [entryKey(t), t]));
-  return [...new Set([...baseByKey.keys(), ...headByKey.keys()])].map((key) => {
-    const b = baseByKey.get(key) ?? null;
-    const h = headByKey.get(key) ?? null;
+  return matchEntries(base.tables, head.tables).map(([b, h]) => {
     const e = (h ?? b)!;
     const loosened: string[] = [];
     if (h && !h.rls && (b === null || b.rls)) loosened.push(b === null ? 'it holds tenant rows without row level security' : 'row level security was disabled');
@@ -199,26 +202,21 @@ function tablePairs(base: AccessMatrix, head: AccessMatrix): ObjectPair[] {
 }
 
 function viewPairs(base: AccessMatrix, head: AccessMatrix): ObjectPair[] {
-  const b = new Map(base.views.map((v) => [entryKey(v), v]));
-  const h = new Map(head.views.map((v) => [entryKey(v), v]));
-  return [...new Set([...b.keys(), ...h.keys()])].map((key) => {
-    const e = (h.get(key) ?? b.get(key))!;
-    return { object: { kind: e.kind, schema: e.schema, name: e.name }, base: b.get(key) ?? null, head: h.get(key) ?? null, forced: null, loosened: [] };
+  return matchEntries(base.views, head.views).map(([b, h]) => {
+    const e = (h ?? b)!;
+    return { object: { kind: e.kind, schema: e.schema, name: e.name }, base: b, head: h, forced: null, loosened: [] };
   });
 }
 
 function functionPairs(base: AccessMatrix, head: AccessMatrix): ObjectPair[] {
-  const b = new Map(base.functions.map((f) => [entryKey(f), f]));
-  const h = new Map(head.functions.map((f) => [entryKey(f), f]));
-  return [...new Set([...b.keys(), ...h.keys()])].map((key) => {
-    const before = b.get(key) ?? null;
-    const after = h.get(key) ?? null;
-    const e = (after ?? before)!;
-    const unpinned = after !== null && !after.searchPathPinned && (before === null || before.searchPathPinned);
+  return matchEntries(base.functions, head.functions).map(([b, h]) => {
+    const e = (h ?? b)!;
+    // A caller's objects placed earlier on the search_path run with the owner's rights (docs/postgres-rls.md#security-definer).
+    const unpinned = h !== null && !h.searchPathPinned && (b === null || b.searchPathPinned);
     return {
       object: { kind: 'function', schema: e.schema, name: e.name, arguments: e.arguments },
-      base: before,
-      head: after,
+      base: b,
+      head: h,
       forced: unpinned ? 'widened' : null,
       loosened: unpinned ? ['its search_path is no longer pinned'] : [],
     };

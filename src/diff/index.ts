@@ -6,7 +6,7 @@
  * copies where possible (prove.ts).
  */
 import type { Source } from '../check/types.js';
-import { loadConfig, type ConfigOverrides } from '../config/load.js';
+import { configOverrides, loadConfig, type ConfigOverrides } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { TenantguardError } from '../errors.js';
 import { startLoadingParser } from '../sql/parser.js';
@@ -66,15 +66,7 @@ async function diffConfig(options: ConfigOverrides & { configPath?: string }, cw
     cwd,
     env,
     configPath: options.configPath,
-    flags: {
-      tenantColumn: options.tenantColumn,
-      tenantTable: options.tenantTable,
-      contextSetting: options.contextSetting,
-      appRole: options.appRole,
-      schemas: options.schemas && options.schemas.length > 0 ? options.schemas : undefined,
-      statementTimeoutMs: options.statementTimeoutMs,
-      lockTimeoutMs: options.lockTimeoutMs,
-    },
+    flags: configOverrides(options),
   });
   return config;
 }

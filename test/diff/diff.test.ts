@@ -51,8 +51,9 @@ afterAll(async () => {
 async function diff(change: Record<string, string>, ...flags: string[]) {
   await repo.change(change);
   try {
-    const run = await runCli(['diff', '--format', 'json', ...flags], { cwd: repo.dir });
-    const result = run.stdout ? (JSON.parse(run.stdout) as DiffResult) : null;
+    const json = !flags.includes('--format');
+    const run = await runCli(['diff', ...(json ? ['--format', 'json'] : []), ...flags], { cwd: repo.dir });
+    const result = json && run.stdout ? (JSON.parse(run.stdout) as DiffResult) : null;
     return { ...run, result };
   } finally {
     repo.reset();
