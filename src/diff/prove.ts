@@ -8,7 +8,7 @@
 import { TenantguardError } from '../errors.js';
 import { COMMAND } from '../isolation/verdicts.js';
 import { displayName } from '../sql/quote.js';
-import type { ProbeLeak } from '../probe/checks.js';
+import type { InconclusiveCheck, ProbeLeak } from '../probe/probe.js';
 import type { RuleContext } from '../rules/types.js';
 import type { AccessChange, Proof } from './compare.js';
 import type { CellCommand } from './matrix.js';
@@ -40,15 +40,14 @@ function asRole(context: RuleContext, role: string): RuleContext {
   return { ...context, tenancy: { ...context.tenancy, appRole: role } };
 }
 
-type Outcome = { leaks: ProbeLeak[]; notes: string[] } | { problem: string };
+type Outcome = { leaks: ProbeLeak[]; inconclusive: InconclusiveCheck[] } | { problem: string };
 
 async function probe(side: Side, role: string, keys: string[], options: ProveOptions): Promise<Outcome> {
   const engine = side.engine!;
-  const tables = keys.filter((key) => engine.context.tenancy.tenantTableByKey.has(key));
-  // A table that is not a tenant table there (or a role that does not exist there) cannot leak there.
-  if (tables.length === 0 || !engine.context.catalog.roles.some((r) => r.name === role)) {
-    return { leaks: [], notes: [] };
-  }
+  // Where the role holds nothing on a table (it is not a tenant table there, the role does not exist or has no privilege), it cannot leak.
+  const held = new Set(side.matrix.tables.filter((t) => t.cells.some((c) => c.role === role)).map((t) => `${t.schema}.${t.name}`));
+  const tables = keys.filter((key) => held.has(key));
+  if (tables.length === 0) return { leaks: [], inconclusive: [] };
   const { probeDatabase } = await import('../probe/probe.js');
   try {
     const report = await probeDatabase(engine.source.connection.client, asRole(engine.context, role), {
@@ -56,7 +55,7 @@ async function probe(side: Side, role: string, keys: string[], options: ProveOpt
       statementTimeoutMs: options.statementTimeoutMs,
       lockTimeoutMs: options.lockTimeoutMs,
     });
-    return { leaks: report.leaks, notes: report.notes };
+    return { leaks: report.leaks, inconclusive: report.inconclusive };
   } catch (error) {
     if (error instanceof TenantguardError) return { problem: error.message };
     throw error;
@@ -74,8 +73,10 @@ function proofOf(change: AccessChange, head: Outcome, base: Outcome): Proof {
   const now = leaksOf(head, key, change.commands);
   if (now.length === 0) {
     const table = displayName(change.object.schema, change.object.name);
-    const note = head.notes.find((n) => n.startsWith(`${table}: `));
-    return { status: 'not-reproduced', detail: note ?? `the probe found no leak as ${change.role} at the head` };
+    const open = head.inconclusive.find((c) => c.table === table);
+    return open
+      ? { status: 'not-probed', detail: `the probe could not conclude at the head: ${open.reason}` }
+      : { status: 'not-reproduced', detail: `the probe found no leak as ${change.role} at the head` };
   }
   const before = leaksOf(base, key, change.commands);
   if (before.length > 0) return { status: 'not-reproduced', detail: `the probe leaks at the base as well: ${before[0]!.statement} ${before[0]!.leaked}` };
