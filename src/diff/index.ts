@@ -8,6 +8,7 @@
 import type { Source } from '../check/types.js';
 import { configOverrides, loadConfig, type ConfigOverrides } from '../config/load.js';
 import type { Config } from '../config/types.js';
+import type { SkippedStatement } from '../db/types.js';
 import { TenantguardError } from '../errors.js';
 import { startLoadingParser } from '../sql/parser.js';
 import { packageVersion } from '../version.js';
@@ -42,6 +43,8 @@ export interface DiffSide {
   /** `main (3f2a1b0)`, `working tree`, `database app`, `snapshot access.json` */
   label: string;
   source: Source;
+  /** Migration statements the embedded engine could not run (an extension it lacks): what they create is not compared. */
+  skipped: SkippedStatement[];
 }
 
 /** The JSON report of a diff (docs/diff.md). */
@@ -88,7 +91,7 @@ export async function diffAccess(options: DiffOptions): Promise<DiffResult> {
   const env = options.env ?? process.env;
   const config = await diffConfig(options, cwd, env);
   startLoadingParser();
-  const request: SideRequest = { cwd, env, config, onProgress: options.onProgress };
+  const request: SideRequest = { cwd, env, config, onProgress: options.onProgress, keepEngine: options.probe !== false };
   const { openHead } = await import('./sides.js');
   // The base first: with the engine's prefix cache, the head then applies only the files it adds.
   const base = await openBase(options.base, { ...request, migrations: options.migrations });
@@ -119,8 +122,8 @@ export async function diffAccess(options: DiffOptions): Promise<DiffResult> {
       formatVersion: 1,
       version: packageVersion(),
       tenantColumn: config.tenantColumn,
-      base: { label: base.label, source: base.matrix.source },
-      head: { label: head.label, source: head.matrix.source },
+      base: { label: base.label, source: base.matrix.source, skipped: base.migrations?.skipped ?? [] },
+      head: { label: head.label, source: head.matrix.source, skipped: head.migrations?.skipped ?? [] },
       changes,
       summary: countChanges(changes),
       probed,

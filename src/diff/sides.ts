@@ -37,9 +37,11 @@ export interface SideRequest {
   env: Record<string, string | undefined>;
   config: Config;
   onProgress?: (message: string) => void;
+  /** Keep an embedded engine open for the probe; otherwise it is stopped once read, freeing its memory. */
+  keepEngine?: boolean;
 }
 
-/** Opens a source, reads its catalog read-only, and builds its matrix; embedded engines are left open. */
+/** Reads an opened source's catalog (read only) and builds its matrix. */
 async function readSource(opened: OpenedSource, config: Config): Promise<{ matrix: AccessMatrix; context: RuleContext }> {
   const [{ withReadOnlyTransaction }, { introspect }, { buildRuleContext }] = await Promise.all([
     import('../db/transaction.js'),
@@ -87,7 +89,7 @@ export async function openHead(request: SideRequest & { db?: string; migrations?
     onProgress: request.onProgress,
   });
   const label = opened.migrations === null ? `database ${opened.source.name}` : 'working tree';
-  return sideFrom(label, opened, request.config, opened.migrations !== null);
+  return sideFrom(label, opened, request.config, opened.migrations !== null && request.keepEngine === true);
 }
 
 /** `--base-db URL`: read, then closed at once (the probe never runs on a live database). */
@@ -174,7 +176,7 @@ export async function openBaseRevision(request: SideRequest & { ref?: string; mi
       lockTimeoutMs: request.config.lockTimeoutMs,
       onProgress: request.onProgress,
     });
-    side = await sideFrom(label, opened, request.config, true);
+    side = await sideFrom(label, opened, request.config, request.keepEngine === true);
   } catch (error) {
     await checkout.remove();
     throw atRevision(error, label);

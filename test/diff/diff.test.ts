@@ -4,6 +4,8 @@
  * classification on real engines (both sides applied to the embedded engine),
  * and the probe proves the widening (leak absent at the base, present at the head).
  */
+import { readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffResult } from '../../src/diff/index.js';
 import { expectUsageFailure, runCli } from '../support/cli.js';
@@ -48,11 +50,12 @@ afterAll(async () => {
   await repo?.remove();
 });
 
-async function diff(change: Record<string, string>, ...flags: string[]) {
+/** Runs the diff with the change in the working tree, as JSON unless the flags or the environment choose a format. */
+async function diff(change: Record<string, string>, flags: string[] = [], env: Record<string, string> = {}) {
   await repo.change(change);
   try {
-    const json = !flags.includes('--format');
-    const run = await runCli(['diff', ...(json ? ['--format', 'json'] : []), ...flags], { cwd: repo.dir });
+    const json = !flags.includes('--format') && !env.GITHUB_ACTIONS;
+    const run = await runCli(['diff', ...(json ? ['--format', 'json'] : []), ...flags], { cwd: repo.dir, env });
     const result = json && run.stdout ? (JSON.parse(run.stdout) as DiffResult) : null;
     return { ...run, result };
   } finally {
@@ -99,11 +102,11 @@ describe('tenantguard diff against the merge base with main', () => {
       ['tasks', 'equivalent', ['SELECT', 'INSERT', 'UPDATE', 'DELETE']],
     ]);
     expect(changes.every((c) => c.severity === 'info' && c.summary === "own organization's rows → own organization's rows")).toBe(true);
-    const pretty = await diff(change, '--format', 'pretty');
+    const pretty = await diff(change, ['--format', 'pretty']);
     expect(pretty.code).toBe(0);
     expect(pretty.stdout).toContain("no change in who can reach which organization's rows");
     expect(pretty.stdout).not.toContain('equivalent  ');
-    const verbose = await diff(change, '--format', 'pretty', '--verbose');
+    const verbose = await diff(change, ['--format', 'pretty', '--verbose']);
     expect(verbose.stdout).toMatch(/· equivalent +app_user SELECT: own organization's rows → own organization's rows \[migrations\/002_rewrite\.sql:1\]/);
   });
 
@@ -123,7 +126,13 @@ describe('tenantguard diff against the merge base with main', () => {
         location: { file: 'migrations/002_no_insert.sql', line: 1 },
       }),
     ]);
-    expect((await diff(change, '--fail-on', 'warning')).code).toBe(1);
+    // On GitHub Actions: annotations by default, the Markdown table in the step summary.
+    const summary = join(repo.dir, '..', `${basename(repo.dir)}-summary.md`);
+    const actions = await diff(change, ['--fail-on', 'warning'], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
+    expect(actions.code).toBe(1);
+    expect(actions.stdout).toMatch(/^::warning file=migrations\/002_no_insert\.sql,line=1,title=access narrowed%3A public\.projects::app_user INSERT: /);
+    expect(await readFile(summary, 'utf8')).toMatch(/^### 🟠 tenantguard diff: narrows access/);
+    await rm(summary, { force: true });
   });
 
   it('reports NO FORCE ROW LEVEL SECURITY on a table the app role owns as widened for every command it holds', async () => {
@@ -155,7 +164,7 @@ CREATE FUNCTION all_projects() RETURNS SETOF projects LANGUAGE sql SECURITY DEFI
 CREATE TABLE audit_log (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations (id));
 `,
       },
-      '--no-probe',
+      ['--no-probe'],
     );
     expect(run.code).toBe(1);
     expect(run.result!.changes.map((c) => [c.object.kind, c.object.name, c.class, c.severity, c.role, c.commands.join(' '), c.summary, c.location?.line])).toEqual([

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { appendFile } from 'node:fs/promises';
 import type { FailOn, Severity } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
+import { printable } from '../../printable.js';
 import type { BaseRequest, DiffResult } from '../../diff/index.js';
 import { diffFormats, type DiffFormat } from '../../diff/report/options.js';
 import { colorEnabled, type CommandContext, type Io } from '../io.js';
@@ -47,6 +48,14 @@ function baseRequest(flags: DiffFlags): BaseRequest {
   return { kind: 'revision', ref: flags.base };
 }
 
+/** Statements the embedded engine could not run: never silent (what they create is not compared). */
+function reportSkipped(io: Io, side: DiffResult['base']): void {
+  if (side.skipped.length === 0) return;
+  const count = side.skipped.length;
+  io.stderr.write(`warning: ${count} migration statement${count === 1 ? ' was' : 's were'} skipped at ${printable(side.label)}; objects they create are not compared:\n`);
+  for (const s of side.skipped) io.stderr.write(`  ${printable(`${s.file}:${s.line}: ${s.reason}`)}\n`);
+}
+
 /** The changes as a GitHub step summary too, when the report goes to annotations. */
 async function writeStepSummary(io: Io, result: DiffResult, verbose: boolean | undefined): Promise<void> {
   const file = io.env.GITHUB_STEP_SUMMARY;
@@ -77,6 +86,7 @@ async function runDiffCommand(flags: DiffFlags, { io, setExitCode }: CommandCont
       if (pretty) io.stderr.write(`${side === 'base' ? 'Base' : 'Head'}: ${description}\n`);
     },
   });
+  for (const side of [result.base, result.head]) reportSkipped(io, side);
   const { diffReporters } = await import('../../diff/report/options.js');
   // Changes with no migration line go where the others are, so GitHub accepts every SARIF result.
   const anchor = flags.sarifAnchor ?? result.changes.find((c) => c.location)?.location?.file ?? null;
