@@ -86,7 +86,10 @@ async function runDiffCommand(flags: DiffFlags, { io, setExitCode }: CommandCont
       if (pretty) io.stderr.write(`${side === 'base' ? 'Base' : 'Head'}: ${description}\n`);
     },
   });
-  for (const side of [result.base, result.head]) reportSkipped(io, side);
+  // A statement both sides skipped is listed once, with the head.
+  const atHead = new Set(result.head.skipped.map((s) => `${s.file}:${s.line}:${s.reason}`));
+  reportSkipped(io, { ...result.base, skipped: result.base.skipped.filter((s) => !atHead.has(`${s.file}:${s.line}:${s.reason}`)) });
+  reportSkipped(io, result.head);
   const { diffReporters } = await import('../../diff/report/options.js');
   // Changes with no migration line go where the others are, so GitHub accepts every SARIF result.
   const anchor = flags.sarifAnchor ?? result.changes.find((c) => c.location)?.location?.file ?? null;
