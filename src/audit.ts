@@ -1,9 +1,8 @@
 import type { Catalog } from './catalog/types.js';
-import type { AuditResult, Finding, Source } from './check/types.js';
+import type { AuditResult, Finding } from './check/types.js';
 import { configOverrides, loadConfig, type ConfigOverrides } from './config/load.js';
 import type { Config } from './config/types.js';
 import type { AppliedMigrations } from './db/types.js';
-import { TenantguardError } from './errors.js';
 import { startLoadingParser } from './sql/parser.js';
 import type { ProbeOptions, ProbeReport } from './probe/probe.js';
 import type { Rule, RuleContext } from './rules/types.js';
@@ -47,33 +46,6 @@ export interface AuditRun {
   context: RuleContext;
   /** Every finding as the rules reported it, consequences not folded into their root causes: what scaffolds plan fixes from. */
   ruleFindings: Finding[];
-}
-
-/**
- * A database with no table at all, or with tables none of which is a tenant
- * table, almost always means the wrong database, schema or tenant column:
- * reporting "0 problems" there would be a false all-clear.
- */
-function assertSomethingToAudit(catalog: Catalog, context: RuleContext, source: Source): void {
-  const where = source.kind === 'database' ? `database "${source.name}"` : `the migrations in ${source.name}`;
-  const schemas = catalog.schemas.length > 0 ? ` (schemas: ${catalog.schemas.join(', ')})` : '';
-  if (catalog.tables.length === 0) {
-    throw new TenantguardError(
-      `no tables found in ${where}${schemas}`,
-      source.kind === 'database'
-        ? 'check that --db / DATABASE_URL points at the application database and that its migrations have run'
-        : 'check that --migrations points at the folder that creates the tables',
-    );
-  }
-  // Without a single table that has the tenant column, every table that reaches
-  // the root would be reported as missing it: the column name is what is wrong.
-  if (!context.tenancy.tenantTables.some((tenantTable) => tenantTable.direct)) {
-    const column = context.tenancy.tenantColumn;
-    throw new TenantguardError(
-      `none of the ${catalog.tables.length} tables in ${where} has the tenant column "${column}"`,
-      'name the column that holds the tenant id with --tenant-column or "tenantColumn" in tenantguard.config.json',
-    );
-  }
 }
 
 /** Runs a whole audit: config → source → catalog (read only) → rules → result. Always closes the source. */
@@ -122,7 +94,9 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
       ? await (await import('./db/migrations/history.js')).trackMigrations(opened.migrations)
       : null;
     const context = { ...(await buildRuleContext(catalog, config)), ...(history ? { migrations: history } : {}) };
+    const { assertSomethingToAudit, assertAppRoleExists } = await import('./check/inputs.js');
     assertSomethingToAudit(catalog, context, opened.source);
+    assertAppRoleExists(catalog, context, opened.source);
     let ruleList = rules;
     if (options.probe) {
       const [{ probeDatabase }, { withProbeEvidence }] = await Promise.all([import('./probe/probe.js'), import('./probe/problems.js')]);

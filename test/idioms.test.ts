@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../src/check/types.js';
 import { compareIdiom } from './support/accuracy.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { wordingReport } from './support/wording.js';
 import { asExpected, assertErrorsHaveProofs, auditFixture, listFixtures, readFixture, runLeakCheck, type LeakCheck } from './support/fixture-suite.js';
 import { KNOWN_GAPS } from './idioms.known-gaps.js';
 
@@ -51,6 +52,10 @@ describe.each(idioms)('idiom %s', (name) => {
 
   it('names the idea on its first line', () => {
     expect(fixture.schema).toMatch(/^-- \S.{20,}/);
+  });
+
+  it('words every message carefully: no doubled words', () => {
+    expect(wordingReport(findings)).toEqual([]);
   });
 
   it('proves its verdict with queries as the role', async () => {

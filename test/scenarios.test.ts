@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../src/check/types.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { wordingReport } from './support/wording.js';
 import {
   asExpected,
   assertErrorsHaveProofs,
@@ -34,6 +35,10 @@ describe.each(listFixtures(ROOT))('scenario %s', (name) => {
   it('reports exactly the expected findings', () => {
     const actual = findings.map((f) => findingKey(asExpected(f))).sort();
     expect(actual).toEqual(fixture.expected.map(findingKey).sort());
+  });
+
+  it('words every message carefully: no doubled words', () => {
+    expect(wordingReport(findings)).toEqual([]);
   });
 
   it('proves every error-level finding (and the isolation of safe tables) with a query as the role', async () => {

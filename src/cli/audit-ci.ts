@@ -46,8 +46,12 @@ export async function applyBaselineFlags(result: AuditResult, flags: CiFlags, io
     await baselineModule.writeBaseline(path, baselineModule.createBaseline(result.findings)).catch((error: NodeJS.ErrnoException) => {
       throw new TenantguardError(`cannot write the baseline to ${display} (${error.code ?? 'error'})`, 'check that the directory is writable');
     });
+    const { error, warning, info } = result.summary;
     const count = result.findings.length;
-    io.stderr.write(`Baseline ${display} written with ${count} finding${count === 1 ? '' : 's'}; commit it to accept them.\n`);
+    io.stderr.write(
+      `Accepted ${count} finding${count === 1 ? '' : 's'} (${error} error${error === 1 ? '' : 's'}, ${warning} warning${warning === 1 ? '' : 's'}, ${info} info) ` +
+        `into the baseline ${display}; commit it, and runs with --baseline ${display} report only new findings.\n`,
+    );
   }
   const comparison = baselineModule.applyBaseline(result, await baselineModule.readBaseline(path, display));
   if (!flags.quiet && !flags.updateBaseline) {

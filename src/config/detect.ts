@@ -36,6 +36,13 @@ function contextSettingIn(catalog: Catalog): string | null {
   return mostCommon(names);
 }
 
+/** Tenant-looking columns the catalog has, each with the tables that have it, most widespread first. */
+export function tenantColumnCandidates(catalog: Catalog): { name: string; tables: Table[] }[] {
+  return TENANT_COLUMNS.map((name) => ({ name, tables: tablesWith(catalog, name) }))
+    .filter((c) => c.tables.length > 0)
+    .sort((a, b) => b.tables.length - a.tables.length);
+}
+
 /**
  * Proposes settings from what the database shows: the most widespread
  * tenant-looking column, the table its foreign keys point at, the setting
@@ -44,8 +51,7 @@ function contextSettingIn(catalog: Catalog): string | null {
  */
 export function detectSettings(catalog: Catalog): DetectedSettings {
   const notes: string[] = [];
-  const counted = TENANT_COLUMNS.map((name) => ({ name, tables: tablesWith(catalog, name) })).filter((c) => c.tables.length > 0);
-  const best = counted.sort((a, b) => b.tables.length - a.tables.length)[0];
+  const best = tenantColumnCandidates(catalog)[0];
   const tenantColumn = best?.name ?? DEFAULT_CONFIG.tenantColumn;
   const tenantTables = best?.tables ?? [];
   if (best) notes.push(`tenant column ${tenantColumn}: in ${tenantTables.length} table${tenantTables.length === 1 ? '' : 's'}`);

@@ -46,7 +46,7 @@ function problemFor(tenancy: Tenancy, table: Table): Problem {
   }
   const today =
     roles.length > 0
-      ? `none of the roles that reach it (${roles.map(name).join(', ')}) acts as the owner`
+      ? `today none of the roles that reach it (${roles.map(name).join(', ')}) acts as the owner`
       : describeNoAccess(tenancy, table);
   if (isSuperuser(tenancy.roles, table.owner)) {
     // FORCE binds the owner only as the owner; a superuser skips every policy by attribute (postgres-rls.md#bypassrls)
@@ -56,7 +56,7 @@ function problemFor(tenancy: Tenancy, table: Table): Problem {
       message:
         `row level security on ${target} is enabled but not forced, and its owner ${name(table.owner)} is a superuser: ` +
         `FORCE ROW LEVEL SECURITY would not restrain ${name(table.owner)}, which skips every policy with or without it, only ` +
-        `the roles that inherit ${name(table.owner)}'s privileges; today ${today}. To have the policies bind, run the app as a ` +
+        `the roles that inherit ${name(table.owner)}'s privileges; ${today}. To have the policies bind, run the app as a ` +
         'role that is neither superuser nor BYPASSRLS and does not own the tables, and let a non-superuser migration role own them',
       fix,
     };
@@ -66,7 +66,7 @@ function problemFor(tenancy: Tenancy, table: Table): Problem {
     severity: 'warning',
     message:
       `row level security on ${target} is enabled but not forced: its owner ${name(table.owner)} and members of it ` +
-      `with INHERIT are exempt from the table's policies and read and write every tenant's rows; today ${today}`,
+      `with INHERIT are exempt from the table's policies and read and write every tenant's rows; ${today}`,
     fix,
   };
 }

@@ -53,9 +53,13 @@ describe('audit in CI, offline', () => {
   it('accepts the current findings into a baseline, then reports only new ones', async () => {
     const update = await runCli(['audit', '--update-baseline', '--format', 'json'], { cwd });
     expect(update.code).toBe(0);
-    expect(update.stderr).toContain('Baseline tenantguard.baseline.json written with');
+    expect(update.stderr).toMatch(
+      /^Accepted (\d+) findings \(\d+ errors?, \d+ warnings?, \d+ info\) into the baseline tenantguard\.baseline\.json; commit it, and runs with --baseline tenantguard\.baseline\.json report only new findings\.$/m,
+    );
+    const accepted = Number(/^Accepted (\d+)/m.exec(update.stderr)![1]);
     expect((JSON.parse(update.stdout) as Json).findings).toEqual([]);
     const baseline = JSON.parse(await readFile(join(cwd, 'tenantguard.baseline.json'), 'utf8'));
+    expect(baseline.findings).toHaveLength(accepted);
     expect(baseline.findings.map((e: { object: string; rule: string }) => `${e.object}:${e.rule}`)).toEqual(
       [...baseline.findings.map((e: { object: string; rule: string }) => `${e.object}:${e.rule}`)].sort((a: string, b: string) => {
         const [oa, ra] = a.split(':');

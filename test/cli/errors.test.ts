@@ -119,8 +119,23 @@ describe('bad databases and migrations', () => {
       ? ['--db', withTables!.url!]
       : ['--migrations', await dirWith({ '0001_init.sql': 'CREATE TABLE organizations (id uuid PRIMARY KEY);\nCREATE TABLE projects (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations (id));\n' })];
     const run = await runCli(['audit', ...args, '--tenant-column', 'tenant_id']);
-    expectFailure(run, /has the tenant column "tenant_id"$/);
-    expect(run.stderr).toContain('--tenant-column');
+    // the columns that look like a tenant key are named, as init detects them
+    expectFailure(run, /has the tenant column "tenant_id"; columns that look like a tenant key: organization_id \(in 1 table\)$/);
+    expect(run.stderr).toContain('hint: run tenantguard init to write a config for it, or pass --tenant-column organization_id');
+  });
+
+  it('an app role that does not exist: did you mean (live); created outside the migrations (offline)', async () => {
+    const schema =
+      'CREATE TABLE organizations (id uuid PRIMARY KEY);\nCREATE TABLE projects (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations (id));\n' +
+      'CREATE ROLE tg_errors_app_user;\nGRANT SELECT ON projects TO tg_errors_app_user;\n';
+    const offline = await runCli(['audit', '--migrations', await dirWith({ '0001_init.sql': schema }), '--app-role', 'tg_errors_app_usr']);
+    expectFailure(offline, /^tenantguard: the app role "tg_errors_app_usr" is not created by the migrations in .* \(did you mean "tg_errors_app_user"\?\): it is created outside them/);
+    expect(offline.stderr).toContain('roles that reach the tenant tables: tg_errors_app_user');
+    if (serverUrl) {
+      const live = await runCli(['audit', '--db', withTables!.url!, '--app-role', 'no_such_app_role']);
+      expectFailure(live, /^tenantguard: the app role "no_such_app_role" does not exist in database "[^"]+"/);
+      expect(live.stderr).toContain('hint: name the role the app connects as with --app-role');
+    }
   });
 
   it('a migrations folder that does not exist', async () => {

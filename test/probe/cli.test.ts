@@ -101,7 +101,7 @@ describe('probe (CLI)', { timeout: 240_000 }, () => {
   it('refuses, exit 2, when the app role does not exist', async () => {
     const run = await runCli(['probe', ...source, '--format', 'json', '--app-role', 'no_such_role'], { cwd });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('tenantguard: role "no_such_role" does not exist in this database');
+    expect(run.stderr).toContain('tenantguard: the app role "no_such_role" does not exist in database');
     expect(run.stdout).toBe('');
   });
 });
