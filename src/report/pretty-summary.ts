@@ -23,17 +23,20 @@ export function severityRank(severity: Severity): number {
 const tableOf = (o: FindingObject) => `${o.schema ?? ''}\0${o.kind === 'table' ? o.name : (o.table ?? o.name)}`;
 
 /**
- * `N errors, N warnings in M of K tenant tables`, then the info count: listed,
- * or (by default) only counted.
+ * `N errors, N warnings in M of T tables (K tenant tables)`, then the info
+ * count: listed, or (by default) only counted. M counts every table a
+ * finding is about, the tenant root included.
  */
 export function summaryLine(result: AuditResult, verbose = true): string {
   // a table whose problem is reported inside its root cause (a role that owns it) is flagged all the same
   const objects = result.findings.filter((f) => f.severity !== 'info').flatMap((f) => [f.object, ...(f.related ?? []).map((r) => r.object)]);
   const flagged = new Set(objects.filter((o) => TABLE_PARTS.has(o.kind)).map(tableOf));
-  const { error, warning, info, tenantTables } = result.summary;
-  const line = `${plural(error, 'error')}, ${plural(warning, 'warning')} in ${flagged.size} of ${plural(tenantTables, 'tenant table')}`;
+  const { error, warning, info, tables, tenantTables } = result.summary;
+  const line =
+    `${plural(error, 'error')}, ${plural(warning, 'warning')} in ${flagged.size} of ${plural(tables, 'table')} ` +
+    `(${plural(tenantTables, 'tenant table')})`;
   if (info === 0) return line;
-  return verbose ? `${line} (${info} info)` : `${line} (${info} info hidden: --verbose)`;
+  return verbose ? `${line}; ${info} info` : `${line}; ${info} info hidden (--verbose)`;
 }
 
 /** `  error    3  policy-bypass-setting`, most severe first, then most frequent. */

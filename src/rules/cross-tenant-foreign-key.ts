@@ -28,7 +28,8 @@ function tail(fk: ForeignKey, serverVersion: number): string {
   return out;
 }
 
-function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey, serverVersion: number): Fix {
+/** `childColumn` ties the child row to its tenant: the tenant column, or on the root table its own key. */
+function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey, serverVersion: number, childColumn = tenancy.tenantColumn): Fix {
   const col = tenancy.tenantColumn;
   const parentCols = [col, ...fk.references.columns];
   const covered = parent.constraints.some(
@@ -41,11 +42,38 @@ function composite(tenancy: Tenancy, child: Table, parent: Table, fk: ForeignKey
   }
   lines.push(
     `ALTER TABLE ${quoteQualified(child.schema, child.name)} DROP CONSTRAINT ${quoteIdent(fk.name)},\n` +
-      `  ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${quoteIdentList([col, ...fk.columns])}) ` +
+      `  ADD CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${quoteIdentList([childColumn, ...fk.columns])}) ` +
       `REFERENCES ${quoteQualified(parent.schema, parent.name)} (${quoteIdentList(parentCols)})${tail(fk, serverVersion)};`,
   );
-  const title = `Make ${fk.name} include ${col}`;
+  const title = `Make ${fk.name} include ${childColumn}`;
   return { title, sql: lines.join('\n') };
+}
+
+/**
+ * The tenant root pointing at a tenant's row (organizations.active_dataset_id
+ * → datasets): the row it points at must belong to that same tenant, i.e. its
+ * tenant column must equal the root's own key.
+ */
+function fromRoot(tenancy: Tenancy, serverVersion: number): Problem[] {
+  const root = tenancy.root;
+  const key = tenancy.rootKey;
+  if (root === null || key === null) return [];
+  const noun = tenantNoun(tenancy);
+  return root.constraints.flatMap((fk) => {
+    if (fk.type !== 'foreign-key' || fk.references === null || fk.columns.includes(key.column)) return [];
+    const parent = tenancy.tenantTableByKey.get(`${fk.references.schema}.${fk.references.name}`);
+    if (!parent?.direct) return [];
+    return [
+      {
+        object: { kind: 'constraint' as const, schema: root.schema, name: fk.name, table: root.name },
+        message:
+          `foreign key ${displayName(null, fk.name)} on the tenant root table ${tableLabel(root)} (${fk.columns.join(', ')}) → ${tableLabel(parent.table)} ` +
+          `does not tie the row it points at to the ${noun} itself: a ${noun} can point at another ${noun}'s row, and a failing update tells which ids exist ` +
+          `elsewhere (referential checks are not subject to row level security)`,
+        fix: composite(tenancy, root, parent.table, fk as ForeignKey, serverVersion, key.column),
+      },
+    ];
+  });
 }
 
 export default defineRule({
@@ -53,7 +81,7 @@ export default defineRule({
   title: 'Foreign key between tenant tables without the tenant column',
   defaultSeverity: 'warning',
   description:
-    "A foreign key between two tenant tables that leaves out the tenant column lets one tenant's row point at another tenant's row, and its errors reveal which ids exist (constraint checks ignore RLS).",
+    "A foreign key between two tenant tables (or from the tenant root table to one) that leaves out the tenant column lets one tenant's row point at another tenant's row, and its errors reveal which ids exist (constraint checks ignore RLS).",
   check({ catalog, tenancy }) {
     const problems: Problem[] = [];
     const col = tenancy.tenantColumn;
@@ -74,6 +102,7 @@ export default defineRule({
         });
       }
     }
+    problems.push(...fromRoot(tenancy, catalog.serverVersion));
     return problems;
   },
 });

@@ -22,6 +22,7 @@ import rlsDisabled from './rls-disabled.js';
 import rlsEnabledNoPolicy from './rls-enabled-no-policy.js';
 import rlsNotForced from './rls-not-forced.js';
 import roleBypassesRls from './role-bypasses-rls.js';
+import rootTableRlsDisabled from './root-table-rls-disabled.js';
 import securityDefinerFunction from './security-definer-function.js';
 import tenantColumnMissing from './tenant-column-missing.js';
 import tenantColumnNullable from './tenant-column-nullable.js';
@@ -37,6 +38,7 @@ import type { Rule } from './types.js';
 export const rules: readonly Rule[] = [
   tenantColumnMissing,
   rlsDisabled,
+  rootTableRlsDisabled,
   rlsNotForced,
   rlsEnabledNoPolicy,
   tenantColumnNullable,

@@ -57,6 +57,14 @@ export function restrictivePolicy(name: string, table: Relation, roles: readonly
   );
 }
 
+/** A permissive policy for `roles` that admits, and lets them write, only the rows `predicate` holds for. */
+export function permissivePolicy(name: string, table: Relation, roles: readonly string[], predicate: string): string {
+  return (
+    `CREATE POLICY ${quoteIdent(name)} ON ${relation(table)} AS PERMISSIVE FOR ALL TO ${quoteRoleList(roles)}\n` +
+    `  USING (${predicate})\n  WITH CHECK (${predicate});`
+  );
+}
+
 /** `ALTER POLICY … ON … <change>`, where `change` is a TO, USING or WITH CHECK clause. */
 export function alterPolicy(name: string, table: Relation, change: string): string {
   return `ALTER POLICY ${quoteIdent(name)} ON ${relation(table)} ${change};`;

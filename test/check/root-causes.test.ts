@@ -119,7 +119,7 @@ describe.each([
     expect(kept).toEqual(raw.map((f) => f.fingerprint).filter((fp) => kept.includes(fp)));
     const inside = collapsed.flatMap((f) => (f.related ?? []).map((r) => r.fingerprint));
     expect(new Set([...kept, ...inside])).toEqual(new Set(raw.map((f) => f.fingerprint)));
-    if (folds === 0) expect(collapsed).toEqual(raw.map(({ causes: _c, impact: _i, ...f }) => f));
+    if (folds === 0) expect(collapsed).toEqual(raw.map(({ causes: _c, impact: _i, rootCause: _r, ...f }) => f));
   });
 
   it('loses no error: every error folds into an error', () => {

@@ -39,10 +39,10 @@ describe('pretty report', () => {
     const text = renderPretty(sampleResult, { color: false });
     expect(text).not.toContain('current_setting() is evaluated once per row.');
     expect(text).toContain('  info     1  context-not-wrapped\n');
-    expect(text.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 3 tenant tables (1 info hidden: --verbose)');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 4 tables (3 tenant tables); 1 info hidden (--verbose)');
     const verbose = renderPretty(sampleResult, { color: false, verbose: true });
     expect(verbose).toContain('  info     context-not-wrapped  policy tenant_read\n    current_setting() is evaluated once per row.\n');
-    expect(verbose.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 3 tenant tables (1 info)');
+    expect(verbose.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 4 tables (3 tenant tables); 1 info');
   });
 
   it('lists the consequences of a root cause under it, in short form unless verbose', () => {
@@ -76,7 +76,7 @@ describe('pretty report', () => {
         'Fix first:',
         '  1. policy public.projects.tenant: policy-bypass-setting (and 2 consequences)',
         '  2. constraint public.projects.projects_slug_key: unique-not-tenant-scoped',
-        '1 error, 1 warning in 1 of 2 tenant tables (1 info hidden: --verbose)',
+        '1 error, 1 warning in 1 of 3 tables (2 tenant tables); 1 info hidden (--verbose)',
         '',
       ].join('\n'),
     );
@@ -108,7 +108,7 @@ describe('pretty report', () => {
 
   it('says so when there is nothing to report', () => {
     const text = renderPretty(cleanResult, { color: false });
-    expect(text).toBe('No tenant-isolation problems found.\n0 errors, 0 warnings in 0 of 3 tenant tables\n');
+    expect(text).toBe('No tenant-isolation problems found.\n0 errors, 0 warnings in 0 of 4 tables (3 tenant tables)\n');
   });
 });
 
@@ -119,7 +119,7 @@ describe('summary line', () => {
       findings: sampleResult.findings.slice(0, 1),
       summary: { error: 1, warning: 0, info: 0, tables: 4, tenantTables: 1 },
     };
-    expect(summaryLine(one)).toBe('1 error, 0 warnings in 1 of 1 tenant table');
+    expect(summaryLine(one)).toBe('1 error, 0 warnings in 1 of 4 tables (1 tenant table)');
   });
 });
 

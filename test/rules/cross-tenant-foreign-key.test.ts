@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import rule from '../../src/rules/cross-tenant-foreign-key.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { problemsByObject, ruleContext } from '../support/rule-context.js';
+import { problemsByObject, ruleContext, ruleContextAfter } from '../support/rule-context.js';
 
 const CTX = `(SELECT NULLIF(current_setting('app.current_org_id', true), '')::int)`;
 
@@ -50,6 +50,32 @@ describe('cross-tenant-foreign-key', () => {
   it("proves it: organization 1 links a task to organization 2's project, which it cannot even see", async () => {
     expect(await insertTask(3, 2)).toBe(1);
     await expect(insertTask(4, 99)).rejects.toThrow(/foreign key/); // and the error tells ids that do not exist
+  });
+
+  it("reports a key from the tenant root to a tenant's row, and its fix ties the row to the root's own key", async () => {
+    const rootKey = `
+      ALTER TABLE organizations ADD COLUMN active_project_id int REFERENCES projects;
+      GRANT SELECT, UPDATE ON organizations TO app_user`;
+    const problems = problemsByObject(rule, await ruleContextAfter(db, rootKey));
+    const root = problems.get('organizations.organizations_active_project_id_fkey')!;
+    expect(root.message).toMatch(
+      /^foreign key organizations_active_project_id_fkey on the tenant root table public\.organizations \(active_project_id\) → public\.projects does not tie the row it points at to the organization itself: /,
+    );
+    expect(root.fix!.sql).toBe(
+      'ALTER TABLE "public"."organizations" DROP CONSTRAINT "organizations_active_project_id_fkey",\n' +
+        '  ADD CONSTRAINT "organizations_active_project_id_fkey" FOREIGN KEY ("id", "active_project_id") REFERENCES "public"."projects" ("organization_id", "id");',
+    );
+    // proof, then the fix: organization 1 makes organization 2's project its active one, until the key is composite
+    const point = (sql: string) =>
+      db.asRole('app_user', async (c) => {
+        await c.query('RESET ROLE');
+        await c.query(db.sql(rootKey) + ';' + sql);
+        await c.query(`SET LOCAL ROLE "${db.role('app_user')}"`);
+        return (await c.query('UPDATE organizations SET active_project_id = 2 WHERE id = 1')).rowCount;
+      }, { value: '1' });
+    expect(await point('SELECT 1')).toBe(1);
+    await expect(point(root.fix!.sql)).rejects.toThrow(/foreign key/);
+    expect(problemsByObject(rule, await ruleContextAfter(db, `${rootKey}; ${root.fix!.sql}`)).has('organizations.organizations_active_project_id_fkey')).toBe(false);
   });
 
   it('its fix makes the key composite, after which the cross-tenant link fails', async () => {

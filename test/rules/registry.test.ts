@@ -10,7 +10,7 @@ const NOT_RULES = new Set(['index', 'define-rule', 'types']);
 
 /** The public rule ids (docs/architecture contract): users configure and suppress by these. */
 const PUBLIC_IDS = [
-  'tenant-column-missing', 'rls-disabled', 'with-check-missing',
+  'tenant-column-missing', 'rls-disabled', 'with-check-missing', 'root-table-rls-disabled',
   'rls-not-forced', 'rls-enabled-no-policy', 'tenant-column-nullable', 'write-check-not-tenant-scoped', 'read-not-tenant-scoped',
   'policy-always-true', 'policy-bypass-setting', 'context-fail-open', 'policy-to-public', 'policy-null-predicate',
   'role-bypasses-rls', 'view-bypasses-rls', 'materialized-view-exposes-tenant', 'security-definer-function',

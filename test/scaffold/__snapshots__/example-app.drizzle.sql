@@ -14,6 +14,7 @@
 --   role-bypasses-rls  app_user  <fingerprint of the namespaced role>
 --   rls-disabled  public.invitations  14eda0c8f250d16b
 --   rls-not-forced  public.organization_members  6ab7c1345df4b3f6
+--   root-table-rls-disabled  public.organizations  4cc6a894fcee37a1
 --   rls-not-forced  public.projects  81b6814f26fe16af
 --   with-check-missing  public.projects.tenant_isolation  4bd5ae418983a66d
 --   rls-disabled  public.tasks  7d6b717bdcd0d6f1
@@ -128,3 +129,18 @@ DROP POLICY IF EXISTS "tenant_isolation" ON "public"."tasks";
 CREATE POLICY "tenant_isolation" ON "public"."tasks" AS RESTRICTIVE FOR ALL TO "app_user"
   USING      ("organization_id" = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid))
   WITH CHECK ("organization_id" = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+--> statement-breakpoint
+-- root-table-rls-disabled on public.organizations: Enable row level security on public.organizations and limit it to the session's organization
+ALTER TABLE "public"."organizations" ENABLE ROW LEVEL SECURITY;
+--> statement-breakpoint
+ALTER TABLE "public"."organizations" FORCE ROW LEVEL SECURITY;
+--> statement-breakpoint
+DO $tenantguard$
+BEGIN
+  CREATE POLICY "tenant_isolation" ON "public"."organizations" AS PERMISSIVE FOR ALL TO "app_user"
+    USING ("id" = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid))
+    WITH CHECK ("id" = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid));
+EXCEPTION WHEN duplicate_object OR duplicate_table THEN
+  NULL; -- created by an earlier run of this migration
+END
+$tenantguard$;
