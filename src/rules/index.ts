@@ -3,6 +3,7 @@
  * one entry below (test/rules/registry.test.ts keeps files, registry, docs and
  * tests in step).
  */
+import contextCastFailsOnEmpty from './context-cast-fails-on-empty.js';
 import contextFailOpen from './context-fail-open.js';
 import contextNotWrapped from './context-not-wrapped.js';
 import crossTenantForeignKey from './cross-tenant-foreign-key.js';
@@ -66,6 +67,7 @@ export const rules: readonly Rule[] = [
   tenantColumnUnindexed,
   policyCastsTenantColumn,
   contextNotWrapped,
+  contextCastFailsOnEmpty,
 ];
 
 export function findRule(id: string): Rule | undefined {

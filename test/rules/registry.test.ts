@@ -16,7 +16,7 @@ const PUBLIC_IDS = [
   'role-bypasses-rls', 'view-bypasses-rls', 'materialized-view-exposes-tenant', 'security-definer-function',
   'partition-rls-disabled', 'foreign-table-tenant', 'truncate-granted', 'tenant-context-default',
   'cross-tenant-foreign-key', 'unique-not-tenant-scoped',
-  'tenant-column-unindexed', 'policy-casts-tenant-column', 'context-not-wrapped',
+  'tenant-column-unindexed', 'policy-casts-tenant-column', 'context-not-wrapped', 'context-cast-fails-on-empty',
   'probe-cross-tenant-read', 'probe-cross-tenant-write',
   'migration-disables-rls',
 ];
