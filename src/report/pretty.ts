@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Severity } from '../config/types.js';
 import type { AuditResult, Finding, RelatedFinding } from '../check/types.js';
+import { groupAlike } from './alike.js';
 import type { FindingObject } from '../rules/types.js';
 import { displayName } from '../sql/quote.js';
 import { ruleDocsUrl } from './docs-url.js';
@@ -72,13 +73,23 @@ function consequenceLines(chalk: ChalkInstance, related: RelatedFinding, verbose
   return lines;
 }
 
-function renderFinding(chalk: ChalkInstance, finding: Finding, version: string, verbose: boolean): string[] {
+/** `also on: public.documents, public.projects` — the tables where an alike finding says the same. */
+function alsoOnLines(chalk: ChalkInstance, alsoOn: readonly Finding[]): string[] {
+  if (alsoOn.length === 0) return [];
+  const tables = alsoOn.map((f) => displayName(f.object.schema, f.object.kind === 'table' ? f.object.name : (f.object.table ?? f.object.name)));
+  const lines = wrapParagraph(`also on: ${tables.join(', ')}`, DETAIL_INDENT, `${DETAIL_INDENT}  `);
+  lines[0] = lines[0]!.replace('also on:', chalk.dim('also on:'));
+  return lines;
+}
+
+function renderFinding(chalk: ChalkInstance, finding: Finding, version: string, verbose: boolean, alsoOn: readonly Finding[] = []): string[] {
   const style = severityStyle(chalk, finding.severity);
   const label = objectLabel(finding.object);
   const head = `  ${style(finding.severity.padEnd(SEVERITY_LABEL_WIDTH))}  ${style(finding.rule)}`;
   const lines = [label ? `${head}  ${chalk.dim(label)}` : head];
   lines.push(...wrap(finding.message, DETAIL_INDENT));
   for (const related of finding.related ?? []) lines.push(...consequenceLines(chalk, related, verbose));
+  lines.push(...alsoOnLines(chalk, alsoOn));
   if (finding.location) lines.push(`${DETAIL_INDENT}${chalk.dim('at:')} ${finding.location.file}:${finding.location.line}`);
   if (finding.fix) {
     // Wrap the plain text first so colour codes do not count towards the width.
@@ -96,19 +107,23 @@ function renderFinding(chalk: ChalkInstance, finding: Finding, version: string, 
  * and the rule's documentation page; then a summary (counts by severity and
  * rule, the objects to fix first) and the closing count. Info findings are
  * counted but listed only with `verbose`, which also shows each consequence's
- * full message instead of its short form.
+ * full message instead of its short form. By default a finding that says the
+ * same about several tables (one policy copied onto each) is printed once,
+ * with the other tables on an `also on:` line; `verbose` prints each.
  */
 export function renderPretty(result: AuditResult, options: ReportOptions = {}): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const verbose = options.verbose ?? false;
   const listed = verbose ? result.findings : result.findings.filter((f) => f.severity !== 'info');
+  const alike = verbose ? listed.map((finding) => ({ finding, alsoOn: [] })) : groupAlike(listed);
+  const alsoOn = new Map(alike.map((a) => [a.finding, a.alsoOn]));
   const lines: string[] = [];
-  for (const group of groupFindings(listed)) {
+  for (const group of groupFindings(alike.map((a) => a.finding))) {
     lines.push(chalk.bold(group.heading));
-    for (const finding of group.findings) lines.push(...renderFinding(chalk, finding, result.version, verbose));
+    for (const finding of group.findings) lines.push(...renderFinding(chalk, finding, result.version, verbose, alsoOn.get(finding)));
     lines.push('');
   }
   if (result.findings.length === 0) lines.push(chalk.green('No tenant-isolation problems found.'));
-  lines.push(...summaryBlock(chalk, result, verbose));
+  lines.push(...summaryBlock(chalk, result, verbose, alike));
   return `${lines.join('\n')}\n`;
 }

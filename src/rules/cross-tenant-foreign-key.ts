@@ -68,7 +68,7 @@ function fromRoot(tenancy: Tenancy, serverVersion: number): Problem[] {
         object: { kind: 'constraint' as const, schema: root.schema, name: fk.name, table: root.name },
         message:
           `foreign key ${displayName(null, fk.name)} on the tenant root table ${tableLabel(root)} (${fk.columns.join(', ')}) → ${tableLabel(parent.table)} ` +
-          `does not tie the row it points at to the ${noun} itself: a ${noun} can point at another ${noun}'s row, and a failing update tells which ids exist ` +
+          `does not tie the row it points at to the ${noun} itself: the row can belong to another ${noun}, and a failing update tells which ids exist ` +
           `elsewhere (referential checks are not subject to row level security)`,
         fix: composite(tenancy, root, parent.table, fk as ForeignKey, serverVersion, key.column),
       },

@@ -38,11 +38,11 @@ describe('pretty report', () => {
   it('counts info findings but lists them only with verbose', () => {
     const text = renderPretty(sampleResult, { color: false });
     expect(text).not.toContain('current_setting() is evaluated once per row.');
-    expect(text).toContain('  info     1  context-not-wrapped\n');
-    expect(text.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 4 tables (3 tenant tables); 1 info hidden (--verbose)');
+    expect(text).toContain('  info      context-not-wrapped (1)\n');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 4 tables (3 tenant); 1 info hidden (--verbose)');
     const verbose = renderPretty(sampleResult, { color: false, verbose: true });
     expect(verbose).toContain('  info     context-not-wrapped  policy tenant_read\n    current_setting() is evaluated once per row.\n');
-    expect(verbose.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 4 tables (3 tenant tables); 1 info');
+    expect(verbose.trimEnd().split('\n').at(-1)).toBe('2 errors, 1 warning in 2 of 4 tables (3 tenant); 1 info');
   });
 
   it('lists the consequences of a root cause under it, in short form unless verbose', () => {
@@ -64,19 +64,36 @@ describe('pretty report', () => {
     expect(verbose).toContain('    → app_user can SELECT, UPDATE and DELETE rows of any organization in\n      public.projects: policy "tenant" USING (…) [read-not-tenant-scoped]\n      at: migrations/0001_tables.sql:3\n');
   });
 
+  it('prints a finding that says the same about several tables once, naming the others; verbose prints each', () => {
+    const onTable = (table: string, fingerprint: string) => ({
+      ...sampleResult.findings[0]!,
+      object: { kind: 'table' as const, schema: 'public', name: table },
+      message: `RLS is disabled on public.${table}: app_user reads every tenant’s rows.`,
+      fix: { title: `Enable and force RLS on public.${table}`, sql: '…' },
+      fingerprint,
+    });
+    const result = { ...sampleResult, findings: [onTable('invoices', 'f1'), onTable('projects', 'f2'), onTable('tasks', 'f3')] };
+    const text = renderPretty(result, { color: false });
+    expect(text.match(/RLS is disabled on/g)).toHaveLength(1);
+    expect(text).toContain('    also on: public.projects, public.tasks\n');
+    expect(text).toContain('  1. table public.invoices: rls-disabled (also on 2 more tables)\n');
+    expect(renderPretty(result, { color: false, verbose: true }).match(/RLS is disabled on/g)).toHaveLength(3);
+  });
+
   it('closes with counts by severity and rule and the objects to fix first', () => {
     const text = renderPretty(collapsedResult, { color: false });
     const summary = text.slice(text.indexOf('By severity and rule:'));
     expect(summary).toBe(
       [
         'By severity and rule:',
-        '  error    1  policy-bypass-setting',
-        '  warning  1  unique-not-tenant-scoped',
-        '  info     1  context-not-wrapped',
+        '  errors    policy-bypass-setting (1)',
+        '  warnings  unique-not-tenant-scoped (1)',
+        '  info      context-not-wrapped (1)',
         'Fix first:',
-        '  1. policy public.projects.tenant: policy-bypass-setting (and 2 consequences)',
+        '  1. policy public.projects.tenant: policy-bypass-setting (explains 2 more',
+        '     findings)',
         '  2. constraint public.projects.projects_slug_key: unique-not-tenant-scoped',
-        '1 error, 1 warning in 1 of 3 tables (2 tenant tables); 1 info hidden (--verbose)',
+        '1 error, 1 warning in 1 of 3 tables (2 tenant); 1 info hidden (--verbose)',
         '',
       ].join('\n'),
     );
@@ -108,7 +125,7 @@ describe('pretty report', () => {
 
   it('says so when there is nothing to report', () => {
     const text = renderPretty(cleanResult, { color: false });
-    expect(text).toBe('No tenant-isolation problems found.\n0 errors, 0 warnings in 0 of 4 tables (3 tenant tables)\n');
+    expect(text).toBe('No tenant-isolation problems found.\n0 errors, 0 warnings in 0 of 4 tables (3 tenant)\n');
   });
 });
 
@@ -119,7 +136,7 @@ describe('summary line', () => {
       findings: sampleResult.findings.slice(0, 1),
       summary: { error: 1, warning: 0, info: 0, tables: 4, tenantTables: 1 },
     };
-    expect(summaryLine(one)).toBe('1 error, 0 warnings in 1 of 4 tables (1 tenant table)');
+    expect(summaryLine(one)).toBe('1 error, 0 warnings in 1 of 4 tables (1 tenant)');
   });
 });
 
