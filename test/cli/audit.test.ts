@@ -63,7 +63,7 @@ describe('tenantguard audit', () => {
     expect(run.stdout).toMatch(/^public\.projects\n {2}error {4}rls-disabled\n/);
     expect(run.stdout).toContain('warn.notes\n  warning  tenant-column-nullable');
     expect(run.stdout).not.toContain('clean.notes');
-    expect(run.stdout).toMatch(/\n1 error, 1 warning in 2 of \d+ tables \(3 tenant tables\)\n$/);
+    expect(run.stdout).toMatch(/\n1 error, 1 warning in 2 of \d+ tables \(3 tenant\)\n$/);
     // Not a TTY: no colour codes.
     expect(run.stdout).not.toMatch(/\x1b\[/);
   });
@@ -81,7 +81,7 @@ describe('tenantguard audit', () => {
 
   it('exits 0 when nothing is found (--schema narrows the audit)', async () => {
     const run = await runCli(['audit', ...source, '--schema', 'clean']);
-    expect(run.stdout).toMatch(/^No tenant-isolation problems found\.\n0 errors, 0 warnings in 0 of 1 table \(1 tenant table\)\n$/);
+    expect(run.stdout).toMatch(/^No tenant-isolation problems found\.\n0 errors, 0 warnings in 0 of 1 table \(1 tenant\)\n$/);
     expect(run.code).toBe(0);
   });
 
@@ -91,7 +91,7 @@ describe('tenantguard audit', () => {
     expect(atError.stdout).toContain('tenant-column-nullable');
     const atWarning = await runCli(['audit', ...source, '--schema', 'warn', '--schema', 'clean', '--fail-on', 'warning']);
     expect(atWarning.code).toBe(1);
-    expect(atWarning.stdout).toMatch(/0 errors, 1 warning in 1 of \d+ tables \(2 tenant tables\)\n$/);
+    expect(atWarning.stdout).toMatch(/0 errors, 1 warning in 1 of \d+ tables \(2 tenant\)\n$/);
   });
 
   it('--format json --output FILE --fail-on never: the contract shape in the file, nothing on stdout, exit 0', async () => {
