@@ -10,7 +10,8 @@ import { describeReason, describeTerm } from '../tenancy/describe-policy.js';
 import type { EffectiveAccess, EffectivePredicate, PolicyTerm } from '../tenancy/effective.js';
 import { rolesHolding } from '../tenancy/readers.js';
 import { packageVersion } from '../version.js';
-import { byRoleThenCommand, MATRIX_FORMAT_VERSION, type AccessCell, type AccessMatrix, type PolicyRef, type TableEntry } from './matrix.js';
+import { PUBLIC, rlsBypass } from '../tenancy/roles.js';
+import { byRoleThenCommand, MATRIX_FORMAT_VERSION, type AccessCell, type AccessMatrix, type PolicyRef, type RoleEntry, type TableEntry } from './matrix.js';
 import { exemptionText, reachOf } from './reach.js';
 import { functionEntries, viewEntries } from './surfaces.js';
 
@@ -92,8 +93,21 @@ function tableEntries(context: RuleContext): TableEntry[] {
     });
 }
 
+/** The roles of the cells that reach an exemption from every policy through SET ROLE (their own attributes show in their cells). */
+function roleEntries(context: RuleContext, cells: readonly AccessCell[]): RoleEntry[] {
+  const names = [...new Set(cells.map((c) => c.role))].filter((r) => r !== PUBLIC).sort();
+  return names.flatMap((name) => {
+    const bypass = rlsBypass(context.tenancy.roles, name);
+    return bypass && bypass.via !== name ? [{ name, via: bypass.via, attribute: bypass.attribute }] : [];
+  });
+}
+
 /** The matrix of an audited schema. */
 export function buildAccessMatrix(context: RuleContext, source: Source): AccessMatrix {
+  const tables = tableEntries(context);
+  const views = viewEntries(context);
+  const functions = functionEntries(context);
+  const cells = [...tables, ...views, ...functions].flatMap((e) => e.cells);
   return {
     tool: 'tenantguard',
     document: 'access-matrix',
@@ -102,8 +116,9 @@ export function buildAccessMatrix(context: RuleContext, source: Source): AccessM
     source,
     tenantColumn: context.tenancy.tenantColumn,
     appRole: context.tenancy.appRole,
-    tables: tableEntries(context),
-    views: viewEntries(context),
-    functions: functionEntries(context),
+    tables,
+    views,
+    functions,
+    roles: roleEntries(context, cells),
   };
 }

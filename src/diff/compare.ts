@@ -14,7 +14,7 @@ import type { Severity } from '../config/types.js';
 import type { SourceLocation } from '../rules/types.js';
 import { describeChange, describeState, type CellState } from './describe.js';
 import { tenantNoun } from '../tenancy/describe-policy.js';
-import { entryKey, sortCommands, type AccessCell, type AccessMatrix, type CellCommand, type Reach } from './matrix.js';
+import { entryKey, sortCommands, type AccessCell, type AccessMatrix, type CellCommand, type Reach, type RoleEntry } from './matrix.js';
 
 export type ChangeClass = 'widened' | 'narrowed' | 'unknown' | 'added' | 'equivalent';
 
@@ -30,8 +30,9 @@ export const SEVERITY_OF_CLASS: Readonly<Record<ChangeClass, Severity>> = {
 export const CLASS_ORDER: readonly ChangeClass[] = ['widened', 'unknown', 'narrowed', 'added', 'equivalent'];
 
 export interface ChangedObject {
-  kind: 'table' | 'view' | 'materialized-view' | 'function';
-  schema: string;
+  kind: 'table' | 'view' | 'materialized-view' | 'function' | 'role';
+  /** null for a role. */
+  schema: string | null;
   name: string;
   /** A function's identity arguments. */
   arguments?: string;
@@ -154,13 +155,21 @@ function cellChanges(pair: ObjectPair): CellChange[] {
   });
 }
 
+/**
+ * Cells of one role that moved alike for one cause — the same policies, or
+ * the same route and reasons — are one change, their reasons merged.
+ */
 function group(pair: ObjectPair, changes: CellChange[], noun: string): AccessChange[] {
-  const groups = new Map<string, CellChange[]>();
+  const groups = new Map<string, { members: CellChange[]; policies: string[] }>();
   for (const change of changes) {
-    const key = JSON.stringify([change.class, change.role, describeState(change.before, noun), describeState(change.after, noun), change.reasons]);
-    groups.set(key, [...(groups.get(key) ?? []), change]);
+    const policies = causePolicies(change.class, change.before, change.after).sort();
+    const cause = policies.length > 0 ? policies : [change.after?.via ?? change.before?.via ?? '', ...change.reasons];
+    const key = JSON.stringify([change.class, change.role, describeState(change.before, noun), describeState(change.after, noun), cause]);
+    const entry = groups.get(key) ?? { members: [], policies };
+    entry.members.push(change);
+    groups.set(key, entry);
   }
-  return [...groups.values()].map((members) => {
+  return [...groups.values()].map(({ members, policies }) => {
     const first = members[0]!;
     const before = first.before ? stateOf(first.before) : null;
     const after = first.after ? stateOf(first.after) : null;
@@ -173,8 +182,8 @@ function group(pair: ObjectPair, changes: CellChange[], noun: string): AccessCha
       before,
       after,
       summary: describeChange(before, after, noun),
-      reasons: first.reasons,
-      policies: [...new Set(members.flatMap((m) => causePolicies(m.class, m.before, m.after)))].sort(),
+      reasons: [...new Set(members.flatMap((m) => m.reasons))],
+      policies,
     };
   });
 }
@@ -223,6 +232,33 @@ function functionPairs(base: AccessMatrix, head: AccessMatrix): ObjectPair[] {
   });
 }
 
+/** A role that can now (or no longer) SET ROLE to a role exempt from every policy. */
+function roleChanges(base: AccessMatrix, head: AccessMatrix, noun: string): AccessChange[] {
+  return matchEntries(base.roles.map(asEntry), head.roles.map(asEntry)).flatMap(([b, h]): AccessChange[] => {
+    if (b && h && b.via === h.via && b.attribute === h.attribute) return [];
+    const entry = (h ?? b)!;
+    const what = `SET ROLE ${entry.via}, which ${entry.attribute === 'superuser' ? 'is a superuser' : 'has BYPASSRLS'}`;
+    return [
+      {
+        class: h ? 'widened' : 'narrowed',
+        severity: h ? 'error' : 'warning',
+        object: { kind: 'role', schema: null, name: entry.name },
+        role: entry.name,
+        commands: [],
+        before: null,
+        after: null,
+        summary: h ? `can ${what}: every ${noun}'s rows of every table` : `can no longer ${what}`,
+        reasons: h ? ['no row level security policy applies to a superuser or a BYPASSRLS role, and SET ROLE needs no password'] : [],
+        policies: [],
+      },
+    ];
+  });
+}
+
+function asEntry(role: RoleEntry): RoleEntry & { schema: string } {
+  return { ...role, schema: '' };
+}
+
 /** A loosened protection no cell shows (no role the verdicts are about reaches the object today): a latent widening. */
 function latentChange(pair: ObjectPair): AccessChange {
   return {
@@ -255,7 +291,7 @@ function objectOrder(a: AccessChange, b: AccessChange): number {
 export function compareMatrices(base: AccessMatrix, head: AccessMatrix): AccessChange[] {
   const pairs = [...tablePairs(base, head), ...viewPairs(base, head), ...functionPairs(base, head)];
   const noun = tenantNoun(head);
-  return pairs.flatMap((pair) => compareObjects(pair, noun)).sort(objectOrder);
+  return [...pairs.flatMap((pair) => compareObjects(pair, noun)), ...roleChanges(base, head, noun)].sort(objectOrder);
 }
 
 export type ChangeCounts = Record<ChangeClass, number>;

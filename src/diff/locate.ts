@@ -59,12 +59,13 @@ export function locationOf(change: AccessChange, statements: readonly TouchingSt
   const { object } = change;
   const isTable = object.kind === 'table';
   const byPolicy = isTable && change.policies.length > 0
-    ? lastWhere(statements, (t) => touchesPolicy(t, object.schema, object.name, change.policies))
+    ? lastWhere(statements, (t) => touchesPolicy(t, object.schema!, object.name, change.policies))
     : null;
-  const byObject = () =>
-    object.kind === 'function'
-      ? lastWhere(statements, (t) => t.functions.includes(object.name))
-      : lastWhere(statements, (t) => touchesRelation(t, object.schema, object.name));
+  const byObject = () => {
+    if (object.kind === 'role') return null; // found by role below
+    if (object.kind === 'function') return lastWhere(statements, (t) => t.functions.includes(object.name));
+    return lastWhere(statements, (t) => touchesRelation(t, object.schema!, object.name));
+  };
   const byRole = () => (change.role !== null && change.role !== 'PUBLIC' ? lastWhere(statements, (t) => t.roles.includes(change.role!)) : null);
   const decidedByPolicies = change.before?.via === 'policies' || change.after?.via === 'policies';
   const byHelper = () => (isTable && decidedByPolicies ? lastWhere(statements, (t) => t.functions.length > 0) : null);

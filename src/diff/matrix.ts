@@ -102,6 +102,18 @@ export interface FunctionEntry {
   cells: AccessCell[];
 }
 
+/**
+ * A role that can SET ROLE to a superuser or a BYPASSRLS role: no policy
+ * holds it back once it does (attributes are never inherited, so its cells do
+ * not show it; docs/postgres-rls.md#bypassrls).
+ */
+export interface RoleEntry {
+  name: string;
+  /** The role it can become. */
+  via: string;
+  attribute: 'superuser' | 'bypassrls';
+}
+
 /** The whole document (`tenantguard snapshot --output access.json`). */
 export interface AccessMatrix {
   tool: 'tenantguard';
@@ -119,6 +131,8 @@ export interface AccessMatrix {
   views: ViewEntry[];
   /** SECURITY DEFINER functions that touch tenant tables or leave search_path unpinned, sorted. */
   functions: FunctionEntry[];
+  /** Roles of the cells that can become a role exempt from every policy, sorted. */
+  roles: RoleEntry[];
 }
 
 /** `schema.name`, the key of a table, view or function in a matrix. */

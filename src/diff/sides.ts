@@ -140,6 +140,7 @@ function emptyMatrix(config: Config, name: string): AccessMatrix {
     tables: [],
     views: [],
     functions: [],
+    roles: [],
   };
 }
 

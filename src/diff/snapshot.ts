@@ -56,6 +56,7 @@ const matrixShape = objectWith({
   tables: arrayOf(objectWith({ ...named, rls: isBoolean, force: isBoolean })),
   views: arrayOf(objectWith({ ...named, kind: oneOf(['view', 'materialized-view']), securityInvoker: isBoolean, tables: arrayOf(isString) })),
   functions: arrayOf(objectWith({ ...named, arguments: isString, searchPathPinned: isBoolean, tables: arrayOf(isString) })),
+  roles: arrayOf(objectWith({ name: isString, via: isString, attribute: oneOf(['superuser', 'bypassrls']) })),
 });
 
 const HINT = 'write it with `tenantguard snapshot --output FILE` (docs/diff.md describes the format)';

@@ -154,7 +154,7 @@ describe('tenantguard diff against the merge base with main', () => {
 });
 
 describe('tenantguard diff on the surfaces around row level security', () => {
-  it('reports a view read with its owner\'s rights, TRUNCATE, a SECURITY DEFINER function and a table without RLS', async () => {
+  it('reports a view read with its owner\'s rights, TRUNCATE, a SECURITY DEFINER function, a table without RLS and SET ROLE to a BYPASSRLS role', async () => {
     const run = await diff(
       {
         'migrations/002_surfaces.sql': `CREATE VIEW project_names AS SELECT id, organization_id, name FROM projects;
@@ -162,6 +162,8 @@ GRANT SELECT ON project_names TO app_user;
 GRANT TRUNCATE ON projects TO app_user;
 CREATE FUNCTION all_projects() RETURNS SETOF projects LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$ SELECT * FROM projects $$;
 CREATE TABLE audit_log (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations (id));
+CREATE ROLE support BYPASSRLS;
+GRANT support TO app_user;
 `,
       },
       ['--no-probe'],
@@ -172,6 +174,7 @@ CREATE TABLE audit_log (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFER
       ['table', 'audit_log', 'widened', 'warning', null, '', 'it holds tenant rows without row level security', 5],
       ['view', 'project_names', 'widened', 'error', 'app_user', 'SELECT', "no access → every organization's rows", 2],
       ['table', 'projects', 'widened', 'error', 'app_user', 'TRUNCATE', "no access → every organization's rows", 3],
+      ['role', 'app_user', 'widened', 'error', 'app_user', '', "can SET ROLE support, which has BYPASSRLS: every organization's rows of every table", 7],
     ]);
   });
 });

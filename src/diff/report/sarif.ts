@@ -34,7 +34,7 @@ function result(change: AccessChange, anchor: string | null | undefined) {
     locations: [
       {
         ...(at ? { physicalLocation: { artifactLocation: { uri: fileUri(at.file), uriBaseId: '%SRCROOT%' }, region: { startLine: Math.max(1, at.line) } } } : {}),
-        logicalLocations: [{ name: change.object.name, fullyQualifiedName: `${change.object.schema}.${change.object.name}`, kind: change.object.kind }],
+        logicalLocations: [{ name: change.object.name, fullyQualifiedName: change.object.schema === null ? change.object.name : `${change.object.schema}.${change.object.name}`, kind: change.object.kind }],
       },
     ],
     partialFingerprints: { 'tenantguard-diff/v1': JSON.stringify([change.class, change.object, change.role, change.commands]) },

@@ -18,6 +18,8 @@ export function objectText(change: AccessChange): string {
       return name;
     case 'function':
       return `function ${name}(${change.object.arguments ?? ''})`;
+    case 'role':
+      return `role ${name}`;
     default:
       return `${change.object.kind.replace('-', ' ')} ${name}`;
   }
@@ -25,7 +27,7 @@ export function objectText(change: AccessChange): string {
 
 /** `app_user SELECT and DELETE`, or `no role today` for a latent change. */
 export function whoText(change: AccessChange): string {
-  return change.role === null ? roleText(null) : `${roleText(change.role)} ${commandsText(change.commands)}`;
+  return change.role === null ? roleText(null) : `${roleText(change.role)}${change.commands.length > 0 ? ` ${commandsText(change.commands)}` : ''}`;
 }
 
 /** The change in one sentence, without its location: `app_user SELECT: own … → every …: policy "p" USING (true) …` */
