@@ -9,7 +9,6 @@ import type { Source } from '../check/types.js';
 import { configOverrides, loadConfig, type ConfigOverrides } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { SkippedStatement } from '../db/types.js';
-import { TenantguardError } from '../errors.js';
 import { startLoadingParser } from '../sql/parser.js';
 import { packageVersion } from '../version.js';
 import { compareMatrices, countChanges, type AccessChange, type ChangeCounts } from './compare.js';
@@ -100,12 +99,6 @@ export async function diffAccess(options: DiffOptions): Promise<DiffResult> {
     options.onSource?.('base', base.description);
     head = await openHead({ ...request, db: options.db, migrations: options.migrations, offline: options.db === undefined });
     options.onSource?.('head', head.description);
-    if (base.matrix.tables.length === 0 && head.matrix.tables.length === 0) {
-      throw new TenantguardError(
-        `no tenant table on either side (tenant column "${config.tenantColumn}")`,
-        'name the column that holds the tenant id with --tenant-column or "tenantColumn" in tenantguard.config.json',
-      );
-    }
     let changes = compareMatrices(base.matrix, head.matrix);
     if (head.migrations && changes.length > 0) {
       const { addedStatements, locateChanges } = await import('./locate.js');

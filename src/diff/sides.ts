@@ -41,21 +41,31 @@ export interface SideRequest {
   keepEngine?: boolean;
 }
 
-/** Reads an opened source's catalog (read only) and builds its matrix. */
-async function readSource(opened: OpenedSource, config: Config): Promise<{ matrix: AccessMatrix; context: RuleContext }> {
-  const [{ withReadOnlyTransaction }, { introspect }, { buildRuleContext }] = await Promise.all([
+/**
+ * Reads an opened source's catalog (read only) and builds its matrix. The head
+ * is checked as an audit's source is (tables, the tenant column, the app role):
+ * a wrong input would make every cell vanish and the diff look clean. The base
+ * may lack them (the change creates the first tables, or the role).
+ */
+async function readSource(opened: OpenedSource, config: Config, checkInputs: boolean): Promise<{ matrix: AccessMatrix; context: RuleContext }> {
+  const [{ withReadOnlyTransaction }, { introspect }, { buildRuleContext }, inputs] = await Promise.all([
     import('../db/transaction.js'),
     import('../catalog/introspect.js'),
     import('../check/context.js'),
+    import('../check/inputs.js'),
   ]);
   const catalog = await withReadOnlyTransaction(opened.connection, (client) => introspect(client, { schemas: config.schemas }));
   const context = await buildRuleContext(catalog, config);
+  if (checkInputs) {
+    inputs.assertSomethingToAudit(catalog, context, opened.source);
+    inputs.assertAppRoleExists(catalog, context, opened.source);
+  }
   return { matrix: buildAccessMatrix(context, opened.source), context };
 }
 
-async function sideFrom(label: string, opened: OpenedSource, config: Config, keepOpen: boolean): Promise<Side> {
+async function sideFrom(label: string, opened: OpenedSource, config: Config, keepOpen: boolean, checkInputs = false): Promise<Side> {
   try {
-    const { matrix, context } = await readSource(opened, config);
+    const { matrix, context } = await readSource(opened, config, checkInputs);
     if (!keepOpen) await opened.close();
     return {
       label,
@@ -89,7 +99,7 @@ export async function openHead(request: SideRequest & { db?: string; migrations?
     onProgress: request.onProgress,
   });
   const label = opened.migrations === null ? `database ${opened.source.name}` : 'working tree';
-  return sideFrom(label, opened, request.config, opened.migrations !== null && request.keepEngine === true);
+  return sideFrom(label, opened, request.config, opened.migrations !== null && request.keepEngine === true, true);
 }
 
 /** `--base-db URL`: read, then closed at once (the probe never runs on a live database). */

@@ -179,6 +179,13 @@ GRANT support TO app_user;
   });
 });
 
+describe('tenantguard diff with a wrong input', () => {
+  it('stops on an app role the head does not create rather than report no change', async () => {
+    const run = await diff({}, ['--app-role', 'app_usr']);
+    expectUsageFailure(run, /^tenantguard: the app role "app_usr" is not created by the migrations in migrations \(did you mean "app_user"\?\)/);
+  });
+});
+
 describe('tenantguard diff when the base does not apply', () => {
   let broken: Repository;
   afterAll(async () => {
