@@ -26,6 +26,10 @@ export class SqlSyntaxError extends Error {
 export async function splitSql(text: string, firstLine = 1): Promise<MigrationStatement[]> {
   // the parser is WebAssembly and takes ~0.1 s to load, so only migrations folders pay for it
   const parser = await loadParser();
+  // libpg-query rejects an empty string ("Query cannot be empty") where
+  // Postgres runs nothing: an empty file, or the empty chunk after a drizzle
+  // file's final `--> statement-breakpoint`, holds no statement.
+  if (text === '') return [];
   let parsed: ParseResult;
   try {
     parsed = parser.parse(text);

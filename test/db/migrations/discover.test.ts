@@ -51,6 +51,17 @@ describe('discoverMigrations', () => {
     expect(found.files[1]!.statements[1]!.sql).toBe('ALTER TABLE "tasks" ENABLE ROW LEVEL SECURITY');
   });
 
+  it('reads a drizzle file that ends with a breakpoint: the empty chunk after it is no statement', async () => {
+    const found = await discoverMigrations('fixtures/migrations/drizzle-trailing-breakpoint', root);
+    expect(found.files.map((f) => [f.displayPath, f.statements.map((s) => s.line)])).toEqual([
+      ['fixtures/migrations/drizzle-trailing-breakpoint/0000_tables.sql', [1, 5]],
+      ['fixtures/migrations/drizzle-trailing-breakpoint/0001_rls.sql', [1, 2]],
+    ]);
+    // an empty plain file holds no statement either
+    const dir = await folder({ '1_empty.sql': '', '2_table.sql': 'CREATE TABLE t (id int);' });
+    expect((await discoverMigrations(dir, dir)).files.map((f) => f.statements.length)).toEqual([0, 1]);
+  });
+
   it('follows the journal, not file names, and ignores files the journal does not list', async () => {
     const dir = await folder({
       'meta/_journal.json': JSON.stringify({ version: '7', dialect: 'postgresql', entries: [{ tag: '0001_second' }, { tag: '0000_first' }] }),
