@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TenantguardError } from '../errors.js';
-import { qualifiedObjectName } from '../report/object-name.js';
+import { qualifiedObjectName } from '../sql/object-name.js';
 import type { AuditResult, Finding } from './types.js';
 
 /**

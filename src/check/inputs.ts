@@ -7,10 +7,10 @@
 import type { Catalog } from '../catalog/types.js';
 import { closestName } from '../closest-name.js';
 import { tenantColumnCandidates } from '../config/detect.js';
+import type { Source } from '../db/types.js';
 import { TenantguardError } from '../errors.js';
 import type { RuleContext } from '../rules/types.js';
 import { canReachTable } from '../tenancy/roles.js';
-import type { Source } from './types.js';
 
 const MAX_NAMED = 5;
 

@@ -1,5 +1,9 @@
 import type { Severity } from '../config/types.js';
-import type { Fix, FindingObject, SourceLocation } from '../rules/types.js';
+import type { Source, SourceLocation } from '../db/types.js';
+import type { FindingObject } from '../sql/object-name.js';
+import type { Fix } from '../sql/statements.js';
+
+export type { Source } from '../db/types.js';
 
 /** A finding reported inside the finding that explains it (its root cause). */
 export interface RelatedFinding {
@@ -37,12 +41,6 @@ export interface Finding {
   rootCause?: boolean;
   /** Consequences folded into this finding by collapseRootCauses: the tables, commands and roles it opens. */
   related?: RelatedFinding[];
-}
-
-export interface Source {
-  kind: 'database' | 'migrations';
-  /** Database name, or the migrations folder. */
-  name: string;
 }
 
 export interface Summary {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Source } from '../check/types.js';
+import type { ObjectKind } from '../sql/object-name.js';
 import type { Connection } from './transaction.js';
 
 /** Anything that runs a query like a pg.Client: a live connection or the embedded engine's adapter. */
@@ -48,6 +48,45 @@ export interface SkippedStatement {
 export interface AppliedMigrations extends DiscoveredMigrations {
   /** Statements skipped because the embedded engine lacks an extension they need. */
   skipped: SkippedStatement[];
+}
+
+/** Which database was read: a live one, or the migrations folder applied to the embedded engine. */
+export interface Source {
+  kind: 'database' | 'migrations';
+  /** Database name, or the migrations folder. */
+  name: string;
+}
+
+/** A place in a repository file: where a migration created or changed an object. */
+export interface SourceLocation {
+  /** Path relative to the working directory, with forward slashes. */
+  file: string;
+  /** 1-based line of the statement's first token. */
+  line: number;
+}
+
+/** How a migration statement changed an object. */
+export type MigrationAction = 'create' | 'alter' | 'enable-rls' | 'disable-rls' | 'force-rls' | 'no-force-rls';
+
+/** An object a migration created, with where it was created and changed afterwards (in apply order). */
+export interface TrackedObject {
+  kind: Exclude<ObjectKind, 'role' | 'database'>;
+  schema: string;
+  name: string;
+  /** The table a policy, column, constraint or index belongs to. */
+  table?: string;
+  /** The statement that (last) created it; null when it predates the migrations (e.g. platform schemas). */
+  created: SourceLocation | null;
+  changes: { action: MigrationAction; location: SourceLocation }[];
+}
+
+/** What the migration files did, statement by statement, under the objects' final names. */
+export interface MigrationHistory {
+  /** Layout the folder was recognised as: drizzle, supabase, prisma, up-sql, plain. */
+  layout: string;
+  /** Migration files in apply order (paths relative to the working directory). */
+  files: string[];
+  objects: TrackedObject[];
 }
 
 /** What to audit, as the CLI or the API asks for it. */

@@ -4,7 +4,7 @@
  * reduced to which rows each cell reaches and why, plus TRUNCATE, views and
  * SECURITY DEFINER functions (surfaces.ts).
  */
-import type { Source } from '../check/types.js';
+import type { Source } from '../db/types.js';
 import type { RuleContext } from '../rules/types.js';
 import { describeReason, describeTerm } from '../tenancy/describe-policy.js';
 import type { EffectiveAccess, EffectivePredicate, PolicyTerm } from '../tenancy/effective.js';

@@ -5,10 +5,9 @@
  * that made it (locate.ts), and widenings proven by the probe on the embedded
  * copies where possible (prove.ts).
  */
-import type { Source } from '../check/types.js';
 import { configOverrides, loadConfig, type ConfigOverrides } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import type { SkippedStatement } from '../db/types.js';
+import type { SkippedStatement, Source } from '../db/types.js';
 import { startLoadingParser } from '../sql/parser.js';
 import { packageVersion } from '../version.js';
 import { compareMatrices, countChanges, type AccessChange, type ChangeCounts } from './compare.js';

@@ -6,7 +6,7 @@
  * owner's rights). It is plain, versioned JSON (`tenantguard snapshot`), so a
  * matrix taken from a live database can be compared later (docs/diff.md).
  */
-import type { Source } from '../check/types.js';
+import type { Source } from '../db/types.js';
 import type { Exemption } from '../tenancy/effective.js';
 
 /** The shape of the document; bumped on any incompatible change. */

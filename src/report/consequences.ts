@@ -1,5 +1,5 @@
 import type { RelatedFinding } from '../check/types.js';
-import { qualifiedObjectName } from './object-name.js';
+import { qualifiedObjectName } from '../sql/object-name.js';
 
 /** `read-not-tenant-scoped on public.projects: app_user can SELECT rows of any organization in public.projects` */
 export function consequenceLine(related: RelatedFinding): string {

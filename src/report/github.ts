@@ -2,7 +2,7 @@ import type { AuditResult, Finding } from '../check/types.js';
 import type { Severity } from '../config/types.js';
 import { consequencesText } from './consequences.js';
 import { ruleDocsUrl } from './docs-url.js';
-import { qualifiedObjectName } from './object-name.js';
+import { qualifiedObjectName } from '../sql/object-name.js';
 import type { ReportOptions } from './options.js';
 
 /** GitHub Actions workflow commands: one annotation per finding. */

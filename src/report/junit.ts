@@ -1,7 +1,7 @@
 import type { AuditResult, Finding } from '../check/types.js';
 import { consequencesText } from './consequences.js';
 import { ruleDocsUrl } from './docs-url.js';
-import { describeObject } from './object-name.js';
+import { describeObject } from '../sql/object-name.js';
 
 /**
  * Characters XML 1.0 cannot carry at all, not even as character references

@@ -2,7 +2,7 @@ import type { AuditResult, Finding } from '../check/types.js';
 import type { Severity } from '../config/types.js';
 import { consequenceLine } from './consequences.js';
 import { ruleDocsUrl } from './docs-url.js';
-import { qualifiedObjectName } from './object-name.js';
+import { qualifiedObjectName } from '../sql/object-name.js';
 
 /** GitHub rejects comments over 65,536 characters; stay well below. */
 const MAX_LENGTH = 60_000;

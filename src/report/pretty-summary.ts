@@ -8,7 +8,7 @@ import type { AuditResult, Finding } from '../check/types.js';
 import type { Severity } from '../config/types.js';
 import type { FindingObject } from '../rules/types.js';
 import type { AlikeFindings } from './alike.js';
-import { describeObject } from './object-name.js';
+import { describeObject } from '../sql/object-name.js';
 import { plural, wrapParagraph } from './text-wrap.js';
 
 /** Kinds whose findings are grouped under the table they belong to. */

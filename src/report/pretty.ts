@@ -5,7 +5,7 @@ import { groupAlike } from './alike.js';
 import type { FindingObject } from '../rules/types.js';
 import { displayName } from '../sql/quote.js';
 import { ruleDocsUrl } from './docs-url.js';
-import { qualifiedObjectName } from './object-name.js';
+import { qualifiedObjectName } from '../sql/object-name.js';
 import type { ReportOptions } from './options.js';
 import { severityRank, summaryBlock, TABLE_PARTS } from './pretty-summary.js';
 import { wrap, wrapParagraph } from './text-wrap.js';

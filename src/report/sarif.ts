@@ -4,7 +4,7 @@ import { rules as registeredRules } from '../rules/index.js';
 import type { FindingObject } from '../rules/types.js';
 import { consequencesText } from './consequences.js';
 import { ruleDocsUrl } from './docs-url.js';
-import { qualifiedObjectName } from './object-name.js';
+import { qualifiedObjectName } from '../sql/object-name.js';
 import type { ReportOptions, RuleDescriptor } from './options.js';
 
 /** SARIF 2.1.0 (OASIS), the format GitHub code scanning ingests. */

@@ -1,42 +1,15 @@
 import type { Catalog } from '../catalog/types.js';
 import type { Config, Severity } from '../config/types.js';
 import type { PolicySemantics } from '../tenancy/effective.js';
+import type { MigrationHistory, SourceLocation } from '../db/types.js';
+import type { Fix } from '../sql/statements.js';
+import type { FindingObject } from '../sql/object-name.js';
 import type { Tenancy } from '../tenancy/types.js';
 
-export type ObjectKind =
-  | 'table'
-  | 'policy'
-  | 'view'
-  | 'materialized-view'
-  | 'function'
-  | 'role'
-  | 'column'
-  | 'constraint'
-  | 'index'
-  | 'database';
-
-/** What a finding is about. `schema` is null for roles and the database. */
-export interface FindingObject {
-  kind: ObjectKind;
-  schema: string | null;
-  name: string;
-  /** The table a policy, column, constraint or index belongs to. */
-  table?: string;
-}
-
-/** A place in a repository file: where a migration created or changed an object. */
-export interface SourceLocation {
-  /** Path relative to the working directory, with forward slashes. */
-  file: string;
-  /** 1-based line of the statement's first token. */
-  line: number;
-}
-
-export interface Fix {
-  title: string;
-  /** Built only through sql/quote.ts. */
-  sql: string;
-}
+// Defined where they are produced; re-exported for rules and the public API.
+export type { MigrationAction, MigrationHistory, SourceLocation, TrackedObject } from '../db/types.js';
+export type { FindingObject, ObjectKind } from '../sql/object-name.js';
+export type { Fix } from '../sql/statements.js';
 
 /** What a rule reports; the engine turns it into a Finding. */
 export interface Problem {
@@ -74,30 +47,6 @@ export interface Problem {
    * reported inside its cause. The message is used when absent.
    */
   impact?: string;
-}
-
-/** How a migration statement changed an object. */
-export type MigrationAction = 'create' | 'alter' | 'enable-rls' | 'disable-rls' | 'force-rls' | 'no-force-rls';
-
-/** An object a migration created, with where it was created and changed afterwards (in apply order). */
-export interface TrackedObject {
-  kind: Exclude<ObjectKind, 'role' | 'database'>;
-  schema: string;
-  name: string;
-  /** The table a policy, column, constraint or index belongs to. */
-  table?: string;
-  /** The statement that (last) created it; null when it predates the migrations (e.g. platform schemas). */
-  created: SourceLocation | null;
-  changes: { action: MigrationAction; location: SourceLocation }[];
-}
-
-/** What the migration files did, statement by statement, under the objects' final names. */
-export interface MigrationHistory {
-  /** Layout the folder was recognised as: drizzle, supabase, prisma, up-sql, plain. */
-  layout: string;
-  /** Migration files in apply order (paths relative to the working directory). */
-  files: string[];
-  objects: TrackedObject[];
 }
 
 /** Everything a rule may look at. Pure data: rules do no I/O. */

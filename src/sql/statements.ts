@@ -15,6 +15,13 @@ export interface Relation {
 
 const relation = (r: Relation) => quoteQualified(r.schema, r.name);
 
+/** A titled statement (or a few) a finding proposes; the title says what it does. */
+export interface Fix {
+  title: string;
+  /** Built only through sql/quote.ts. */
+  sql: string;
+}
+
 /** Policies filter nothing until RLS is enabled (docs/postgres-rls.md#rls-enable). */
 export function enableRls(table: Relation): string {
   return `ALTER TABLE ${relation(table)} ENABLE ROW LEVEL SECURITY;`;

@@ -4,7 +4,7 @@
  */
 import type { Policy, Table } from '../catalog/types.js';
 import type { Reason } from '../policy/verdict.js';
-import type { FindingObject } from '../rules/types.js';
+import type { FindingObject } from '../sql/object-name.js';
 import { displayName } from '../sql/quote.js';
 import type { Command, EffectiveAccess, PolicyTerm } from './effective.js';
 import { PUBLIC } from './roles.js';

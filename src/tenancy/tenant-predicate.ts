@@ -7,8 +7,7 @@
  * auth.uid() and a membership table get no rewritten SQL.
  */
 import type { Table } from '../catalog/types.js';
-import type { Fix } from '../rules/types.js';
-import { restrictivePolicy, tenantPredicate } from '../sql/statements.js';
+import { restrictivePolicy, tenantPredicate, type Fix } from '../sql/statements.js';
 import type { PolicySemantics } from './effective.js';
 import type { Tenancy } from './types.js';
 

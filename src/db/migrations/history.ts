@@ -1,7 +1,6 @@
-import type { MigrationAction, MigrationHistory, SourceLocation, TrackedObject } from '../../rules/types.js';
 import { nodeAs, stringsOf, tagged, type Node, type NodeOf, type RangeVar } from '../../sql/parse-tree.js';
 import { loadParser } from '../../sql/parser.js';
-import type { MigrationFile } from '../types.js';
+import type { MigrationAction, MigrationFile, MigrationHistory, SourceLocation, TrackedObject } from '../types.js';
 import { countNewlines, leadingTriviaLength } from './text-position.js';
 
 /**

@@ -1,5 +1,30 @@
-import type { FindingObject } from '../rules/types.js';
-import { displayName } from '../sql/quote.js';
+/**
+ * How tenantguard names a database object: the kind, schema and name a
+ * finding, a migration history entry or a baseline refers to it by, and the
+ * text it is shown as.
+ */
+import { displayName } from './quote.js';
+
+export type ObjectKind =
+  | 'table'
+  | 'policy'
+  | 'view'
+  | 'materialized-view'
+  | 'function'
+  | 'role'
+  | 'column'
+  | 'constraint'
+  | 'index'
+  | 'database';
+
+/** What a finding is about. `schema` is null for roles and the database. */
+export interface FindingObject {
+  kind: ObjectKind;
+  schema: string | null;
+  name: string;
+  /** The table a policy, column, constraint or index belongs to. */
+  table?: string;
+}
 
 /**
  * `public.projects`, or `public.projects.tenant_access` for an object that
