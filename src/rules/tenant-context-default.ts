@@ -1,6 +1,8 @@
 import type { SettingDefault } from '../catalog/types.js';
 import { displayName, quoteIdent } from '../sql/quote.js';
 import { tenantNoun } from '../tenancy/describe-policy.js';
+import { canReachTable } from '../tenancy/roles.js';
+import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
 
@@ -18,6 +20,17 @@ function reset(d: SettingDefault, database: string): string {
   return `ALTER ROLE ${quoteIdent(d.role)}${inDb} RESET ${name};`;
 }
 
+/**
+ * Roles are cluster-wide, and a role-level default follows the role into every
+ * database (docs/postgres-rls.md#setting-defaults): a role of another app that
+ * reaches no tenant table here starts no session inside one of this
+ * database's tenants. Only the app role and roles that reach a tenant table
+ * (themselves, by membership or by SET ROLE) matter.
+ */
+function reachesTenantData(tenancy: Tenancy, role: string): boolean {
+  return role === tenancy.appRole || tenancy.tenantTables.some(({ table }) => canReachTable(tenancy.roles, role, table));
+}
+
 export default defineRule({
   id: 'tenant-context-default',
   title: 'Tenant context has a role or database default',
@@ -33,6 +46,7 @@ export default defineRule({
     return catalog.settingDefaults
       // an empty default gives no tenant: the fail-closed NULLIF(…, '') form reads it as unset (docs/postgres-rls.md#empty-context)
       .filter((d) => settings.has(d.name.toLowerCase()) && d.value !== '')
+      .filter((d) => d.role === null || reachesTenantData(tenancy, d.role))
       .map((d): Problem => {
         const everyRole = d.role === null && d.database === null;
         const scope = everyRole ? 'every role' : d.role === null ? `database ${displayName(null, catalog.database)}` : `role ${displayName(null, d.role)}`;

@@ -12,6 +12,11 @@ const SCENARIO = `
   ALTER ROLE worker SET app.timezone = 'UTC';
   CREATE ROLE tester LOGIN;
   ALTER ROLE tester SET app.current_org_id = '';
+  -- roles are cluster-wide: one of another database's app, with the same setting name, and one that reaches the tables through worker
+  CREATE ROLE other_app LOGIN;
+  ALTER ROLE other_app SET app.current_org_id = '3';
+  CREATE ROLE worker_login LOGIN IN ROLE worker;
+  ALTER ROLE worker_login SET app.current_org_id = '2';
   CREATE TABLE organizations (id int PRIMARY KEY);
   INSERT INTO organizations VALUES (1), (2);
   CREATE TABLE projects (id int PRIMARY KEY, organization_id int NOT NULL REFERENCES organizations);
@@ -31,11 +36,19 @@ describe('tenant-context-default', () => {
 
   it('reports role defaults of the tenant setting, not of other settings nor empty ones', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
-    expect([...problems.keys()]).toEqual([db.role('app_user')]);
+    expect([...problems.keys()].sort()).toEqual([db.role('app_user'), db.role('worker_login')].sort());
     expect(problems.get(db.role('app_user'))!.message).toBe(
       `role ${db.role('app_user')} has a default app.current_org_id = '1' (ALTER ROLE … SET): every session of it starts in that organization before the app chooses one, ` +
         "so a request that never sets app.current_org_id reads and writes that organization's rows",
     );
+  });
+
+  it('leaves out a role that reaches no tenant table of this database, whatever its default', async () => {
+    const problems = problemsByObject(rule, await ruleContext(db));
+    expect(problems.has(db.role('other_app'))).toBe(false);
+    // the same role once it is granted a tenant table is reported
+    const ctx = await ruleContextAfter(db, `GRANT SELECT ON projects TO other_app`);
+    expect(problemsByObject(rule, ctx).get(db.role('other_app'))!.fix!.sql).toBe(`ALTER ROLE "${db.role('other_app')}" RESET "app"."current_org_id";`);
   });
 
   it('reports a database default too, with a reset for each', async () => {

@@ -8,6 +8,7 @@ import { tableKey, type Catalog, type Table } from '../../catalog/types.js';
 import type { Finding } from '../../check/types.js';
 import { TenantguardError } from '../../errors.js';
 import { displayName } from '../../sql/quote.js';
+import { canReachTable } from '../../tenancy/roles.js';
 import type { Tenancy, TenantTable } from '../../tenancy/types.js';
 import { boundedName } from './names.js';
 import { isOwnTenantPolicy, planReplacedPolicies, policyApplies, tenantPolicyName } from './policies.js';
@@ -117,6 +118,10 @@ export function planMigration(input: PlanInput): MigrationPlan {
     const key = findingTableKey(f);
     if (options.tables !== null && (key === null || !selectedKeys.has(key))) continue;
     if (key !== null && !selectedKeys.has(key) && tenancy.tenantTables.some((t) => tableKey(t.table) === key)) continue;
+    if (f.object.kind === 'role' && !withinReach(tenancy, f.object.name, options.appRole)) {
+      notes.push(`Nothing for role ${f.object.name}: it reaches no tenant table of this database, and roles are cluster-wide (another database's role is not this migration's to change).`);
+      continue;
+    }
     steps.push({ kind: 'rule-fix', finding: f, title: f.fix.title, statements: splitFix(parser, f) });
     fixed.add(f);
   }
@@ -197,6 +202,15 @@ function isResolved(finding: Finding, table: Table): boolean {
   if (!RULES_FIXED_BY_SCAFFOLD.includes(finding.rule) || finding.rule === 'view-bypasses-rls') return false;
   if (finding.rule !== 'with-check-missing') return true;
   return table.policies.find((p) => p.name === finding.object.name)?.command !== 'INSERT';
+}
+
+/**
+ * Roles are cluster-wide (docs/postgres-rls.md#setting-defaults): the
+ * migration changes only the app role and roles that reach a tenant table of
+ * this database, never a role another database's app may depend on.
+ */
+function withinReach(tenancy: Tenancy, role: string, appRole: string): boolean {
+  return role === appRole || tenancy.tenantTables.some(({ table }) => canReachTable(tenancy.roles, role, table));
 }
 
 /** Why a selected table gets no statements, for the header. */
