@@ -26,6 +26,4 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
     'the bypass policy on the tenant root table (companies) is not reported: policies on the root table are not audited',
   '28-fail-open-coalesce':
     'the fail-open COALESCE policy on the tenant root table (tenants) is not reported: policies on the root table are not audited',
-  '34-restrictive-select-only':
-    'reads are bounded by the restrictive SELECT policy, yet read-not-tenant-scoped is reported beside the true write errors',
 };
