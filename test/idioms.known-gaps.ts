@@ -22,8 +22,4 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
     'a child table scoped through its parent by a helper (child -> parent -> membership) is reported as missing the tenant column and unscoped',
   '21-trigger-copies-parent-tenant':
     'a BEFORE INSERT OR UPDATE trigger that copies the tenant from the parent row is not taken into account for the write check',
-  '27-prisma-bypass-setting':
-    'the bypass policy on the tenant root table (companies) is not reported: policies on the root table are not audited',
-  '28-fail-open-coalesce':
-    'the fail-open COALESCE policy on the tenant root table (tenants) is not reported: policies on the root table are not audited',
 };

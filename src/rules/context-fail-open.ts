@@ -11,7 +11,8 @@ export default defineRule({
     "A policy that is true when the tenant setting is unset or empty (NULLIF(current_setting(…, true), '') IS NULL OR …, organization_id = COALESCE(setting, organization_id)) opens every tenant to any query run outside the app's tenant transaction.",
   check({ tenancy, policies }) {
     const problems: Problem[] = [];
-    for (const { table, policy, which, analysis } of policies.tenantClauses()) {
+    // the tenant root's policies too: a switch there hands out every tenant's root row
+    for (const { table, policy, which, analysis } of [...policies.tenantClauses(), ...policies.rootClauses()]) {
       if (analysis.verdict.scope !== 'open') continue;
       const reason = analysis.verdict.reasons.find((r) => r.kind === 'fail-open');
       if (reason?.kind !== 'fail-open') continue;

@@ -11,7 +11,8 @@ export default defineRule({
     "A policy ORs in a condition on a custom setting (current_setting('app.is_superadmin', true) = 'true'); any role can SET a custom setting and so read or write every tenant.",
   check({ tenancy, policies }) {
     const problems: Problem[] = [];
-    for (const { table, policy, which, analysis } of policies.tenantClauses()) {
+    // the tenant root's policies too: a switch there hands out every tenant's root row
+    for (const { table, policy, which, analysis } of [...policies.tenantClauses(), ...policies.rootClauses()]) {
       if (analysis.verdict.scope !== 'open') continue;
       const reason = analysis.verdict.reasons.find((r) => r.kind === 'bypass-setting');
       if (reason?.kind !== 'bypass-setting') continue;

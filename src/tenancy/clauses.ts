@@ -18,9 +18,16 @@ type AnalyseClause = (table: Table, policy: Policy, which: ClauseName) => Clause
 
 /** Every USING and WITH CHECK of every policy on a tenant table, analysed (foreign tables have no RLS). */
 export function listTenantClauses(tenancy: Tenancy, analyse: AnalyseClause): PolicyClause[] {
+  return listClauses(
+    tenancy.tenantTables.map((t) => t.table).filter((t) => t.kind !== 'foreign-table'),
+    analyse,
+  );
+}
+
+/** Every USING and WITH CHECK of every policy on the given tables, analysed. */
+export function listClauses(tables: readonly Table[], analyse: AnalyseClause): PolicyClause[] {
   const out: PolicyClause[] = [];
-  for (const { table } of tenancy.tenantTables) {
-    if (table.kind === 'foreign-table') continue;
+  for (const table of tables) {
     for (const policy of table.policies) {
       for (const which of ['using', 'withCheck'] as const) {
         const analysis = analyse(table, policy, which);

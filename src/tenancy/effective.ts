@@ -14,7 +14,7 @@ import type { Catalog, Policy, PolicyCommand, Privilege, RoutineInfo, Table } fr
 import { createPolicyAnalyzer, type ClauseAnalysis, type ClauseName, type PolicyAnalyzer } from '../policy/analyzer.js';
 import type { FunctionAccess } from '../policy/function-access.js';
 import { allOf, anyOf, DENY, type Scope, type Verdict } from '../policy/verdict.js';
-import { listTenantClauses, readsContextSetting, type PolicyClause } from './clauses.js';
+import { listClauses, listTenantClauses, readsContextSetting, type PolicyClause } from './clauses.js';
 import { hasPrivilegesOf, ownerAccess, PUBLIC, reachingRoles, tablePrivileges } from './roles.js';
 import type { Tenancy, TenantTable } from './types.js';
 
@@ -84,6 +84,12 @@ export interface PolicySemantics {
   functionAccess(fn: RoutineInfo): FunctionAccess | null;
   /** Every USING and WITH CHECK of every policy on a tenant table, analysed (computed once). */
   tenantClauses(): readonly PolicyClause[];
+  /**
+   * Every USING and WITH CHECK of every policy on the tenant root, analysed (computed once): the root
+   * is not a tenant table, but a policy on it that a client-settable switch or an unset context opens
+   * hands every tenant's root row to whoever reaches it. `accessesOf(root)` judges who does.
+   */
+  rootClauses(): readonly PolicyClause[];
   /** The app keeps its tenant in the configured context setting (computed once; see clauses.ts). */
   usesContextSetting(): boolean;
 }
@@ -177,11 +183,8 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
     analyzer = await createPolicyAnalyzer(catalog, tenancy.tenantColumn, rowScope);
   }
 
-  const effective: EffectiveAccess[] = [];
-  const byTable = new Map<Table, EffectiveAccess[]>();
-  for (const tenantTable of tenancy.tenantTables) {
+  const accessesByRole = (tenantTable: TenantTable): EffectiveAccess[] => {
     const { table } = tenantTable;
-    if (table.kind === 'foreign-table') continue;
     const own: EffectiveAccess[] = [];
     for (const role of reachingRoles(tenancy, table)) {
       const held = new Set<Privilege>(tablePrivileges(tenancy.roles, role, table));
@@ -189,12 +192,27 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
         if (held.has(command)) own.push({ tenantTable, ...accessOf(table, role, command) });
       }
     }
-    byTable.set(table, own);
+    return own;
+  };
+
+  const effective: EffectiveAccess[] = [];
+  const byTable = new Map<Table, EffectiveAccess[]>();
+  for (const tenantTable of tenancy.tenantTables) {
+    if (tenantTable.table.kind === 'foreign-table') continue;
+    const own = accessesByRole(tenantTable);
+    byTable.set(tenantTable.table, own);
     effective.push(...own);
+  }
+  // The root's rows are the tenants themselves (its key is what tenant columns hold): judged for the
+  // rules about its policies, kept out of `effective`, which the rules about tenant tables read.
+  const { root } = tenancy;
+  if (root !== null && root.kind !== 'foreign-table') {
+    byTable.set(root, accessesByRole({ table: root, direct: true, reason: 'tenant-column', path: [] }));
   }
 
   const clause = (table: Table, policy: Policy, which: ClauseName) => analyzer?.clause(table, policy, which, null) ?? null;
   let clauses: readonly PolicyClause[] | null = null;
+  let rootClauses: readonly PolicyClause[] | null = null;
   let contextSetting: boolean | null = null;
   return {
     effective,
@@ -203,6 +221,7 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
     accessOf,
     functionAccess: (fn) => analyzer?.functionAccess(fn) ?? null,
     tenantClauses: () => (clauses ??= listTenantClauses(tenancy, clause)),
+    rootClauses: () => (rootClauses ??= root === null || root.kind === 'foreign-table' ? [] : listClauses([root], clause)),
     usesContextSetting: () => (contextSetting ??= readsContextSetting(tenancy, clause)),
   };
 }

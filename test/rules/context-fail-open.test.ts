@@ -25,6 +25,11 @@ const SCENARIO = `
   CREATE POLICY tenant ON closed TO app_user
     USING (current_setting('app.current_org_id', true) IS NOT NULL AND organization_id = ${CTX});
   GRANT SELECT ON ${TABLES.join(', ')} TO app_user;
+  -- the tenant root's own policies are audited too
+  ALTER TABLE organizations ENABLE ROW LEVEL SECURITY; ALTER TABLE organizations FORCE ROW LEVEL SECURITY;
+  CREATE POLICY tenant ON organizations TO app_user
+    USING (id = COALESCE(NULLIF(current_setting('app.current_org_id', true), '')::int, id));
+  GRANT SELECT ON organizations TO app_user;
 `;
 
 describe('context-fail-open', () => {
@@ -39,7 +44,7 @@ describe('context-fail-open', () => {
 
   it('reports policies that open up when the tenant setting is unset or empty', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
-    expect([...problems.keys()].sort()).toEqual(['coalesced.tenant', 'empty_open.tenant', 'unset_open.tenant']);
+    expect([...problems.keys()].sort()).toEqual(['coalesced.tenant', 'empty_open.tenant', 'organizations.tenant', 'unset_open.tenant']);
     for (const p of problems.values()) expect(p.severity).toBe('error');
     expect(problems.get('unset_open.tenant')!.message).toContain(
       "NULLIF(current_setting('app.current_org_id'::text, true), ''::text) IS NULL holds when app.current_org_id is unset (NULL) or empty",
@@ -54,5 +59,9 @@ describe('context-fail-open', () => {
     expect(await orgs('closed', '')).toEqual([]);
     expect(await orgs('closed')).toEqual([]);
     expect(await orgs('closed', '1')).toEqual([1]);
+    const roots = (context?: string) =>
+      db.asRole('app_user', async (c) => (await c.query('SELECT id FROM organizations ORDER BY 1')).rows.map((r) => r.id), context === undefined ? undefined : { value: context });
+    expect(await roots('1')).toEqual([1]);
+    expect(await roots()).toEqual([1, 2]);
   });
 });

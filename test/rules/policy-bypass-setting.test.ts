@@ -27,6 +27,11 @@ const SCENARIO = `
   CREATE POLICY tenant ON archive TO app_user USING (organization_id = ${CTX});
   CREATE POLICY support ON archive TO helpdesk USING (current_setting('app.support_mode', true) = 'on');
   GRANT SELECT ON ${TABLES.join(', ')} TO app_user;
+  -- the tenant root's own policies are audited too
+  ALTER TABLE organizations ENABLE ROW LEVEL SECURITY; ALTER TABLE organizations FORCE ROW LEVEL SECURITY;
+  CREATE POLICY own ON organizations TO app_user USING (id = ${CTX});
+  CREATE POLICY bypass ON organizations TO app_user USING (current_setting('app.bypass_rls', true) = 'on');
+  GRANT SELECT ON organizations TO app_user;
 `;
 
 describe('policy-bypass-setting', () => {
@@ -49,7 +54,9 @@ describe('policy-bypass-setting', () => {
 
   it('reports a custom setting OR-ed into a policy, directly or through a helper', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
-    expect([...problems.keys()].sort()).toEqual(['archive.support', 'flags.tenant', 'projects.tenant', 'reports.tenant']);
+    expect([...problems.keys()].sort()).toEqual(['archive.support', 'flags.tenant', 'organizations.bypass', 'projects.tenant', 'reports.tenant']);
+    expect(problems.get('organizations.bypass')).toMatchObject({ severity: 'error' });
+    expect(problems.get('organizations.bypass')!.message).toContain(`so ${db.role('app_user')} can reach every organization's rows`);
     expect(problems.get('projects.tenant')).toMatchObject({ severity: 'error' });
     expect(problems.get('projects.tenant')!.message).toContain(
       "current_setting('app.is_superadmin'::text, true) = 'true'::text is true whenever a session sets app.is_superadmin, and any role can SET a custom setting",
@@ -65,5 +72,12 @@ describe('policy-bypass-setting', () => {
     expect(await orgsWith('flags', 'app.bypass_rls', 'on')).toEqual([1, 2]);
     expect(await orgsWith('features', 'app.beta', 'on')).toEqual([1]);
     expect(await orgsWith('features', 'app.beta', 'off')).toEqual([]);
+    const roots = (value: string) =>
+      db.asRole('app_user', async (c) => {
+        await c.query("SELECT set_config('app.bypass_rls', $1, true)", [value]);
+        return (await c.query('SELECT id FROM organizations ORDER BY 1')).rows.map((r) => r.id);
+      }, { value: '1' });
+    expect(await roots('off')).toEqual([1]);
+    expect(await roots('on')).toEqual([1, 2]);
   });
 });
