@@ -14,3 +14,16 @@ export async function writeReport(io: Io, file: string, text: string): Promise<s
   }
   return relative(io.cwd, path) || path;
 }
+
+/**
+ * The report on stdout, or in `--output FILE`; then, when `announce` names
+ * what was written ("Report", "Access matrix"), a line on stderr says where.
+ */
+export async function outputReport(io: Io, text: string, output: string | undefined, announce: string | null): Promise<void> {
+  if (!output) {
+    io.stdout.write(text);
+    return;
+  }
+  const written = await writeReport(io, output, text);
+  if (announce) io.stderr.write(`${announce} written to ${written}\n`);
+}

@@ -1,8 +1,9 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { FailOn, Severity } from '../../config/types.js';
+import { Option, type Command } from 'commander';
+import type { FailOn } from '../../config/types.js';
 import { formats, loadReporter, type Format } from '../../report/index.js';
+import { exitCodeFor, failOnOption } from '../fail-on.js';
 import { colorEnabled, type CommandContext, type Io } from '../io.js';
-import { writeReport } from '../write-report.js';
+import { outputReport } from '../write-report.js';
 import {
   applyBaselineFlags,
   defaultFormat,
@@ -12,41 +13,15 @@ import {
   writeStepSummary,
   type CiFlags,
 } from '../audit-ci.js';
-import { sourceOptions } from '../source-flags.js';
+import { probeRequest } from '../probe-request.js';
+import { addSourceOptions, addTimeoutOptions, APP_ROLE_DEFAULT_HELP, sourceOptions, type SourceFlags } from '../source-flags.js';
 
-export interface AuditFlags extends CiFlags {
-  db?: string;
-  migrations?: string;
-  offline?: boolean;
-  schema?: string[];
-  tenantColumn?: string;
-  appRole?: string;
+export interface AuditFlags extends CiFlags, SourceFlags {
   format?: Format;
   output?: string;
   failOn: FailOn;
-  config?: string;
-  statementTimeout?: number;
-  lockTimeout?: number;
   probe?: boolean;
   allowInconclusive?: boolean;
-}
-
-const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'never'];
-const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
-
-function milliseconds(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a whole number of milliseconds (0 = no limit).');
-  return Number(value);
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-/** 1 when a finding is at or above the --fail-on threshold, else 0. */
-export function exitCodeFor(severities: readonly Severity[], failOn: FailOn): 0 | 1 {
-  if (failOn === 'never') return 0;
-  return severities.some((severity) => RANK[severity] >= RANK[failOn]) ? 1 : 0;
 }
 
 /**
@@ -74,15 +49,12 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   const pretty = format === 'pretty';
   const progress = progressPrinter(io, pretty && io.isTTY);
   const { auditDetailed } = await import('../../audit.js');
-  const probing = flags.probe ? await (await import('./probe.js')).probeRequest(io, undefined) : null;
+  const probing = flags.probe ? await probeRequest(io, undefined) : null;
   let run;
   try {
     run = await auditDetailed({
       probe: probing?.probe,
       ...sourceOptions(flags, io),
-      offline: flags.offline,
-      statementTimeoutMs: flags.statementTimeout,
-      lockTimeoutMs: flags.lockTimeout,
       onSource: (description) => {
         if (pretty && !flags.quiet) io.stderr.write(`Auditing ${description}\n`);
       },
@@ -102,38 +74,31 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   if (flags.verbose && pretty) {
     text += (await import('../../report/effective-policies.js')).renderEffectivePolicies(run.context, shown.findings);
   }
-  if (flags.output) {
-    const written = await writeReport(io, flags.output, text);
-    if (pretty) io.stderr.write(`Report written to ${written}\n`);
-  } else {
-    io.stdout.write(text);
-  }
+  await outputReport(io, text, flags.output, pretty ? 'Report' : null);
   if (format === 'github') await writeStepSummary(io, shown);
   setExitCode(exitCodeFor(result.findings.map((finding) => finding.severity), flags.failOn));
   probing?.conclude(flags.allowInconclusive === true);
 }
 
 export function registerAudit(program: Command, context: CommandContext): void {
-  program
+  const audit = program
     .command('audit')
-    .description('audit a database (or a migrations folder, on the embedded engine) for tenant-isolation holes')
-    .addOption(new Option('--db <url>', 'database URL (default: $TENANTGUARD_DATABASE_URL, $DATABASE_URL, .env.local, .env)').conflicts('migrations'))
-    .option('--migrations <dir>', 'apply this migrations folder to the embedded engine and audit the result')
-    .option('--offline', 'never use a database URL from the environment or .env: audit the migrations folder (pre-commit hooks)')
-    .option('--schema <name>', 'audit only this schema (repeatable; default: every non-system schema)', collect)
-    .option('--tenant-column <name>', 'the column that holds the tenant id (default: organization_id)')
-    .option('--app-role <role>', 'the role the application connects as (default: every non-owner role with grants)')
+    .description('audit a database (or a migrations folder, on the embedded engine) for tenant-isolation holes');
+  addSourceOptions(audit, {
+    migrations: 'apply this migrations folder to the embedded engine and audit the result',
+    offline: 'never use a database URL from the environment or .env: audit the migrations folder (pre-commit hooks)',
+    schema: 'audit only this schema (repeatable; default: every non-system schema)',
+    appRole: APP_ROLE_DEFAULT_HELP,
+  })
     .addOption(new Option('--format <format>', 'report format (default: pretty)').choices(formats))
     .option('--output <file>', 'write the report to a file instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(FAIL_ON).default('error'))
-    .option('--config <file>', 'config file (default: tenantguard.config.json found from the working directory upward)')
+    .addOption(failOnOption())
     .option('--baseline <file>', 'report only findings whose fingerprint is not in this baseline file')
     .option('--update-baseline', 'write the current findings to the baseline (--baseline FILE, default tenantguard.baseline.json)')
     .option('--sarif-anchor <file>', 'repository file that SARIF results and annotations without a migration line point at')
     .option('-q, --quiet', 'report only errors')
-    .option('-v, --verbose', 'pretty format: also list info findings, the full message of each consequence and the effective policies per role of each flagged table')
-    .option('--statement-timeout <ms>', 'statement_timeout for the audit session (default: 30000)', milliseconds)
-    .option('--lock-timeout <ms>', 'lock_timeout for the audit session (default: 5000)', milliseconds)
+    .option('-v, --verbose', 'pretty format: also list info findings, the full message of each consequence and the effective policies per role of each flagged table');
+  addTimeoutOptions(audit, 'the audit session')
     .option('--probe', "also run the live probe: cross-tenant reads and writes as the app role, always rolled back (see `tenantguard probe`)")
     .option('--allow-inconclusive', 'with --probe: exit on the findings alone when some probe checks could not conclude (default: exit 2)')
     .action((flags: AuditFlags) => runAuditCommand(flags, context));

@@ -1,43 +1,25 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { appendFile } from 'node:fs/promises';
 import type { FailOn, Severity } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import { printable } from '../../printable.js';
 import type { BaseRequest, DiffResult } from '../../diff/index.js';
 import { diffFormats, type DiffFormat } from '../../diff/report/options.js';
+import { exitCodeFor, failOnOption } from '../fail-on.js';
 import { colorEnabled, type CommandContext, type Io } from '../io.js';
-import { writeReport } from '../write-report.js';
-import { exitCodeFor } from './audit.js';
+import { addSourceOptions, addTimeoutOptions, APP_ROLE_DEFAULT_HELP, sourceOptions, type SourceFlags } from '../source-flags.js';
+import { outputReport } from '../write-report.js';
 
-export interface DiffFlags {
+export interface DiffFlags extends SourceFlags {
   base?: string;
   baseDb?: string;
   baseSnapshot?: string;
-  db?: string;
-  migrations?: string;
-  schema?: string[];
-  tenantColumn?: string;
-  appRole?: string;
-  config?: string;
   format?: DiffFormat;
   output?: string;
   failOn: FailOn;
   probe: boolean;
   verbose?: boolean;
   sarifAnchor?: string;
-  statementTimeout?: number;
-  lockTimeout?: number;
-}
-
-const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'never'];
-
-function milliseconds(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a whole number of milliseconds (0 = no limit).');
-  return Number(value);
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 function baseRequest(flags: DiffFlags): BaseRequest {
@@ -70,16 +52,7 @@ async function runDiffCommand(flags: DiffFlags, { io, setExitCode }: CommandCont
   const base = baseRequest(flags);
   const { diffAccess } = await import('../../diff/index.js');
   const result = await diffAccess({
-    cwd: io.cwd,
-    env: io.env,
-    configPath: flags.config,
-    db: flags.db,
-    migrations: flags.migrations,
-    schemas: flags.schema,
-    tenantColumn: flags.tenantColumn,
-    appRole: flags.appRole,
-    statementTimeoutMs: flags.statementTimeout,
-    lockTimeoutMs: flags.lockTimeout,
+    ...sourceOptions(flags, io),
     base,
     probe: flags.probe,
     onSource: (side, description) => {
@@ -94,36 +67,29 @@ async function runDiffCommand(flags: DiffFlags, { io, setExitCode }: CommandCont
   // Changes with no migration line go where the others are, so GitHub accepts every SARIF result.
   const anchor = flags.sarifAnchor ?? result.changes.find((c) => c.location)?.location?.file ?? null;
   const text = (await diffReporters[format]())(result, { color: !flags.output && colorEnabled(io), verbose: flags.verbose, anchor });
-  if (flags.output) {
-    const written = await writeReport(io, flags.output, text);
-    if (pretty) io.stderr.write(`Report written to ${written}\n`);
-  } else {
-    io.stdout.write(text);
-  }
+  await outputReport(io, text, flags.output, pretty ? 'Report' : null);
   if (format === 'github') await writeStepSummary(io, result, flags.verbose);
   setExitCode(exitCodeFor(result.changes.map((c) => c.severity as Severity), flags.failOn));
 }
 
 export function registerDiff(program: Command, context: CommandContext): void {
-  program
+  const diff = program
     .command('diff')
     .description("compare who can reach which tenant's rows before and after a change (a pull request's migrations)")
     .option('--base <revision>', 'git revision whose migrations folder is the base (default: the merge base with the default branch)')
     .addOption(new Option('--base-db <url>', 'a database as the base (e.g. production) instead of a git revision'))
-    .option('--base-snapshot <file>', 'an access matrix written by `tenantguard snapshot` as the base')
-    .option('--db <url>', 'a database as the head (default: the migrations folder of the working tree)')
-    .option('--migrations <dir>', 'the migrations folder (default: found as `tenantguard audit` finds it)')
-    .option('--schema <name>', 'compare only this schema (repeatable; default: every non-system schema)', collect)
-    .option('--tenant-column <name>', 'the column that holds the tenant id (default: organization_id)')
-    .option('--app-role <role>', 'the role the application connects as (default: every non-owner role with grants)')
-    .option('--config <file>', 'config file (default: tenantguard.config.json found from the working directory upward)')
+    .option('--base-snapshot <file>', 'an access matrix written by `tenantguard snapshot` as the base');
+  addSourceOptions(diff, {
+    db: { help: 'a database as the head (default: the migrations folder of the working tree)', excludesMigrations: false },
+    migrations: 'the migrations folder (default: found as `tenantguard audit` finds it)',
+    schema: 'compare only this schema (repeatable; default: every non-system schema)',
+    appRole: APP_ROLE_DEFAULT_HELP,
+  })
     .addOption(new Option('--format <format>', 'report format (default: pretty; github on GitHub Actions)').choices(diffFormats))
     .option('--output <file>', 'write the report to a file instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a change is at or above this severity (widened: error; narrowed, unknown: warning)').choices(FAIL_ON).default('error'))
+    .addOption(failOnOption('exit 1 when a change is at or above this severity (widened: error; narrowed, unknown: warning)'))
     .option('--no-probe', 'do not prove widenings with the probe on the embedded copies')
     .option('--sarif-anchor <file>', 'repository file that SARIF results and annotations without a migration line point at')
-    .option('-v, --verbose', 'also list info changes (access added within the tenant, equivalent policy rewrites) and each probe result')
-    .option('--statement-timeout <ms>', 'statement_timeout for each session (default: 30000)', milliseconds)
-    .option('--lock-timeout <ms>', 'lock_timeout for each session (default: 5000)', milliseconds)
-    .action((flags: DiffFlags) => runDiffCommand(flags, context));
+    .option('-v, --verbose', 'also list info changes (access added within the tenant, equivalent policy rewrites) and each probe result');
+  addTimeoutOptions(diff, 'each session').action((flags: DiffFlags) => runDiffCommand(flags, context));
 }
