@@ -1,9 +1,10 @@
 import { TenantguardError, UsageError } from '../errors.js';
 import { connectLive } from './connect.js';
 import { findDatabaseUrl } from './env-file.js';
-import { applyMigrations, extensionsCreatedBy } from './migrations/apply.js';
+import { applyMigrations, BatchTimedOut, extensionsCreatedBy } from './migrations/apply.js';
 import { discoverMigrations, displayPath } from './migrations/discover.js';
 import { findMigrationsFolder } from './migrations/find-folder.js';
+import { refuseHostAccess } from './migrations/host-access.js';
 import { checkLimits, connection, type TransactionLimits } from './transaction.js';
 import type { OpenedSource, SourceRequest } from './types.js';
 import { describeTarget, parseDatabaseUrl } from './url.js';
@@ -90,23 +91,34 @@ async function openDatabase(choice: Extract<SourceChoice, { kind: 'database' }>,
 async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations' }>, request: SourceRequest): Promise<OpenedSource> {
   const limits = limitsOf(request);
   const discovered = await discoverMigrations(choice.folder, request.cwd);
-  request.onProgress?.('starting the embedded PostgreSQL engine (PGlite)');
+  refuseHostAccess(discovered);
   const [{ openEmbedded }, { embeddedCacheDir }] = await Promise.all([import('./embedded.js'), import('./embedded-cache.js')]);
-  const engine = await openEmbedded({ extensions: extensionsCreatedBy(discovered), cacheDir: embeddedCacheDir(request.env) });
-  try {
-    const applied = await applyMigrations(engine.client, discovered, request.onProgress);
-    const shown = displayPath(discovered.folder, request.cwd);
-    const count = `${applied.files.length} file${applied.files.length === 1 ? '' : 's'}`;
-    const found = choice.origin === '--migrations' ? '' : `, found via ${choice.origin}`;
-    return {
-      connection: connection(engine.client, limits),
-      source: { kind: 'migrations', name: shown },
-      description: `migrations ${shown} (${applied.layout}, ${count}) applied to the embedded ${engine.version}${found}`,
-      migrations: applied,
-      close: engine.close,
-    };
-  } catch (error) {
-    await engine.close();
-    throw error;
+  const oneByOne = new Set<string>();
+  for (;;) {
+    request.onProgress?.('starting the embedded PostgreSQL engine (PGlite)');
+    const engine = await openEmbedded({
+      extensions: extensionsCreatedBy(discovered),
+      cacheDir: embeddedCacheDir(request.env),
+      statementTimeoutMs: limits.statementTimeoutMs,
+    });
+    try {
+      const applied = await applyMigrations(engine.client, discovered, request.onProgress, { oneByOne });
+      const shown = displayPath(discovered.folder, request.cwd);
+      const count = `${applied.files.length} file${applied.files.length === 1 ? '' : 's'}`;
+      const found = choice.origin === '--migrations' ? '' : `, found via ${choice.origin}`;
+      return {
+        connection: connection(engine.client, limits),
+        source: { kind: 'migrations', name: shown },
+        description: `migrations ${shown} (${applied.layout}, ${count}) applied to the embedded ${engine.version}${found}`,
+        migrations: applied,
+        close: engine.close,
+      };
+    } catch (error) {
+      await engine.close();
+      // The engine was stopped inside a batch: start over, that file statement by statement, to find the statement.
+      if (!(error instanceof BatchTimedOut) || oneByOne.has(error.file.path)) throw error;
+      oneByOne.add(error.file.path);
+      request.onProgress?.(`${error.message}; applying again statement by statement to find the slow statement`);
+    }
   }
 }

@@ -21,7 +21,7 @@ describe('openEmbedded', () => {
     return join(cacheDir, names[0]!);
   };
 
-  it('starts PostgreSQL in process behind a pg.Client, loads only the extensions asked for, and closes', async () => {
+  it('starts PostgreSQL in a worker thread behind a pg.Client, loads only the extensions asked for, and closes', async () => {
     // A damaged cache file must not matter: the engine starts from initdb and rewrites it.
     await writeFile(join(cacheDir, `pglite-${await pgliteVersion()}-pristine.tar.gz`), 'not gzip at all');
     const engine = await openEmbedded({ extensions: ['uuid-ossp', 'not-a-real-extension'], cacheDir });
@@ -58,6 +58,22 @@ describe('openEmbedded', () => {
       const { rows } = await engine.client.query(`SELECT to_regclass('started_from_cache') IS NOT NULL AS marked`);
       expect(rows).toEqual([{ marked: true }]);
       await engine.client.query('CREATE EXTENSION "uuid-ossp"');
+    } finally {
+      await engine.close();
+    }
+  }, BOOT_TIMEOUT);
+
+  it('stops the engine when a request outlives the statement timeout, and fails that query with SQLSTATE 57014', async () => {
+    const engine = await openEmbedded({ cacheDir, statementTimeoutMs: 1000 });
+    try {
+      // Quick statements are untouched by the watchdog, however many run.
+      for (let i = 0; i < 5; i++) expect((await engine.client.query('SELECT pg_sleep(0.3), $1::int AS i', [i])).rows[0].i).toBe(i);
+      expect((await engine.dumpDataDir()).length).toBeGreaterThan(100_000);
+      const started = performance.now();
+      const stopped = await engine.client.query('SELECT pg_sleep(100000)').then(() => null, (error: unknown) => error);
+      expect(stopped).toMatchObject({ code: '57014', message: 'canceling statement due to statement timeout', timeoutMs: 1000 });
+      expect(performance.now() - started).toBeLessThan(30_000);
+      await expect(engine.client.query('SELECT 1')).rejects.toThrow();
     } finally {
       await engine.close();
     }

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { MigrationError } from '../../errors.js';
+import { EngineFailedError, EngineTimeoutError } from '../engine-stopped.js';
 import type { AppliedMigrations, DiscoveredMigrations, MigrationFile, MigrationStatement, Queryable, SkippedStatement } from '../types.js';
 import { traitsOf } from './batching.js';
 import { codePointToIndex, countNewlines } from './text-position.js';
@@ -32,6 +33,7 @@ export async function applyMigrations(
   client: Queryable,
   migrations: DiscoveredMigrations,
   onProgress?: (message: string) => void,
+  options: ApplyOptions = {},
 ): Promise<AppliedMigrations> {
   const total = migrations.files.length;
   if (migrations.prelude) await client.query(migrations.prelude);
@@ -42,7 +44,8 @@ export async function applyMigrations(
   let inTransaction = false;
   for (const [i, file] of migrations.files.entries()) {
     onProgress?.(`applying migration ${i + 1}/${total} ${basename(file.path)}`);
-    if (!inTransaction && canBatch(file) && (await appliedAsBatch(client, file))) continue;
+    const batch = !inTransaction && canBatch(file) && !options.oneByOne?.has(file.path);
+    if (batch && (await appliedAsBatch(client, file))) continue;
     for (const statement of file.statements) {
       try {
         await client.query(statement.sql);
@@ -64,6 +67,25 @@ export async function applyMigrations(
   return { ...migrations, skipped };
 }
 
+export interface ApplyOptions {
+  /** Files (absolute paths) to run statement by statement even when they could be batched. */
+  oneByOne?: ReadonlySet<string>;
+}
+
+/**
+ * A file sent as one batch outlived the statement timeout and the engine was
+ * stopped. Which statement was running cannot be told from outside the
+ * engine: the caller starts a new engine and applies again, this file
+ * statement by statement (see source.ts), which finds it — or finds that no
+ * single statement is too slow, since the timeout applies to each statement.
+ */
+export class BatchTimedOut extends Error {
+  constructor(readonly file: MigrationFile) {
+    super(`${file.displayPath} ran longer than the statement timeout as one batch`);
+    this.name = 'BatchTimedOut';
+  }
+}
+
 function canBatch(file: MigrationFile): boolean {
   return file.statements.length > 1 && file.statements.every((statement) => traitsOf(statement)?.batchable === true);
 }
@@ -75,7 +97,9 @@ async function appliedAsBatch(client: Queryable, file: MigrationFile): Promise<b
   try {
     await client.query(`BEGIN;\nSET CONSTRAINTS ALL IMMEDIATE;\n${body}COMMIT`);
     return true;
-  } catch {
+  } catch (error) {
+    if (error instanceof EngineTimeoutError) throw new BatchTimedOut(file);
+    if (error instanceof EngineFailedError) throw migrationFailure(file, file.statements[0]!, error);
     // The rest of the query string after the error was not executed; the transaction is aborted.
     await client.query('ROLLBACK');
     return false;
@@ -120,6 +144,17 @@ export function extensionsCreatedBy(migrations: DiscoveredMigrations): string[] 
 }
 
 function migrationFailure(file: MigrationFile, statement: MigrationStatement, error: unknown): unknown {
+  if (error instanceof EngineTimeoutError) {
+    return new MigrationError(
+      file.displayPath,
+      statement.line,
+      `the statement ran longer than the statement timeout (${error.timeoutMs} ms); the embedded engine was stopped`,
+      'the embedded engine runs each statement under --statement-timeout MS ("statementTimeoutMs" in the config; 0 = no limit); fix the statement, raise the limit, or audit a database with --db URL',
+    );
+  }
+  if (error instanceof EngineFailedError) {
+    return new MigrationError(file.displayPath, statement.line, error.message, 'audit a database that has the migrations applied with --db URL');
+  }
   const pgError = error as PostgresError;
   if (typeof pgError?.code !== 'string' || typeof pgError.message !== 'string') return error;
   // Postgres' position is 1-based and counts characters of the statement text.

@@ -2,6 +2,7 @@ import type { ParseResult } from '../../sql/parse-tree.js';
 import { loadParser } from '../../sql/parser.js';
 import type { MigrationStatement } from '../types.js';
 import { recordTraits } from './batching.js';
+import { recordHostAccess } from './host-access.js';
 import { codePointToIndex, countNewlines, leadingTriviaLength } from './text-position.js';
 
 /** A statement the PostgreSQL parser rejects; `line` is 1-based within the text that was split. */
@@ -56,6 +57,7 @@ export async function splitSql(text: string, firstLine = 1): Promise<MigrationSt
     if (sql === '') continue;
     const statement = { sql, line: line + countNewlines(raw, skip) };
     recordTraits(statement, stmt);
+    recordHostAccess(statement, stmt, parser);
     statements.push(statement);
   }
   return statements;

@@ -1,0 +1,65 @@
+/**
+ * Starting PGlite itself. This runs inside the engine's worker thread
+ * (embedded-worker.ts), never on the thread that runs tenantguard: see
+ * embedded.ts for why.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import { pristineDataDirCache } from './embedded-cache.js';
+
+/** Contrib extensions PGlite ships, by their CREATE EXTENSION name. */
+export const EMBEDDED_EXTENSIONS: ReadonlyMap<string, string> = new Map(
+  [
+    'amcheck', 'auto_explain', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn',
+    'earthdistance', 'file_fdw', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime',
+    'pageinspect', 'pg_buffercache', 'pg_freespacemap', 'pg_stat_statements', 'pg_surgery', 'pg_trgm',
+    'pg_visibility', 'pg_walinspect', 'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time',
+    'unaccent', 'uuid_ossp',
+  ].map((module) => [module === 'uuid_ossp' ? 'uuid-ossp' : module, module]),
+);
+
+/** What the engine starts with; plain data, so it can be handed to a worker thread. */
+export interface EngineStartOptions {
+  /**
+   * Contrib extensions to make available to CREATE EXTENSION (e.g. 'pgcrypto',
+   * 'uuid-ossp', 'citext'). Each is loaded only when asked for: loading them
+   * all would add about a second to every start.
+   */
+  extensions?: readonly string[];
+  /**
+   * Folder for a pristine data directory reused across runs (see
+   * embedded-cache.ts); without it every start runs initdb.
+   */
+  cacheDir?: string | null;
+}
+
+/** A started PGlite and its version (e.g. "18.1"). */
+export interface StartedEngine {
+  pglite: PGlite;
+  serverVersion: string;
+}
+
+export async function startPglite(options: EngineStartOptions): Promise<StartedEngine> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const extensions: Record<string, unknown> = {};
+  for (const name of new Set(options.extensions ?? [])) {
+    const module = EMBEDDED_EXTENSIONS.get(name);
+    if (!module) continue; // CREATE EXTENSION then fails with Postgres' own "is not available"
+    const loaded = (await import(`@electric-sql/pglite/contrib/${module}`)) as Record<string, unknown>;
+    extensions[module] = loaded[module];
+  }
+
+  const cache = options.cacheDir ? await pristineDataDirCache(options.cacheDir) : null;
+  const pristine = (await cache?.load()) ?? null;
+  const pglite = new PGlite({ extensions: extensions as never, ...(pristine ? { loadDataDir: pristine } : {}) });
+  try {
+    await pglite.waitReady;
+    // Dumped before anything runs, so the cache holds exactly what initdb made.
+    if (cache && !pristine) await cache.save(await pglite.dumpDataDir('gzip'));
+    // Qualified like every statement tenantguard sends (see transaction.ts).
+    const { rows } = await pglite.query<{ version: string }>(`SELECT pg_catalog.current_setting('server_version') AS version`);
+    return { pglite, serverVersion: rows[0]!.version };
+  } catch (error) {
+    await pglite.close().catch(() => {});
+    throw error;
+  }
+}
