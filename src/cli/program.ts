@@ -7,6 +7,9 @@ import { registerInit } from './commands/init.js';
 import { registerProbe } from './commands/probe.js';
 import { registerRules } from './commands/rules.js';
 import { registerScaffold } from './commands/scaffold.js';
+import { registerScaffoldHelper } from './commands/scaffold-helper.js';
+import { registerScaffoldMigration } from './commands/scaffold-migration.js';
+import { registerScaffoldTests } from './commands/scaffold-tests.js';
 import { registerSnapshot } from './commands/snapshot.js';
 
 /**
@@ -33,8 +36,11 @@ export function createProgram(context: CommandContext, version: string): Command
   registerAudit(program, context);
   registerDiff(program, context);
   registerSnapshot(program, context);
-  // scaffold (migration | helper | tests): subcommands register on the command it returns.
-  registerScaffold(program, context);
+  // scaffold (migration | helper | tests): subcommands register on the group.
+  const scaffold = registerScaffold(program);
+  registerScaffoldMigration(scaffold, context);
+  registerScaffoldHelper(scaffold, context);
+  registerScaffoldTests(scaffold, context);
   registerProbe(program, context);
   registerRules(program, context);
   registerExplain(program, context);

@@ -85,3 +85,10 @@ export function sourceOptions(
     lockTimeoutMs: flags.lockTimeout,
   };
 }
+
+/** `scaffold migration` and `scaffold tests` read the schema they write fixes and tests for. */
+export const SCAFFOLD_SOURCE_HELP: SourceHelp = {
+  migrations: 'apply this migrations folder to the embedded engine and scaffold from the result',
+  schema: 'only this schema (repeatable; default: every non-system schema)',
+  appRole: 'the role the application connects as',
+};

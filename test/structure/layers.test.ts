@@ -88,4 +88,11 @@ describe('layers', () => {
     expect(upward).toEqual([]);
   });
 
+  it('a CLI command imports no other command: shared flags and steps live outside src/cli/commands', () => {
+    const commands = join(SRC, 'cli', 'commands');
+    const crossing = files
+      .filter((file) => dirname(file) === commands)
+      .flatMap((file) => importedFiles(file).filter((target) => dirname(target) === commands).map((target) => `${relative(SRC, file)} → ${relative(SRC, target)}`));
+    expect(crossing).toEqual([]);
+  });
 });

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import type { CommandContext } from '../io.js';
 
 export interface ScaffoldHelperFlags {
@@ -8,7 +9,7 @@ export interface ScaffoldHelperFlags {
   force?: boolean;
 }
 
-export async function runScaffoldHelper(flags: ScaffoldHelperFlags, { io }: CommandContext): Promise<void> {
+async function runScaffoldHelper(flags: ScaffoldHelperFlags, { io }: CommandContext): Promise<void> {
   const [{ loadConfig }, { DEFAULT_HELPER_PATH, planHelper }, { writeFiles, displayPath }] = await Promise.all([
     import('../../config/load.js'),
     import('../../scaffold/helper.js'),
@@ -31,4 +32,17 @@ export async function runScaffoldHelper(flags: ScaffoldHelperFlags, { io }: Comm
   if (!flags.dryRun) {
     io.stdout.write(`next: wrap tenant queries in withRLS(orgId, (tx) => …) and run them through tx\n`);
   }
+}
+
+/** `scaffold helper`, registered on the `scaffold` command group. */
+export function registerScaffoldHelper(scaffold: Command, context: CommandContext): void {
+  scaffold
+    .command('helper')
+    .description("write the withRLS helper (Drizzle on node-postgres) that sets the tenant with set_config(..., true)")
+    .option('--out <file>', 'file to write (default: src/lib/with-rls.ts)')
+    .option('--db-import <module>', "module the helper imports db from (default: '@/db')")
+    .option('--config <file>', 'config file (for contextSetting)')
+    .option('--dry-run', 'print the helper instead of writing it')
+    .option('--force', 'overwrite the file if it exists')
+    .action((flags: ScaffoldHelperFlags) => runScaffoldHelper(flags, context));
 }

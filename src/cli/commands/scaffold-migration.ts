@@ -1,19 +1,14 @@
 /**
- * `tenantguard scaffold migration`: audit → settings (flags, config, prompts on
- * a terminal) → plan → review → write in the project's layout.
+ * `tenantguard scaffold migration`: flags and output. The work (settings →
+ * plan → review → write) is scaffold/migration/index.ts; the questions asked
+ * on a terminal are cli/scaffold-prompts.ts.
  */
-import type { Catalog } from '../../catalog/types.js';
-import type { Finding } from '../../check/types.js';
-import type { Config } from '../../config/types.js';
-import { TenantguardError, UsageError } from '../../errors.js';
-import type { RuleContext } from '../../rules/types.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { LayoutName } from '../../scaffold/migration/layouts/types.js';
-import { displayName } from '../../sql/quote.js';
 import type { CommandContext, Io } from '../io.js';
-import type { ScaffoldSourceFlags } from './scaffold.js';
-import { sourceOptions } from '../source-flags.js';
+import { addSourceOptions, collect, SCAFFOLD_SOURCE_HELP, sourceOptions, type SourceFlags } from '../source-flags.js';
 
-export interface ScaffoldMigrationFlags extends ScaffoldSourceFlags {
+export interface ScaffoldMigrationFlags extends SourceFlags {
   out?: string;
   layout?: LayoutName;
   name?: string;
@@ -24,20 +19,15 @@ export interface ScaffoldMigrationFlags extends ScaffoldSourceFlags {
   force?: boolean;
 }
 
-interface Settings {
-  tenantColumn: string;
-  contextSetting: string;
-  appRole: string | null;
+/** File-name-safe migration names: drizzle-kit, Supabase and plain folders all put it in a file name. */
+function migrationName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(value)) {
+    throw new InvalidArgumentError('Use letters, digits, _ and - (it becomes part of a file name).');
+  }
+  return value;
 }
 
-interface Audit {
-  catalog: Catalog;
-  config: Config;
-  context: RuleContext;
-  findings: Finding[];
-}
-
-export async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }: CommandContext): Promise<void> {
+async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }: CommandContext): Promise<void> {
   // Prompts need a person at a terminal; --yes or a pipe means "use what flags and config say".
   const interactive = io.isTTY && !flags.yes;
   const { auditDetailed } = await import('../../audit.js');
@@ -45,104 +35,34 @@ export async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }
     ...sourceOptions(flags, io),
     onSource: (description) => io.stderr.write(`Reading ${description}\n`),
   });
-  let audit: Audit = { catalog: run.catalog, config: run.config, context: run.context, findings: run.ruleFindings };
-
-  const { appRoleCandidates } = await import('../../scaffold/migration/app-role.js');
-  const candidates = appRoleCandidates(audit.catalog, audit.context.tenancy);
-  let settings: Settings = { tenantColumn: audit.config.tenantColumn, contextSetting: audit.config.contextSetting, appRole: audit.config.appRole };
-  if (interactive) {
-    const { promptSettings } = await import('./scaffold-prompts.js');
-    settings = await promptSettings(settings, candidates);
-  } else if (settings.appRole === null && flags.yes && candidates.length === 1) {
-    settings = { ...settings, appRole: candidates[0]! };
-    io.stderr.write(`Using app role ${candidates[0]} (the only login role that reaches the tenant tables)\n`);
-  }
-  if (settings.appRole === null) {
-    const found = candidates.length > 0 ? ` (roles that reach the tenant tables: ${candidates.join(', ')})` : '';
-    throw new UsageError(
-      `missing the app role the policies apply to: --app-role ROLE or "appRole" in tenantguard.config.json${found}`,
-      'without a terminal tenantguard never prompts; pass the settings as flags or in the config file',
-    );
-  }
-  const appRole = settings.appRole;
-  audit = await reaudit(audit, { ...settings, appRole });
-
-  let tables = flags.table ?? null;
-  if (interactive && tables === null) {
-    const { promptTables } = await import('./scaffold-prompts.js');
-    tables = await promptTables(audit.context.tenancy, audit.findings);
-  }
-
-  const [{ loadParser }, { planMigration }, { loadMigrationTemplates, renderMigration }, { detectLayout }] = await Promise.all([
-    import('../../sql/parser.js'),
-    import('../../scaffold/migration/plan.js'),
-    import('../../scaffold/migration/render.js'),
-    import('../../scaffold/migration/layouts/detect.js'),
+  const [{ scaffoldMigration }, prompts] = await Promise.all([
+    import('../../scaffold/migration/index.js'),
+    interactive ? import('../scaffold-prompts.js') : null,
   ]);
-  const [parser, templates] = await Promise.all([loadParser(), loadMigrationTemplates()]);
-  const plan = planMigration({
-    catalog: audit.catalog,
-    tenancy: audit.context.tenancy,
-    findings: audit.findings,
-    policies: audit.context.policies,
-    parser,
-    options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables },
-  });
-  const rendered = renderMigration(plan, templates);
-  const layout = flags.layout
-    ? { layout: flags.layout, reason: '--layout' }
-    : await detectLayout(io.cwd, flags.out ?? null);
-  if (layout.layout === 'drizzle' && flags.out) {
-    throw new UsageError('--out does not apply to the drizzle layout', "drizzle-kit writes to drizzle.config's out; use --layout plain --out DIR to choose the folder");
-  }
-
-  const summary =
-    `${plan.tables.length} ${plan.tables.length === 1 ? 'table' : 'tables'} (${plan.tables.map((t) => displayName(t.schema, t.name)).join(', ')}), ` +
-    `${rendered.statements.length} statements fixing ${plan.findings.length} ${plan.findings.length === 1 ? 'finding' : 'findings'}, ` +
-    `layout ${layout.layout} (${layout.reason})`;
-  if (interactive && !flags.dryRun) {
-    const { confirmWrite } = await import('./scaffold-prompts.js');
-    if (!(await confirmWrite(summary))) throw new TenantguardError('nothing written', 'run the command again when ready');
-  } else {
-    io.stderr.write(`Scaffolding ${summary}\n`);
-  }
-
-  const { writeMigration } = await import('../../scaffold/migration/write.js');
-  const result = await writeMigration(layout.layout, {
-    cwd: io.cwd,
-    out: flags.out ?? null,
-    name: flags.name ?? 'tenant_isolation',
-    now: new Date(),
-    plan,
-    rendered,
-    templates,
-    dryRun: Boolean(flags.dryRun),
-    force: Boolean(flags.force),
-    env: io.env,
-    stdout: (text) => io.stdout.write(text),
-    stderr: (text) => io.stderr.write(text),
-  });
+  const result = await scaffoldMigration(
+    { catalog: run.catalog, config: run.config, context: run.context, findings: run.ruleFindings },
+    {
+      cwd: io.cwd,
+      env: io.env,
+      out: flags.out ?? null,
+      layout: flags.layout ?? null,
+      name: flags.name ?? 'tenant_isolation',
+      tables: flags.table ?? null,
+      yes: Boolean(flags.yes),
+      dryRun: Boolean(flags.dryRun),
+      force: Boolean(flags.force),
+      drizzleSchema: Boolean(flags.drizzleSchema),
+      now: new Date(),
+    },
+    prompts ? { settings: prompts.promptSettings, tables: prompts.promptTables, confirmWrite: prompts.confirmWrite } : {},
+    {
+      note: (line) => io.stderr.write(`${line}\n`),
+      stdout: (text) => io.stdout.write(text),
+      stderr: (text) => io.stderr.write(text),
+    },
+  );
   await printResult(io, result.written, result.nextCommand, Boolean(flags.dryRun));
-  if (flags.drizzleSchema) {
-    const { renderDrizzleSchema } = await import('../../scaffold/migration/drizzle-schema.js');
-    io.stdout.write(`\n${renderDrizzleSchema(plan, audit.catalog)}`);
-  }
-}
-
-/** Findings as the chosen settings see them: reachability depends on the app role (no new database round trip). */
-async function reaudit(audit: Audit, settings: Settings & { appRole: string }): Promise<Audit> {
-  const { config } = audit;
-  if (config.appRole === settings.appRole && config.tenantColumn === settings.tenantColumn && config.contextSetting === settings.contextSetting) {
-    return audit;
-  }
-  const [{ buildRuleContext }, { runRules }, { rules }] = await Promise.all([
-    import('../../check/context.js'),
-    import('../../check/run-rules.js'),
-    import('../../rules/index.js'),
-  ]);
-  const next: Config = { ...config, ...settings };
-  const context = await buildRuleContext(audit.catalog, next);
-  return { catalog: audit.catalog, config: next, context, findings: runRules(context, rules, next) };
+  if (result.drizzleSchema !== null) io.stdout.write(`\n${result.drizzleSchema}`);
 }
 
 async function printResult(io: Io, written: string[], nextCommand: string, dryRun: boolean): Promise<void> {
@@ -153,4 +73,21 @@ async function printResult(io: Io, written: string[], nextCommand: string, dryRu
   }
   for (const path of written) io.stdout.write(`wrote ${displayPath(path, io.cwd)}\n`);
   io.stdout.write(`next: review it, apply it (${nextCommand}), then run tenantguard audit\n`);
+}
+
+/** `scaffold migration`, registered on the `scaffold` command group. */
+export function registerScaffoldMigration(scaffold: Command, context: CommandContext): void {
+  const migration = scaffold
+    .command('migration')
+    .description('write a migration that gives the flagged tenant tables RLS, FORCE and tenant policies');
+  addSourceOptions(migration, SCAFFOLD_SOURCE_HELP)
+    .option('--out <dir>', 'folder to write the migration to (default: per layout)')
+    .addOption(new Option('--layout <layout>', 'migration layout (default: detected)').choices(['drizzle', 'supabase', 'plain']))
+    .option('--name <name>', 'migration name (default: tenant_isolation)', migrationName)
+    .option('--table <name>', 'scaffold this table (repeatable; default: every flagged tenant table)', collect)
+    .option('--drizzle-schema', 'also print the pgPolicy(...) / .enableRLS() code for the Drizzle schema')
+    .option('--dry-run', 'print the migration instead of writing it')
+    .option('-y, --yes', 'accept the defaults instead of prompting')
+    .option('--force', 'overwrite files that already exist')
+    .action((flags: ScaffoldMigrationFlags) => runScaffoldMigration(flags, context));
 }

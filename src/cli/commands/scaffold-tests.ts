@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { TenantguardError } from '../../errors.js';
 import type { CommandContext } from '../io.js';
-import { addSourceOptions, collect, type ScaffoldSourceFlags } from './scaffold.js';
-import { sourceOptions } from '../source-flags.js';
+import { addSourceOptions, collect, SCAFFOLD_SOURCE_HELP, sourceOptions, type SourceFlags } from '../source-flags.js';
 
-export interface ScaffoldTestsFlags extends ScaffoldSourceFlags {
+export interface ScaffoldTestsFlags extends SourceFlags {
   out: string;
   table?: string[];
   dryRun?: boolean;
@@ -71,6 +70,7 @@ export function registerScaffoldTests(scaffold: Command, context: CommandContext
     scaffold
       .command('tests')
       .description("write a vitest suite that proves, table by table, that one organization cannot read or write another's rows"),
+    SCAFFOLD_SOURCE_HELP,
   )
     .option('--out <dir>', `folder for the generated suite (default: ${DEFAULT_TESTS_DIR})`, DEFAULT_TESTS_DIR)
     .option('--table <name>', 'only this tenant table (repeatable; default: every tenant table)', collect)

@@ -2,18 +2,13 @@
  * The questions `scaffold migration` asks on a terminal. `prompts` is loaded
  * only here, only when a person is there to answer.
  */
-import { tableKey } from '../../catalog/types.js';
-import type { Finding } from '../../check/types.js';
-import { TenantguardError } from '../../errors.js';
-import { findingTableKey, isActionable } from '../../scaffold/migration/select.js';
-import { displayName } from '../../sql/quote.js';
-import type { Tenancy } from '../../tenancy/types.js';
-
-interface Settings {
-  tenantColumn: string;
-  contextSetting: string;
-  appRole: string | null;
-}
+import { tableKey } from '../catalog/types.js';
+import type { Finding } from '../check/types.js';
+import { TenantguardError } from '../errors.js';
+import { findingTableKey, isActionable } from '../scaffold/migration/select.js';
+import { displayName } from '../sql/quote.js';
+import type { MigrationSettings as Settings } from '../scaffold/migration/index.js';
+import type { Tenancy } from '../tenancy/types.js';
 
 async function ask<T extends string>(questions: import('prompts').PromptObject<T>[]): Promise<import('prompts').Answers<T>> {
   const prompts = (await import('prompts')).default;

@@ -1,0 +1,167 @@
+/**
+ * `scaffold migration` as one use case, the way audit.ts is the audit's:
+ * audited schema → settings (flags, config, or a person's answers) → plan →
+ * review → write in the project's layout. Questions and output go through
+ * the hooks, so the command only parses flags and prints.
+ */
+import type { Catalog } from '../../catalog/types.js';
+import type { Finding } from '../../check/types.js';
+import type { Config } from '../../config/types.js';
+import { TenantguardError, UsageError } from '../../errors.js';
+import type { RuleContext } from '../../rules/types.js';
+import { displayName } from '../../sql/quote.js';
+import type { Tenancy } from '../../tenancy/types.js';
+import { appRoleCandidates } from './app-role.js';
+import type { LayoutName } from './layouts/types.js';
+
+/** What the fix is written for: the chosen tenant column, the setting the app keeps the tenant in, and the role policies apply TO. */
+export interface MigrationSettings {
+  tenantColumn: string;
+  contextSetting: string;
+  appRole: string | null;
+}
+
+/** The schema as an audit read it: what the plan is made from. */
+export interface AuditedSchema {
+  catalog: Catalog;
+  config: Config;
+  context: RuleContext;
+  /** Every finding as the rules reported it (consequences not folded into root causes). */
+  findings: Finding[];
+}
+
+export interface MigrationRequest {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** `--out`; default: per layout. */
+  out: string | null;
+  /** `--layout`; default: detected. */
+  layout: LayoutName | null;
+  name: string;
+  /** `--table` entries; null: every flagged tenant table (or the person's choice). */
+  tables: string[] | null;
+  /** `--yes`: take the only candidate app role without asking. */
+  yes: boolean;
+  dryRun: boolean;
+  force: boolean;
+  /** Also render the Drizzle schema code (`--drizzle-schema`). */
+  drizzleSchema: boolean;
+  now: Date;
+}
+
+/** A person's answers, when one is at a terminal; absent hooks mean "use what flags and config say". */
+export interface MigrationQuestions {
+  settings?(settings: MigrationSettings, candidates: readonly string[]): Promise<MigrationSettings>;
+  tables?(tenancy: Tenancy, findings: readonly Finding[]): Promise<string[]>;
+  /** Asked before writing (not on a dry run); false writes nothing. */
+  confirmWrite?(summary: string): Promise<boolean>;
+}
+
+export interface MigrationOutput {
+  /** Progress lines (stderr). */
+  note(line: string): void;
+  /** A dry run's files and the layout tool's output. */
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export interface ScaffoldedMigration {
+  written: string[];
+  /** The command that applies the migration in this layout. */
+  nextCommand: string;
+  /** `pgPolicy(...)` / `.enableRLS()` code, when asked for. */
+  drizzleSchema: string | null;
+}
+
+export async function scaffoldMigration(
+  audited: AuditedSchema,
+  request: MigrationRequest,
+  ask: MigrationQuestions,
+  output: MigrationOutput,
+): Promise<ScaffoldedMigration> {
+  const candidates = appRoleCandidates(audited.catalog, audited.context.tenancy);
+  let settings: MigrationSettings = { tenantColumn: audited.config.tenantColumn, contextSetting: audited.config.contextSetting, appRole: audited.config.appRole };
+  if (ask.settings) {
+    settings = await ask.settings(settings, candidates);
+  } else if (settings.appRole === null && request.yes && candidates.length === 1) {
+    settings = { ...settings, appRole: candidates[0]! };
+    output.note(`Using app role ${candidates[0]} (the only login role that reaches the tenant tables)`);
+  }
+  if (settings.appRole === null) {
+    const found = candidates.length > 0 ? ` (roles that reach the tenant tables: ${candidates.join(', ')})` : '';
+    throw new UsageError(
+      `missing the app role the policies apply to: --app-role ROLE or "appRole" in tenantguard.config.json${found}`,
+      'without a terminal tenantguard never prompts; pass the settings as flags or in the config file',
+    );
+  }
+  const appRole = settings.appRole;
+  const audit = await reaudit(audited, { ...settings, appRole });
+
+  let tables = request.tables;
+  if (ask.tables && tables === null) tables = await ask.tables(audit.context.tenancy, audit.findings);
+
+  const [{ loadParser }, { planMigration }, { loadMigrationTemplates, renderMigration }, { detectLayout }] = await Promise.all([
+    import('../../sql/parser.js'),
+    import('./plan.js'),
+    import('./render.js'),
+    import('./layouts/detect.js'),
+  ]);
+  const [parser, templates] = await Promise.all([loadParser(), loadMigrationTemplates()]);
+  const plan = planMigration({
+    catalog: audit.catalog,
+    tenancy: audit.context.tenancy,
+    findings: audit.findings,
+    policies: audit.context.policies,
+    parser,
+    options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables },
+  });
+  const rendered = renderMigration(plan, templates);
+  const layout = request.layout ? { layout: request.layout, reason: '--layout' } : await detectLayout(request.cwd, request.out);
+  if (layout.layout === 'drizzle' && request.out) {
+    throw new UsageError('--out does not apply to the drizzle layout', "drizzle-kit writes to drizzle.config's out; use --layout plain --out DIR to choose the folder");
+  }
+
+  const summary =
+    `${plan.tables.length} ${plan.tables.length === 1 ? 'table' : 'tables'} (${plan.tables.map((t) => displayName(t.schema, t.name)).join(', ')}), ` +
+    `${rendered.statements.length} statements fixing ${plan.findings.length} ${plan.findings.length === 1 ? 'finding' : 'findings'}, ` +
+    `layout ${layout.layout} (${layout.reason})`;
+  if (ask.confirmWrite && !request.dryRun) {
+    if (!(await ask.confirmWrite(summary))) throw new TenantguardError('nothing written', 'run the command again when ready');
+  } else {
+    output.note(`Scaffolding ${summary}`);
+  }
+
+  const { writeMigration } = await import('./write.js');
+  const result = await writeMigration(layout.layout, {
+    cwd: request.cwd,
+    out: request.out,
+    name: request.name,
+    now: request.now,
+    plan,
+    rendered,
+    templates,
+    dryRun: request.dryRun,
+    force: request.force,
+    env: request.env,
+    stdout: output.stdout,
+    stderr: output.stderr,
+  });
+  const drizzleSchema = request.drizzleSchema ? (await import('./drizzle-schema.js')).renderDrizzleSchema(plan, audit.catalog) : null;
+  return { written: result.written, nextCommand: result.nextCommand, drizzleSchema };
+}
+
+/** Findings as the chosen settings see them: reachability depends on the app role (no new database round trip). */
+async function reaudit(audit: AuditedSchema, settings: MigrationSettings & { appRole: string }): Promise<AuditedSchema> {
+  const { config } = audit;
+  if (config.appRole === settings.appRole && config.tenantColumn === settings.tenantColumn && config.contextSetting === settings.contextSetting) {
+    return audit;
+  }
+  const [{ buildRuleContext }, { runRules }, { rules }] = await Promise.all([
+    import('../../check/context.js'),
+    import('../../check/run-rules.js'),
+    import('../../rules/index.js'),
+  ]);
+  const next: Config = { ...config, ...settings };
+  const context = await buildRuleContext(audit.catalog, next);
+  return { catalog: audit.catalog, config: next, context, findings: runRules(context, rules, next) };
+}
