@@ -5,10 +5,13 @@
  * statements the embedded engine skipped.
  */
 import { access, appendFile } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AuditRun } from '../audit.js';
 import type { AuditResult } from '../check/types.js';
 import { TenantguardError } from '../errors.js';
+import type { Config } from '../config/types.js';
+import { installedDocsBaseUrl } from '../report/docs-url.js';
 import type { Format } from '../report/index.js';
 import type { Io } from './io.js';
 
@@ -96,12 +99,27 @@ export async function reportAnchor(run: AuditRun, flags: CiFlags, cwd: string): 
   return (await exists(packageJson)) ? 'package.json' : null;
 }
 
+/**
+ * Where rule documentation links in a report point: the config's `docsBaseUrl`
+ * (or TENANTGUARD_DOCS_BASE_URL), else the docs folder of this installation,
+ * which resolves offline on the machine that ran the audit: a `file:` URL, or
+ * for the terminal report a path relative to the working directory when the
+ * docs are inside it (`node_modules/tenantguard/docs/rules/…`).
+ */
+export function reportDocsBaseUrl(config: Config, format: Format, cwd: string): string {
+  if (config.docsBaseUrl) return config.docsBaseUrl;
+  const installed = installedDocsBaseUrl();
+  if (format !== 'pretty') return installed;
+  const path = relative(cwd, fileURLToPath(installed));
+  return path === '' || path.startsWith('..') || isAbsolute(path) ? installed : `${path.split(sep).join('/')}/`;
+}
+
 /** GitHub shows $GITHUB_STEP_SUMMARY (Markdown) on the run's summary page. */
-export async function writeStepSummary(io: Io, result: AuditResult): Promise<void> {
+export async function writeStepSummary(io: Io, result: AuditResult, docsBaseUrl?: string): Promise<void> {
   const file = io.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
   const { renderMarkdown } = await import('../report/markdown.js');
-  await appendFile(file, `${renderMarkdown(result)}\n`);
+  await appendFile(file, `${renderMarkdown(result, { docsBaseUrl })}\n`);
 }
 
 /** Migration statements the embedded engine could not run (extensions it lacks): never silent. */

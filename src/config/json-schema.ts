@@ -73,6 +73,12 @@ export function configJsonSchema(ruleIds: readonly string[]): object {
       },
       statementTimeoutMs: { type: 'integer', minimum: 0, description: 'statement_timeout for the audit session, in ms (0 = no limit).', default: 30000 },
       lockTimeoutMs: { type: 'integer', minimum: 0, description: 'lock_timeout for the audit session, in ms (0 = no limit).', default: 5000 },
+      docsBaseUrl: {
+        description:
+          'Base URL of the rule documentation links in reports ({version} becomes the tenantguard version); null = the docs/rules folder of the installed package, as a file: URL.',
+        ...orNull({ type: 'string', pattern: '^[A-Za-z][A-Za-z0-9+.-]*:' }),
+        default: null,
+      },
     },
   };
 }

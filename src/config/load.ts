@@ -10,7 +10,7 @@ export const CONFIG_FILE_NAME = 'tenantguard.config.json';
 
 /** Settings that can come from flags or the environment (the rest live in the file). */
 export type ConfigOverrides = Partial<
-  Pick<Config, 'tenantColumn' | 'tenantTable' | 'contextSetting' | 'appRole' | 'schemas' | 'statementTimeoutMs' | 'lockTimeoutMs'>
+  Pick<Config, 'tenantColumn' | 'tenantTable' | 'contextSetting' | 'appRole' | 'schemas' | 'statementTimeoutMs' | 'lockTimeoutMs' | 'docsBaseUrl'>
 >;
 
 /** The overrides among a command's or an API call's options; an empty schema list overrides nothing. */
@@ -23,6 +23,7 @@ export function configOverrides(options: ConfigOverrides): ConfigOverrides {
     schemas: options.schemas && options.schemas.length > 0 ? options.schemas : undefined,
     statementTimeoutMs: options.statementTimeoutMs,
     lockTimeoutMs: options.lockTimeoutMs,
+    docsBaseUrl: options.docsBaseUrl,
   };
 }
 
@@ -58,6 +59,7 @@ export const CONFIG_ENV_VARS = {
   TENANTGUARD_SCHEMAS: 'schemas',
   TENANTGUARD_STATEMENT_TIMEOUT_MS: 'statementTimeoutMs',
   TENANTGUARD_LOCK_TIMEOUT_MS: 'lockTimeoutMs',
+  TENANTGUARD_DOCS_BASE_URL: 'docsBaseUrl',
 } as const satisfies Record<string, keyof ConfigOverrides>;
 
 function hasTenantguardKey(packageJson: string): boolean {

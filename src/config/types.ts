@@ -25,6 +25,8 @@ export interface Config {
   ignore: IgnoreEntry[];
   statementTimeoutMs: number;
   lockTimeoutMs: number;
+  /** Base URL of the rule documentation links in reports (`{version}` is replaced); null = the installed package's docs (file: URL). */
+  docsBaseUrl: string | null;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -38,4 +40,5 @@ export const DEFAULT_CONFIG: Config = {
   ignore: [],
   statementTimeoutMs: 30_000,
   lockTimeoutMs: 5_000,
+  docsBaseUrl: null,
 };

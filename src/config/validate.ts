@@ -19,6 +19,7 @@ export const KNOWN_KEYS = [
   'ignore',
   'statementTimeoutMs',
   'lockTimeoutMs',
+  'docsBaseUrl',
 ] as const;
 
 export interface ValidateOptions {
@@ -62,6 +63,13 @@ function milliseconds(options: ValidateOptions, path: string, value: unknown): n
     fail(options, path, `expected a whole number of milliseconds (0 = no limit), got ${describe(value)}`);
   }
   return value;
+}
+
+/** An absolute URL (https:, file:, …): links in reports must resolve wherever the report is read. */
+function absoluteUrl(options: ValidateOptions, path: string, value: unknown): string {
+  const text = nonEmptyString(options, path, value);
+  if (!URL.canParse(text.replaceAll('{version}', '0'))) fail(options, path, `expected an absolute URL such as "https://example.com/tenantguard/docs/rules/", got ${describe(value)}`);
+  return text;
 }
 
 function ruleId(options: ValidateOptions, path: string, value: string): string {
@@ -148,6 +156,9 @@ export function validateFileConfig(raw: unknown, options: ValidateOptions): File
         break;
       case 'lockTimeoutMs':
         out.lockTimeoutMs = milliseconds(options, key, value);
+        break;
+      case 'docsBaseUrl':
+        out.docsBaseUrl = value === null ? null : absoluteUrl(options, key, value);
         break;
       default:
         fail(options, key, `unknown setting (expected one of ${KNOWN_KEYS.filter((k) => k !== '$schema').join(', ')})`);

@@ -1,7 +1,7 @@
 import type { AuditResult, Finding } from '../check/types.js';
 import type { Severity } from '../config/types.js';
 import { consequencesText } from './consequences.js';
-import { ruleDocsUrl } from './docs-url.js';
+import { docsUrlFor, type DocsUrl } from './docs-url.js';
 import { qualifiedObjectName } from '../sql/object-name.js';
 import type { ReportOptions } from './options.js';
 
@@ -18,7 +18,7 @@ export function escapeCommandProperty(text: string): string {
   return escapeCommandData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-function annotation(finding: Finding, version: string, anchor: string | null | undefined): string {
+function annotation(finding: Finding, docs: DocsUrl, anchor: string | null | undefined): string {
   const properties: string[] = [];
   const at = finding.location ?? (anchor ? { file: anchor, line: 1 } : null);
   if (at) properties.push(`file=${escapeCommandProperty(at.file)}`, `line=${at.line}`);
@@ -26,7 +26,7 @@ function annotation(finding: Finding, version: string, anchor: string | null | u
   const lines = [finding.message];
   if (finding.related && finding.related.length > 0) lines.push(consequencesText(finding.related));
   if (finding.fix) lines.push(`Fix: ${finding.fix.title}`);
-  lines.push(`Docs: ${ruleDocsUrl(finding.rule, version)}`);
+  lines.push(`Docs: ${docs(finding.rule)}`);
   return `::${COMMAND[finding.severity]} ${properties.join(',')}::${escapeCommandData(lines.join('\n'))}`;
 }
 
@@ -36,7 +36,7 @@ function plural(count: number, word: string): string {
 
 export function renderGithub(result: AuditResult, options: ReportOptions = {}): string {
   const { summary } = result;
-  const lines = result.findings.map((f) => annotation(f, result.version, options.anchor));
+  const lines = result.findings.map((f) => annotation(f, docsUrlFor(result.version, options.docsBaseUrl), options.anchor));
   lines.push(
     `tenantguard: ${plural(summary.error, 'error')}, ${plural(summary.warning, 'warning')}, ${summary.info} info` +
       ` in ${plural(summary.tables, 'table')} (${summary.tenantTables} tenant)`,

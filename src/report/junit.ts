@@ -1,6 +1,7 @@
 import type { AuditResult, Finding } from '../check/types.js';
 import { consequencesText } from './consequences.js';
-import { ruleDocsUrl } from './docs-url.js';
+import { docsUrlFor, type DocsUrl } from './docs-url.js';
+import type { ReportOptions } from './options.js';
 import { describeObject } from '../sql/object-name.js';
 
 /**
@@ -35,20 +36,20 @@ function attributes(values: Record<string, string | number>): string {
     .join('');
 }
 
-function failureText(finding: Finding, version: string): string {
+function failureText(finding: Finding, docs: DocsUrl): string {
   const lines = [finding.message];
   if (finding.location) lines.push(`at ${finding.location.file}:${finding.location.line}`);
   if (finding.related && finding.related.length > 0) lines.push('', consequencesText(finding.related));
   if (finding.fix) lines.push('', `Fix: ${finding.fix.title}`, finding.fix.sql);
-  lines.push('', `Docs: ${ruleDocsUrl(finding.rule, version)}`, `Fingerprint: ${finding.fingerprint}`);
+  lines.push('', `Docs: ${docs(finding.rule)}`, `Fingerprint: ${finding.fingerprint}`);
   return lines.join('\n');
 }
 
-function testcase(finding: Finding, version: string): string {
+function testcase(finding: Finding, docs: DocsUrl): string {
   const location: Record<string, string | number> = finding.location ? { file: finding.location.file, line: finding.location.line } : {};
   return [
     `    <testcase${attributes({ classname: `tenantguard.${finding.rule}`, name: describeObject(finding.object), ...location, time: 0 })}>`,
-    `      <failure${attributes({ message: finding.message, type: finding.severity })}>${escapeXmlText(failureText(finding, version))}</failure>`,
+    `      <failure${attributes({ message: finding.message, type: finding.severity })}>${escapeXmlText(failureText(finding, docs))}</failure>`,
     '    </testcase>',
   ].join('\n');
 }
@@ -58,7 +59,8 @@ function testcase(finding: Finding, version: string): string {
  * one failing testcase per finding. A clean audit is one passing testcase, so
  * CI shows a result rather than "no tests".
  */
-export function renderJunit(result: AuditResult): string {
+export function renderJunit(result: AuditResult, options: ReportOptions = {}): string {
+  const docs = docsUrlFor(result.version, options.docsBaseUrl);
   const byRule = new Map<string, Finding[]>();
   for (const finding of result.findings) {
     const list = byRule.get(finding.rule) ?? [];
@@ -70,7 +72,7 @@ export function renderJunit(result: AuditResult): string {
     const findings = byRule.get(rule)!;
     suites.push(
       `  <testsuite${attributes({ name: rule, tests: findings.length, failures: findings.length, errors: 0, skipped: 0, time: 0 })}>`,
-      ...findings.map((f) => testcase(f, result.version)),
+      ...findings.map((f) => testcase(f, docs)),
       '  </testsuite>',
     );
   }

@@ -1,7 +1,8 @@
 import type { AuditResult, Finding } from '../check/types.js';
 import type { Severity } from '../config/types.js';
 import { consequenceLine } from './consequences.js';
-import { ruleDocsUrl } from './docs-url.js';
+import { docsUrlFor, type DocsUrl } from './docs-url.js';
+import type { ReportOptions } from './options.js';
 import { qualifiedObjectName } from '../sql/object-name.js';
 
 /** GitHub rejects comments over 65,536 characters; stay well below. */
@@ -47,8 +48,8 @@ function where(finding: Finding): string {
   return finding.location ? ` (${escapeMarkdown(`${finding.location.file}:${finding.location.line}`)})` : '';
 }
 
-function row(finding: Finding, version: string): string {
-  const rule = `[${finding.rule}](${ruleDocsUrl(finding.rule, version)})`;
+function row(finding: Finding, docs: DocsUrl): string {
+  const rule = `[${finding.rule}](${docs(finding.rule)})`;
   const count = finding.related?.length ?? 0;
   const more = count > 0 ? ` <i>(and ${plural(count, 'consequence')})</i>` : '';
   return `| ${ICON[finding.severity]} ${finding.severity} | ${rule} | ${object(finding)}${where(finding)} | ${escapeMarkdown(finding.message)}${more} |`;
@@ -65,11 +66,11 @@ function detailItem(finding: Finding): string {
   return lines.join('\n');
 }
 
-function detailsFor(rule: string, findings: Finding[], version: string): string {
+function detailsFor(rule: string, findings: Finding[], docs: DocsUrl): string {
   return [
     `<details><summary><b>${escapeMarkdown(rule)}</b> (${findings.length})</summary>`,
     '',
-    `[What it means and how to fix it](${ruleDocsUrl(rule, version)})`,
+    `[What it means and how to fix it](${docs(rule)})`,
     '',
     ...findings.map(detailItem),
     '',
@@ -82,8 +83,9 @@ function detailsFor(rule: string, findings: Finding[], version: string): string 
  * full list with fixes grouped by rule in collapsible sections. Details that
  * would push the comment past GitHub's size limit are cut with a note.
  */
-export function renderMarkdown(result: AuditResult): string {
+export function renderMarkdown(result: AuditResult, options: ReportOptions = {}): string {
   const { summary, findings } = result;
+  const docs = docsUrlFor(result.version, options.docsBaseUrl);
   const head = [
     `### tenantguard: ${plural(summary.error, 'error')}, ${plural(summary.warning, 'warning')}, ${summary.info} info`,
     '',
@@ -94,7 +96,7 @@ export function renderMarkdown(result: AuditResult): string {
   if (findings.length === 0) return `${[...head, 'No tenant-isolation findings.'].join('\n')}\n`;
 
   head.push('| Severity | Rule | Object | Finding |', '| --- | --- | --- | --- |');
-  head.push(...findings.slice(0, MAX_TABLE_ROWS).map((f) => row(f, result.version)));
+  head.push(...findings.slice(0, MAX_TABLE_ROWS).map((f) => row(f, docs)));
   if (findings.length > MAX_TABLE_ROWS) head.push('', `…and ${findings.length - MAX_TABLE_ROWS} more below.`);
   head.push('');
 
@@ -103,7 +105,7 @@ export function renderMarkdown(result: AuditResult): string {
   let text = head.join('\n');
   const rules = [...byRule.keys()].sort();
   for (const [i, rule] of rules.entries()) {
-    const section = `\n${detailsFor(rule, byRule.get(rule)!, result.version)}\n`;
+    const section = `\n${detailsFor(rule, byRule.get(rule)!, docs)}\n`;
     if (text.length + section.length > MAX_LENGTH) {
       text += `\n_Details for ${plural(rules.length - i, 'more rule')} left out to fit a comment; run \`tenantguard audit\` for the full list._\n`;
       break;

@@ -22,4 +22,10 @@ export interface ReportOptions {
   color?: boolean;
   /** Pretty: also list info findings and the full message of every consequence (`--verbose`). */
   verbose?: boolean;
+  /**
+   * Where rule documentation links point (`docsBaseUrl`; `{version}` is replaced):
+   * the CLI passes the config's, else the installed package's docs folder as a
+   * `file:` URL. Default: the published package's docs.
+   */
+  docsBaseUrl?: string | null;
 }

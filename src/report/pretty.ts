@@ -4,7 +4,7 @@ import type { AuditResult, Finding, RelatedFinding } from '../check/types.js';
 import { groupAlike } from './alike.js';
 import type { FindingObject } from '../rules/types.js';
 import { displayName } from '../sql/quote.js';
-import { ruleDocsUrl } from './docs-url.js';
+import { docsUrlFor, type DocsUrl } from './docs-url.js';
 import { qualifiedObjectName } from '../sql/object-name.js';
 import type { ReportOptions } from './options.js';
 import { severityRank, summaryBlock, TABLE_PARTS } from './pretty-summary.js';
@@ -82,7 +82,7 @@ function alsoOnLines(chalk: ChalkInstance, alsoOn: readonly Finding[]): string[]
   return lines;
 }
 
-function renderFinding(chalk: ChalkInstance, finding: Finding, version: string, verbose: boolean, alsoOn: readonly Finding[] = []): string[] {
+function renderFinding(chalk: ChalkInstance, finding: Finding, docs: DocsUrl, verbose: boolean, alsoOn: readonly Finding[] = []): string[] {
   const style = severityStyle(chalk, finding.severity);
   const label = objectLabel(finding.object);
   const head = `  ${style(finding.severity.padEnd(SEVERITY_LABEL_WIDTH))}  ${style(finding.rule)}`;
@@ -97,7 +97,7 @@ function renderFinding(chalk: ChalkInstance, finding: Finding, version: string, 
     fixLines[0] = fixLines[0]!.replace('fix:', chalk.green('fix:'));
     lines.push(...fixLines);
   }
-  lines.push(`${DETAIL_INDENT}${chalk.dim('docs:')} ${chalk.underline(ruleDocsUrl(finding.rule, version))}`);
+  lines.push(`${DETAIL_INDENT}${chalk.dim('docs:')} ${chalk.underline(docs(finding.rule))}`);
   return lines;
 }
 
@@ -117,10 +117,11 @@ export function renderPretty(result: AuditResult, options: ReportOptions = {}): 
   const listed = verbose ? result.findings : result.findings.filter((f) => f.severity !== 'info');
   const alike = verbose ? listed.map((finding) => ({ finding, alsoOn: [] })) : groupAlike(listed);
   const alsoOn = new Map(alike.map((a) => [a.finding, a.alsoOn]));
+  const docs = docsUrlFor(result.version, options.docsBaseUrl);
   const lines: string[] = [];
   for (const group of groupFindings(alike.map((a) => a.finding))) {
     lines.push(chalk.bold(group.heading));
-    for (const finding of group.findings) lines.push(...renderFinding(chalk, finding, result.version, verbose, alsoOn.get(finding)));
+    for (const finding of group.findings) lines.push(...renderFinding(chalk, finding, docs, verbose, alsoOn.get(finding)));
     lines.push('');
   }
   if (result.findings.length === 0) lines.push(chalk.green('No tenant-isolation problems found.'));

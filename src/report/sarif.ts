@@ -3,7 +3,7 @@ import type { Severity } from '../config/types.js';
 import { rules as registeredRules } from '../rules/index.js';
 import type { FindingObject } from '../rules/types.js';
 import { consequencesText } from './consequences.js';
-import { ruleDocsUrl } from './docs-url.js';
+import { docsUrlFor, type DocsUrl } from './docs-url.js';
 import { qualifiedObjectName } from '../sql/object-name.js';
 import type { ReportOptions, RuleDescriptor } from './options.js';
 
@@ -37,14 +37,14 @@ function ruleDescriptors(result: AuditResult, options: ReportOptions): RuleDescr
   return known;
 }
 
-function sarifRule(rule: RuleDescriptor, version: string) {
+function sarifRule(rule: RuleDescriptor, docs: DocsUrl) {
   return {
     id: rule.id,
     name: rule.id.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase()),
     shortDescription: { text: rule.title },
     fullDescription: { text: rule.description },
-    helpUri: ruleDocsUrl(rule.id, version),
-    help: { text: `${rule.description} Documentation: ${ruleDocsUrl(rule.id, version)}` },
+    helpUri: docs(rule.id),
+    help: { text: `${rule.description} Documentation: ${docs(rule.id)}` },
     defaultConfiguration: { level: LEVEL[rule.defaultSeverity] },
     properties: {
       tags: ['security', 'postgresql', 'row-level-security', 'multi-tenant'],
@@ -124,7 +124,7 @@ export function renderSarif(result: AuditResult, options: ReportOptions = {}): s
             version: result.version,
             semanticVersion: result.version,
             informationUri: 'https://www.npmjs.com/package/tenantguard',
-            rules: rules.map((rule) => sarifRule(rule, result.version)),
+            rules: rules.map((rule) => sarifRule(rule, docsUrlFor(result.version, options.docsBaseUrl))),
           },
         },
         columnKind: 'utf16CodeUnits',

@@ -13,7 +13,8 @@
  * would write on a machine with network access.
  */
 import { createHash } from 'node:crypto';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,14 +140,40 @@ describe('the npm package', () => {
   });
 
   it('audits a migrations folder offline on the embedded engine, from the installed package alone', async () => {
-    await cp(join(root, 'fixtures', 'example-app', 'drizzle'), join(project, 'drizzle'), { recursive: true });
+    await cp(join(root, 'fixtures', 'example-app', 'drizzle'), join(project, 'db', 'drizzle'), { recursive: true });
     await writeFile(join(project, 'tenantguard.config.json'), JSON.stringify({ appRole: 'app_user', globalTables: ['plans'] }));
-    const audit = await tenantguard(['audit', '--offline', '--format', 'json']);
-    // The example app has errors: exit 1, a report on stdout.
+    const audit = await tenantguard(['audit', '--migrations', 'db/drizzle']);
+    // The example app has errors: exit 1, the report on stdout.
     expect(audit.exitCode, audit.stderr).toBe(1);
-    const report = JSON.parse(audit.stdout) as { version: string; source: { kind: string }; findings: { rule: string }[] };
-    expect(report.version).toBe(pkg.version);
-    expect(report.source.kind).toBe('migrations');
-    expect(report.findings.map((finding) => finding.rule)).toContain('role-bypasses-rls');
+    expect(audit.stderr).toContain('Auditing migrations db/drizzle (drizzle, 2 files) applied to the embedded PostgreSQL');
+    expect(audit.stdout).toMatch(/^  error {4}role-bypasses-rls$/m);
+    // Each finding links the installed copy of its rule's page.
+    const links = [...audit.stdout.matchAll(/^\s+docs: (\S+)$/gm)].map((match) => match[1]!);
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      expect(link).toMatch(/^node_modules\/tenantguard\/docs\/rules\/[a-z-]+\.md$/);
+      expect(existsSync(join(project, link)), link).toBe(true);
+    }
+  }, 120_000);
+
+  it('init writes a $schema that resolves to the installed JSON Schema, also from a workspace package', async () => {
+    const shipped = await readFile(join(root, 'schema', 'tenantguard.config.schema.json'), 'utf8');
+    const workspace = join(project, 'packages', 'api');
+    await mkdir(workspace, { recursive: true });
+    for (const [cwd, expected] of [
+      [project, './node_modules/tenantguard/schema/tenantguard.config.schema.json'],
+      [workspace, '../../node_modules/tenantguard/schema/tenantguard.config.schema.json'],
+    ] as const) {
+      await rm(join(cwd, 'tenantguard.config.json'), { force: true });
+      const init = await execa('npx', ['--no-install', 'tenantguard', 'init', '--yes'], {
+        cwd,
+        reject: false,
+        env: { NO_COLOR: '1', TENANTGUARD_CACHE_DIR: 'off', DATABASE_URL: '', TENANTGUARD_DATABASE_URL: '' },
+      });
+      expect(init.exitCode, init.stderr).toBe(0);
+      const { $schema } = JSON.parse(await readFile(join(cwd, 'tenantguard.config.json'), 'utf8')) as { $schema: string };
+      expect($schema).toBe(expected);
+      expect(await readFile(join(cwd, $schema), 'utf8')).toBe(shipped);
+    }
   }, 120_000);
 });

@@ -9,6 +9,7 @@ import {
   defaultFormat,
   onlyErrors,
   reportAnchor,
+  reportDocsBaseUrl,
   reportSkippedStatements,
   writeStepSummary,
   type CiFlags,
@@ -70,12 +71,13 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   const shown = flags.quiet ? onlyErrors(result) : result;
   const anchor = format === 'sarif' || format === 'github' ? await reportAnchor(run, flags, io.cwd) : null;
   const render = await loadReporter(format);
-  let text = render(shown, { color: !flags.output && colorEnabled(io), anchor, verbose: flags.verbose });
+  const docsBaseUrl = reportDocsBaseUrl(run.config, format, io.cwd);
+  let text = render(shown, { color: !flags.output && colorEnabled(io), anchor, verbose: flags.verbose, docsBaseUrl });
   if (flags.verbose && pretty) {
     text += (await import('../../report/effective-policies.js')).renderEffectivePolicies(run.context, shown.findings);
   }
   await outputReport(io, text, flags.output, pretty ? 'Report' : null);
-  if (format === 'github') await writeStepSummary(io, shown);
+  if (format === 'github') await writeStepSummary(io, shown, docsBaseUrl);
   setExitCode(exitCodeFor(result.findings.map((finding) => finding.severity), flags.failOn));
   probing?.conclude(flags.allowInconclusive === true);
 }

@@ -5,13 +5,14 @@
  * pipes, --yes) it never prompts. An existing file is replaced only with --force.
  */
 import { access } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CONFIG_FILE_NAME } from '../../config/load.js';
 import type { DetectedSettings } from '../../config/detect.js';
 import { DEFAULT_CONFIG } from '../../config/types.js';
 import { TenantguardError } from '../../errors.js';
 import type { CommandContext, Io } from '../io.js';
+import { SCHEMA_REFERENCE, schemaReference } from '../schema-reference.js';
 
 interface InitFlags {
   yes?: boolean;
@@ -20,8 +21,6 @@ interface InitFlags {
   migrations?: string;
 }
 
-/** Where editors find the schema once tenantguard is installed in the project. */
-export const SCHEMA_REFERENCE = './node_modules/tenantguard/schema/tenantguard.config.schema.json';
 
 const DEFAULTS: DetectedSettings = {
   tenantColumn: DEFAULT_CONFIG.tenantColumn,
@@ -91,8 +90,8 @@ async function ask(detected: DetectedSettings): Promise<DetectedSettings> {
 }
 
 /** The file's text: only settings that differ from the defaults, after the schema reference. */
-export function renderConfig(settings: DetectedSettings): string {
-  const config: Record<string, unknown> = { $schema: SCHEMA_REFERENCE, tenantColumn: settings.tenantColumn };
+export function renderConfig(settings: DetectedSettings, schema: string = SCHEMA_REFERENCE): string {
+  const config: Record<string, unknown> = { $schema: schema, tenantColumn: settings.tenantColumn };
   if (settings.tenantTable !== null) config.tenantTable = settings.tenantTable;
   config.contextSetting = settings.contextSetting;
   if (settings.appRole !== null) config.appRole = settings.appRole;
@@ -113,7 +112,7 @@ async function runInit(flags: InitFlags, { io }: CommandContext): Promise<void> 
   for (const note of settings.notes) io.stderr.write(`  found ${note}\n`);
   if (io.isTTY && !flags.yes) settings = await ask(settings);
   const { writeFiles } = await import('../../scaffold/write-files.js');
-  await writeFiles([{ path, contents: renderConfig(settings) }], { cwd: io.cwd, force: flags.force === true });
+  await writeFiles([{ path, contents: renderConfig(settings, schemaReference(dirname(path))) }], { cwd: io.cwd, force: flags.force === true });
   io.stderr.write(`Wrote ${CONFIG_FILE_NAME}. Next: tenantguard audit\n`);
 }
 

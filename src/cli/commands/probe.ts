@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { FailOn } from '../../config/types.js';
 import { formats, loadReporter, type Format } from '../../report/index.js';
+import { reportDocsBaseUrl } from '../audit-ci.js';
 import { exitCodeFor, failOnOption } from '../fail-on.js';
 import { colorEnabled, type CommandContext } from '../io.js';
 import { probeRequest } from '../probe-request.js';
@@ -37,7 +38,7 @@ async function runProbeCommand(flags: ProbeFlags, { io, setExitCode }: CommandCo
     dispose();
   }
   const render = await loadReporter(format);
-  const text = render(run.result, { color: !flags.output && colorEnabled(io) });
+  const text = render(run.result, { color: !flags.output && colorEnabled(io), docsBaseUrl: reportDocsBaseUrl(run.config, format, io.cwd) });
   await outputReport(io, text, flags.output, format === 'pretty' ? 'Report' : null);
   setExitCode(exitCodeFor(run.result.findings.map((finding) => finding.severity), flags.failOn));
   conclude(flags.allowInconclusive === true);
