@@ -4,7 +4,7 @@
  * on a terminal are cli/scaffold-prompts.ts.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { LayoutName } from '../../scaffold/migration/layouts/types.js';
+import { LAYOUTS, type LayoutName } from '../../scaffold/migration/layouts/types.js';
 import type { CommandContext, Io } from '../io.js';
 import { addSourceOptions, collect, SCAFFOLD_SOURCE_HELP, sourceOptions, type SourceFlags } from '../source-flags.js';
 
@@ -82,7 +82,7 @@ export function registerScaffoldMigration(scaffold: Command, context: CommandCon
     .description('write a migration that gives the flagged tenant tables RLS, FORCE and tenant policies');
   addSourceOptions(migration, SCAFFOLD_SOURCE_HELP)
     .option('--out <dir>', 'folder to write the migration to (default: per layout)')
-    .addOption(new Option('--layout <layout>', 'migration layout (default: detected)').choices(['drizzle', 'supabase', 'plain']))
+    .addOption(new Option('--layout <layout>', 'migration layout (default: detected)').choices(LAYOUTS))
     .option('--name <name>', 'migration name (default: tenant_isolation)', migrationName)
     .option('--table <name>', 'scaffold this table (repeatable; default: every flagged tenant table)', collect)
     .option('--drizzle-schema', 'also print the pgPolicy(...) / .enableRLS() code for the Drizzle schema')
