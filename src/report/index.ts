@@ -19,6 +19,7 @@ export const reporters = {
   github: async () => printableText((await import('./github.js')).renderGithub),
   junit: async () => printableText((await import('./junit.js')).renderJunit),
   markdown: async () => printableText((await import('./markdown.js')).renderMarkdown),
+  gitlab: async () => (await import('./gitlab.js')).renderGitlab,
 } satisfies Record<string, () => Promise<Reporter>>;
 
 /**

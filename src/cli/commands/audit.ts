@@ -69,7 +69,7 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   reportSkippedStatements(io, run);
   const result = await applyBaselineFlags(run.result, flags, io);
   const shown = flags.quiet ? onlyErrors(result) : result;
-  const anchor = format === 'sarif' || format === 'github' ? await reportAnchor(run, flags, io.cwd) : null;
+  const anchor = format === 'sarif' || format === 'github' || format === 'gitlab' ? await reportAnchor(run, flags, io.cwd) : null;
   const render = await loadReporter(format);
   const docsBaseUrl = reportDocsBaseUrl(run.config, format, io.cwd);
   let text = render(shown, { color: !flags.output && colorEnabled(io), anchor, verbose: flags.verbose, docsBaseUrl });
