@@ -1,29 +1,11 @@
 import type { AuditResult, Finding, RelatedFinding } from '../check/types.js';
-import type { Severity } from '../config/types.js';
 import { rules as registeredRules } from '../rules/index.js';
 import type { FindingObject } from '../rules/types.js';
 import { consequencesText } from './consequences.js';
 import { docsUrlFor, type DocsUrl } from './docs-url.js';
 import { qualifiedObjectName } from '../sql/object-name.js';
 import type { ReportOptions, RuleDescriptor } from './options.js';
-
-/** SARIF 2.1.0 (OASIS), the format GitHub code scanning ingests. */
-const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
-
-type SarifLevel = 'error' | 'warning' | 'note';
-
-const LEVEL: Record<Severity, SarifLevel> = { error: 'error', warning: 'warning', info: 'note' };
-
-/**
- * GitHub ranks security alerts by `security-severity` (0–10): a tenant
- * isolation hole is a data leak, so errors rank high.
- */
-const SECURITY_SEVERITY: Record<Severity, string> = { error: '8.0', warning: '5.0', info: '2.0' };
-
-/** A relative file path as a URI reference: forward slashes, each segment percent-encoded. */
-function fileUri(path: string): string {
-  return path.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
-}
+import { LEVEL, physicalLocation as fileLocation, sarifLog, SECURITY_SEVERITY, TAGS } from './sarif-log.js';
 
 function ruleDescriptors(result: AuditResult, options: ReportOptions): RuleDescriptor[] {
   const known = [...(options.rules ?? registeredRules)];
@@ -47,7 +29,7 @@ function sarifRule(rule: RuleDescriptor, docs: DocsUrl) {
     help: { text: `${rule.description} Documentation: ${docs(rule.id)}` },
     defaultConfiguration: { level: LEVEL[rule.defaultSeverity] },
     properties: {
-      tags: ['security', 'postgresql', 'row-level-security', 'multi-tenant'],
+      tags: TAGS,
       precision: 'high',
       'security-severity': SECURITY_SEVERITY[rule.defaultSeverity],
     },
@@ -62,14 +44,7 @@ function messageText(finding: Finding): string {
 }
 
 function physicalLocation(finding: Pick<Finding, 'location'>, anchor: string | null | undefined) {
-  const at = finding.location ?? (anchor ? { file: anchor, line: 1 } : null);
-  if (!at) return {};
-  return {
-    physicalLocation: {
-      artifactLocation: { uri: fileUri(at.file), uriBaseId: '%SRCROOT%' },
-      region: { startLine: Math.max(1, at.line) },
-    },
-  };
+  return fileLocation(finding.location ?? (anchor ? { file: anchor, line: 1 } : null));
 }
 
 function logicalLocation(object: FindingObject) {
@@ -113,25 +88,10 @@ function sarifResult(finding: Finding, ruleIndex: number, anchor: string | null 
 export function renderSarif(result: AuditResult, options: ReportOptions = {}): string {
   const rules = ruleDescriptors(result, options);
   const index = new Map(rules.map((rule, i) => [rule.id, i]));
-  const log = {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'tenantguard',
-            version: result.version,
-            semanticVersion: result.version,
-            informationUri: 'https://www.npmjs.com/package/tenantguard',
-            rules: rules.map((rule) => sarifRule(rule, docsUrlFor(result.version, options.docsBaseUrl))),
-          },
-        },
-        columnKind: 'utf16CodeUnits',
-        results: result.findings.map((f) => sarifResult(f, index.get(f.rule)!, options.anchor)),
-        properties: { source: result.source, summary: result.summary },
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return sarifLog(
+    result.version,
+    rules.map((rule) => sarifRule(rule, docsUrlFor(result.version, options.docsBaseUrl))),
+    result.findings.map((f) => sarifResult(f, index.get(f.rule)!, options.anchor)),
+    { source: result.source, summary: result.summary },
+  );
 }

@@ -1,12 +1,9 @@
 import type { Severity } from '../../config/types.js';
 import type { AccessChange, ChangeClass } from '../compare.js';
 import type { DiffResult } from '../index.js';
+import { LEVEL, physicalLocation, sarifLog, SECURITY_SEVERITY, TAGS } from '../../report/sarif-log.js';
 import type { DiffReportOptions } from './options.js';
 import { changeSentence, objectText, shownChanges } from './shown.js';
-
-const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
-const SECURITY_SEVERITY: Record<Severity, string> = { error: '8.0', warning: '5.0', info: '2.0' };
 
 /** One SARIF rule per kind of change: `access-widened`, … */
 const RULES: { cls: ChangeClass; severity: Severity; title: string; description: string }[] = [
@@ -16,10 +13,6 @@ const RULES: { cls: ChangeClass; severity: Severity; title: string; description:
   { cls: 'added', severity: 'info', title: 'Access added within the tenant', description: "A role gains access that stays within its own tenant's rows." },
   { cls: 'equivalent', severity: 'info', title: 'Policies changed, access did not', description: 'Policy text or the route changed; who reaches which rows is the same.' },
 ];
-
-function fileUri(path: string): string {
-  return path.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
-}
 
 function result(change: AccessChange, anchor: string | null | undefined) {
   const at = change.location ?? (anchor ? { file: anchor, line: 1 } : null);
@@ -33,7 +26,7 @@ function result(change: AccessChange, anchor: string | null | undefined) {
     message: { text: `${objectText(change)}: ${changeSentence(change)}${proof}` },
     locations: [
       {
-        ...(at ? { physicalLocation: { artifactLocation: { uri: fileUri(at.file), uriBaseId: '%SRCROOT%' }, region: { startLine: Math.max(1, at.line) } } } : {}),
+        ...physicalLocation(at),
         logicalLocations: [{ name: change.object.name, fullyQualifiedName: change.object.schema === null ? change.object.name : `${change.object.schema}.${change.object.name}`, kind: change.object.kind }],
       },
     ],
@@ -44,32 +37,14 @@ function result(change: AccessChange, anchor: string | null | undefined) {
 
 /** SARIF 2.1.0: each change a result on the migration line that made it (GitHub code scanning shows it on the pull request). */
 export function renderDiffSarif(diff: DiffResult, options: DiffReportOptions = {}): string {
-  const log = {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'tenantguard',
-            version: diff.version,
-            semanticVersion: diff.version,
-            informationUri: 'https://www.npmjs.com/package/tenantguard',
-            rules: RULES.map((r) => ({
-              id: `access-${r.cls}`,
-              name: `Access${r.cls[0]!.toUpperCase()}${r.cls.slice(1)}`,
-              shortDescription: { text: r.title },
-              fullDescription: { text: r.description },
-              defaultConfiguration: { level: LEVEL[r.severity] },
-              properties: { tags: ['security', 'postgresql', 'row-level-security', 'multi-tenant'], 'security-severity': SECURITY_SEVERITY[r.severity] },
-            })),
-          },
-        },
-        columnKind: 'utf16CodeUnits',
-        results: shownChanges(diff, options.verbose).map((c) => result(c, options.anchor)),
-        properties: { base: diff.base, head: diff.head, summary: diff.summary },
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  const rules = RULES.map((r) => ({
+    id: `access-${r.cls}`,
+    name: `Access${r.cls[0]!.toUpperCase()}${r.cls.slice(1)}`,
+    shortDescription: { text: r.title },
+    fullDescription: { text: r.description },
+    defaultConfiguration: { level: LEVEL[r.severity] },
+    properties: { tags: TAGS, 'security-severity': SECURITY_SEVERITY[r.severity] },
+  }));
+  const results = shownChanges(diff, options.verbose).map((c) => result(c, options.anchor));
+  return sarifLog(diff.version, rules, results, { base: diff.base, head: diff.head, summary: diff.summary });
 }
