@@ -42,7 +42,7 @@ const SAMPLES: Record<string, string> = {
 };
 
 /** Placeholders that stand on a line of their own and become whole `--` comment lines. */
-const COMMENT_BLOCKS = ['findings', 'notes', 'summary'];
+const COMMENT_BLOCKS = ['findings', 'notes', 'summary', 'blocks'];
 
 let templates: MigrationTemplates;
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import type { RuleContext } from '../../src/rules/types.js';
 import { planMigration } from '../../src/scaffold/migration/plan.js';
 import { loadMigrationTemplates, renderMigration, renderSqlFile } from '../../src/scaffold/migration/render.js';
 import { loadParser } from '../../src/sql/parser.js';
-import type { MigrationPlan } from '../../src/scaffold/migration/types.js';
+import { REVIEW_KINDS, type MigrationPlan, type ReviewKind } from '../../src/scaffold/migration/types.js';
 import type { TestDatabase } from '../support/db.js';
 
 export const EXAMPLE_APP = path.resolve(import.meta.dirname, '../../fixtures/example-app');
@@ -49,8 +49,12 @@ export interface Scaffolded {
   sql: string;
 }
 
-/** Plans and renders the plain-SQL migration for what `audited` found. */
-export async function scaffold(audited: Audited, tables: string[] | null = null): Promise<Scaffolded> {
+/**
+ * Plans and renders the plain-SQL migration for what `audited` found. By
+ * default every behaviour-changing kind is included (as `--include all`), so
+ * round trips see every fix applied; pass `include: []` for the default CLI shape.
+ */
+export async function scaffold(audited: Audited, tables: string[] | null = null, include: readonly ReviewKind[] = REVIEW_KINDS): Promise<Scaffolded> {
   const [parser, templates] = await Promise.all([loadParser(), loadMigrationTemplates()]);
   const plan = planMigration({
     catalog: audited.catalog,
@@ -63,6 +67,7 @@ export async function scaffold(audited: Audited, tables: string[] | null = null)
       tenantColumn: audited.config.tenantColumn,
       contextSetting: audited.config.contextSetting,
       tables,
+      include,
     },
   });
   const sql = renderSqlFile(renderMigration(plan, templates), templates, { transaction: true });

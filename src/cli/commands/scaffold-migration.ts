@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LAYOUTS, type LayoutName } from '../../scaffold/migration/layouts/types.js';
+import { REVIEW_KINDS, type ReviewKind } from '../../scaffold/migration/types.js';
 import type { CommandContext, Io } from '../io.js';
 import { addSourceOptions, collect, SCAFFOLD_SOURCE_HELP, sourceOptions, type SourceFlags } from '../source-flags.js';
 
@@ -14,6 +15,7 @@ export interface ScaffoldMigrationFlags extends SourceFlags {
   name?: string;
   table?: string[];
   drizzleSchema?: boolean;
+  include?: ReviewKind[];
   dryRun?: boolean;
   yes?: boolean;
   force?: boolean;
@@ -25,6 +27,17 @@ function migrationName(value: string): string {
     throw new InvalidArgumentError('Use letters, digits, _ and - (it becomes part of a file name).');
   }
   return value;
+}
+
+/** `--include KIND` (repeatable, or comma-separated; `all` = every kind): behaviour-changing steps to write as statements. */
+function includeKinds(value: string, previous: ReviewKind[] | undefined): ReviewKind[] {
+  const kinds: ReviewKind[] = [...(previous ?? [])];
+  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (part === 'all') kinds.push(...REVIEW_KINDS);
+    else if ((REVIEW_KINDS as readonly string[]).includes(part)) kinds.push(part as ReviewKind);
+    else throw new InvalidArgumentError(`"${part}" is not a step kind; one of: ${REVIEW_KINDS.join(', ')}, all.`);
+  }
+  return [...new Set(kinds)];
 }
 
 async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }: CommandContext): Promise<void> {
@@ -48,6 +61,7 @@ async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }: Comma
       layout: flags.layout ?? null,
       name: flags.name ?? 'tenant_isolation',
       tables: flags.table ?? null,
+      include: flags.include ?? [],
       yes: Boolean(flags.yes),
       dryRun: Boolean(flags.dryRun),
       force: Boolean(flags.force),
@@ -85,6 +99,7 @@ export function registerScaffoldMigration(scaffold: Command, context: CommandCon
     .addOption(new Option('--layout <layout>', 'migration layout (default: detected)').choices(LAYOUTS))
     .option('--name <name>', 'migration name (default: tenant_isolation)', migrationName)
     .option('--table <name>', 'scaffold this table (repeatable; default: every flagged tenant table)', collect)
+    .option('--include <kind>', `write behaviour-changing steps of this kind as statements instead of for review (repeatable: ${REVIEW_KINDS.join(', ')}, all)`, includeKinds)
     .option('--drizzle-schema', 'also print the pgPolicy(...) / .enableRLS() code for the Drizzle schema')
     .option('--dry-run', 'print the migration instead of writing it')
     .option('-y, --yes', 'accept the defaults instead of prompting')

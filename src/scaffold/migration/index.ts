@@ -13,6 +13,7 @@ import { displayName } from '../../sql/quote.js';
 import type { Tenancy } from '../../tenancy/types.js';
 import { appRoleCandidates } from './app-role.js';
 import type { LayoutName } from './layouts/types.js';
+import type { ReviewKind } from './types.js';
 
 /** What the fix is written for: the chosen tenant column, the setting the app keeps the tenant in, and the role policies apply TO. */
 export interface MigrationSettings {
@@ -40,6 +41,8 @@ export interface MigrationRequest {
   name: string;
   /** `--table` entries; null: every flagged tenant table (or the person's choice). */
   tables: string[] | null;
+  /** `--include`: behaviour-changing kinds written as statements rather than held for review. */
+  include: readonly ReviewKind[];
   /** `--yes`: take the only candidate app role without asking. */
   yes: boolean;
   dryRun: boolean;
@@ -113,7 +116,7 @@ export async function scaffoldMigration(
     findings: audit.findings,
     policies: audit.context.policies,
     parser,
-    options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables },
+    options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables, include: request.include },
   });
   const rendered = renderMigration(plan, templates);
   const layout = request.layout ? { layout: request.layout, reason: '--layout' } : await detectLayout(request.cwd, request.out);
@@ -124,6 +127,7 @@ export async function scaffoldMigration(
   const summary =
     `${plan.tables.length} ${plan.tables.length === 1 ? 'table' : 'tables'} (${plan.tables.map((t) => displayName(t.schema, t.name)).join(', ')}), ` +
     `${rendered.statements.length} statements fixing ${plan.findings.length} ${plan.findings.length === 1 ? 'finding' : 'findings'}, ` +
+    (plan.review.length > 0 ? `${plan.review.length} behaviour-changing ${plan.review.length === 1 ? 'step' : 'steps'} left for review, ` : '') +
     `layout ${layout.layout} (${layout.reason})`;
   if (ask.confirmWrite && !request.dryRun) {
     if (!(await ask.confirmWrite(summary))) throw new TenantguardError('nothing written', 'run the command again when ready');

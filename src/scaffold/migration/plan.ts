@@ -18,6 +18,7 @@ import type { SqlParser } from '../../sql/parser.js';
 import { compareNames, planTenantColumns } from './tenant-column.js';
 import { isTenantContextComparison } from './tenant-predicate.js';
 import { borrowablePredicates, predicateFor as predicateFor_ } from './borrowed-predicate.js';
+import { holdForReview, isDeliberateCrossTenant, leftUnfixedBy, restrictiveReason } from './review.js';
 import type { PolicySemantics } from '../../tenancy/effective.js';
 import {
   RULES_FIXED_BY_SCAFFOLD,
@@ -80,7 +81,8 @@ export function planMigration(input: PlanInput): MigrationPlan {
 
   // truncate-granted names the grantee; each selected table revokes TRUNCATE from the flagged grantees
   const truncateGrantees = new Set(findings.filter((f) => f.rule === 'truncate-granted').map((f) => f.object.name));
-  const context: TableContext = { tenancy, options, parser, isTenant, notes, truncateGrantees };
+  const restrictiveHeld = new Map<MigrationStep, string>();
+  const context: TableContext = { tenancy, options, parser, isTenant, notes, truncateGrantees, policies, restrictiveHeld };
   for (const { table } of [...selected].sort((a, b) => compareNames(a.table, b.table))) {
     const key = tableKey(table);
     const column = table.columns.find((c) => c.name === options.tenantColumn);
@@ -118,6 +120,12 @@ export function planMigration(input: PlanInput): MigrationPlan {
     const key = findingTableKey(f);
     if (options.tables !== null && (key === null || !selectedKeys.has(key))) continue;
     if (key !== null && !selectedKeys.has(key) && tenancy.tenantTables.some((t) => tableKey(t.table) === key)) continue;
+    // A policy this migration recreates: the finding's ALTER POLICY would put its old expression back over the new one.
+    const replaced = f.object.kind === 'policy' ? steps.find((s) => s.kind === 'replace-policy' && s.name === f.object.name && tableKey(s.table) === key) : undefined;
+    if (replaced?.kind === 'replace-policy') {
+      if ([replaced.using, replaced.withCheck].every((e) => e === null || e.kind === 'tenant')) fixed.add(f);
+      continue;
+    }
     if (f.object.kind === 'role' && !withinReach(tenancy, f.object.name, options.appRole)) {
       notes.push(`Nothing for role ${f.object.name}: it reaches no tenant table of this database, and roles are cluster-wide (another database's role is not this migration's to change).`);
       continue;
@@ -127,6 +135,16 @@ export function planMigration(input: PlanInput): MigrationPlan {
   }
 
   notes.push(...ownerNotes(selected, catalog, options.appRole));
+  const held = holdForReview(dedupeRuleFixes(steps), restrictiveHeld, options.include ?? []);
+  for (const f of [...fixed]) if (held.review.some((r) => leftUnfixedBy(r.step, f))) fixed.delete(f);
+  if (held.review.length > 0) {
+    const kinds = [...new Set(held.review.map((r) => r.kind))].sort();
+    notes.push(
+      `${held.review.length} behaviour-changing ${plural(held.review.length, 'step is', 'steps are')} not applied: see REVIEW REQUIRED at the end ` +
+        `of this file (--include ${kinds.join(' --include ')} writes ${plural(held.review.length, 'it', 'them')} as statements).`,
+    );
+  }
+  if (held.included.length > 0) notes.push(`Written as statements because --include selected them: ${held.included.join(', ')} (behaviour-changing; review them).`);
   return {
     tables: selected.map((t) => ({ schema: t.table.schema, name: t.table.name })).sort(compareNames),
     appRole: options.appRole,
@@ -134,7 +152,9 @@ export function planMigration(input: PlanInput): MigrationPlan {
     contextSetting: options.contextSetting,
     findings: findings.filter((f) => fixed.has(f)),
     notes,
-    steps: dedupeRuleFixes(steps),
+    steps: held.steps,
+    review: held.review,
+    included: held.included,
   };
 }
 
@@ -145,6 +165,9 @@ interface TableContext {
   isTenant: (expr: string | null) => boolean;
   notes: string[];
   truncateGrantees: ReadonlySet<string>;
+  policies: PolicySemantics;
+  /** The restrictive tenant policies a deliberate cross-tenant policy holds back for review, with the reason. */
+  restrictiveHeld: Map<MigrationStep, string>;
 }
 
 /** The safe shape for one table, plus the fixes its findings ask for. */
@@ -183,7 +206,12 @@ function planTable(table: Table, predicate: TenantPredicate, onTable: readonly F
   }
   const ownIsolation = table.policies.find((p) => isOwnTenantPolicy(p, false, options.appRole, isTenant));
   const isolationName = ownIsolation?.name ?? tenantPolicyName('tenant_isolation', false, table.policies, options.appRole, isTenant);
-  steps.push({ kind: 'tenant-policy', table: name, name: isolationName, permissive: false, appRole: options.appRole, predicate });
+  const isolation: MigrationStep = { kind: 'tenant-policy', table: name, name: isolationName, permissive: false, appRole: options.appRole, predicate };
+  steps.push(isolation);
+  const crossTenant = afterReplacement.filter(
+    (p) => p.permissive && policyApplies(p, options.appRole, ctx.tenancy.roles) && isDeliberateCrossTenant(table, table.policies.find((o) => o.name === p.name) ?? p, ctx.policies),
+  );
+  if (crossTenant.length > 0) ctx.restrictiveHeld.set(isolation, restrictiveReason(table, crossTenant));
 
   const grantees = table.grants
     .filter((g) => g.privileges.includes('TRUNCATE') && g.grantee !== table.owner && ctx.truncateGrantees.has(g.grantee))

@@ -7,6 +7,7 @@ import { hasPrivilegesOf, type RoleGraph } from '../../tenancy/roles.js';
 import type { Finding } from '../../check/types.js';
 import type { SqlParser } from '../../sql/parser.js';
 import { isTenantContextComparison } from './tenant-predicate.js';
+import { wrapContextCalls } from './wrap-context.js';
 import type { MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
 import { POLICY_REPLACING_RULES } from './types.js';
 
@@ -48,8 +49,10 @@ export function planReplacedPolicies(
     if (policy.command === 'INSERT' && policy.withCheck === null && reasons.size === 1 && reasons.has('with-check-missing')) continue;
     const isTenant = (expr: string | null) =>
       expr !== null && isTenantContextComparison(parser, expr, predicate.column, predicate.contextSetting);
+    // Kept verbatim, but a per-row context call is wrapped when context-not-wrapped asked for it (the meaning is unchanged).
+    const verbatim = (expr: string) => (reasons.has('context-not-wrapped') ? wrapContextCalls(parser, expr) : expr);
     const rewrite = (expr: string | null): PolicyExpression | null =>
-      expr === null ? null : isTenant(expr) ? { kind: 'tenant' } : { kind: 'verbatim', sql: expr };
+      expr === null ? null : isTenant(expr) ? { kind: 'tenant' } : { kind: 'verbatim', sql: verbatim(expr) };
 
     const using = policy.command === 'INSERT' ? null : rewrite(policy.using);
     let withCheck: PolicyExpression | null = null;

@@ -11,7 +11,7 @@ import { TenantguardError } from '../../errors.js';
 import { displayName, quoteIdent, quoteLiteral, quoteQualified, quoteRole, quoteRoleList } from '../../sql/quote.js';
 import { enableRls, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../sql/statements.js';
 import { TEMPLATES_DIR, fillTemplate, readTemplate } from '../fill-template.js';
-import { commentText, display, objectDisplay } from './comment-text.js';
+import { commentText, display, objectDisplay, wrapComment } from './comment-text.js';
 import { renderHeader } from './render-header.js';
 import type { MigrationPlan, MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
 
@@ -28,12 +28,38 @@ export interface RenderedMigration {
   header: string;
   /** One entry per statement, with its leading comment lines. */
   statements: string[];
+  /** The "review required" block: held-back steps, commented out with their reasons ('' when none). */
+  review: string;
 }
 
 /** The dollar-quote tag of the DO block; an identifier containing it would end the block early. */
 const DO_TAG = '$tenantguard$';
 
 export function renderMigration(plan: MigrationPlan, templates: MigrationTemplates): RenderedMigration {
+  return { header: renderHeader(plan, templates), statements: renderSteps(plan.steps, templates, true), review: renderReview(plan, templates) };
+}
+
+/**
+ * Held-back steps as comments: the kind and reason, then the statements
+ * with every line behind `-- `, so nothing of them runs until a person
+ * uncomments it (or re-runs with --include).
+ */
+function renderReview(plan: MigrationPlan, templates: MigrationTemplates): string {
+  if (plan.review.length === 0) return '';
+  const blocks = plan.review.map((r) => {
+    const reason = wrapComment(commentText(r.reason), `-- [${r.kind}] `, '--   ');
+    const sql = renderSteps([r.step], templates, false)
+      .join('\n\n')
+      .split('\n')
+      .map((line) => (line.trim() === '' ? '--' : `-- ${line}`))
+      .join('\n');
+    return `${reason}\n${sql}`;
+  });
+  const kinds = [...new Set(plan.review.map((r) => r.kind))].sort().join(',');
+  return fillTemplate(templates['review']!, { blocks: blocks.join('\n--\n'), kinds }, 'review.sql').replace(/\n+$/, '');
+}
+
+function renderSteps(steps: readonly MigrationStep[], templates: MigrationTemplates, sections: boolean): string[] {
   const statements: string[] = [];
   const pendingComments: string[] = [];
   // Statement texts already emitted: a rule's fix often repeats one of the safe shape's statements.
@@ -54,22 +80,23 @@ export function renderMigration(plan: MigrationPlan, templates: MigrationTemplat
     statements.push([...pendingComments.splice(0), ...comment, fresh[0]!].join('\n'), ...fresh.slice(1));
   };
   let section: string | null = null;
-  for (const step of plan.steps) {
+  for (const step of steps) {
     // Each table's statements sit under a comment naming it.
     const table = sectionOf(step);
     const key = table === null ? null : JSON.stringify([table.schema, table.name]);
-    if (table !== null && key !== section) emit('table-section', { table_display: commentText(display(table)) });
+    if (sections && table !== null && key !== section) emit('table-section', { table_display: commentText(display(table)) });
     section = key;
     renderStep(step, emit, emitRaw, templates);
   }
-  return { header: renderHeader(plan, templates), statements };
+  return statements;
 }
 
 /** A migration file for runners that apply the file as it is (psql, supabase, plain folders). */
 export function renderSqlFile(rendered: RenderedMigration, templates: MigrationTemplates, options: { transaction: boolean }): string {
+  const review = rendered.review ? [rendered.review] : [];
   const body = options.transaction
-    ? [fill(templates, 'begin', {})[0]!, ...rendered.statements, fill(templates, 'commit', {})[0]!]
-    : rendered.statements;
+    ? [fill(templates, 'begin', {})[0]!, ...rendered.statements, ...review, fill(templates, 'commit', {})[0]!]
+    : [...rendered.statements, ...review];
   return `${rendered.header}\n\n${body.join('\n\n')}\n`;
 }
 
@@ -86,7 +113,9 @@ export function renderDrizzleFile(rendered: RenderedMigration): string {
     }
   }
   const [first, ...rest] = rendered.statements;
-  return `${[`${rendered.header}\n\n${first ?? ''}`, ...rest].join(`\n${DRIZZLE_BREAKPOINT}\n`)}\n`;
+  // The review block is comments only: it rides after the last statement rather than becoming an empty one.
+  const review = rendered.review ? `\n\n${rendered.review}` : '';
+  return `${[`${rendered.header}\n\n${first ?? ''}`, ...rest].join(`\n${DRIZZLE_BREAKPOINT}\n`)}${review}\n`;
 }
 
 type Emit = (template: string, values: Record<string, string>) => void;

@@ -32,6 +32,22 @@ export const POLICY_REPLACING_RULES: readonly string[] = [
   'policy-to-public',
 ];
 
+/**
+ * Kinds of steps that change what the app can do, not only which tenant's
+ * rows it reaches. They are written commented out, under "review required",
+ * unless `--include <kind>` selects them (docs/scaffold-migration.md#review-required).
+ */
+export const REVIEW_KINDS = ['unique-scope', 'not-null', 'restrictive-policy', 'policy-rewrite', 'cluster-setting'] as const;
+export type ReviewKind = (typeof REVIEW_KINDS)[number];
+
+/** A behaviour-changing step held back for review, and why. */
+export interface ReviewStep {
+  kind: ReviewKind;
+  /** One sentence for the comment above it (plain text). */
+  reason: string;
+  step: MigrationStep;
+}
+
 export interface MigrationOptions {
   /** The role the app connects as; policies are created `TO` it. */
   appRole: string;
@@ -39,6 +55,8 @@ export interface MigrationOptions {
   contextSetting: string;
   /** `table` or `schema.table`; null = every flagged tenant table. */
   tables: string[] | null;
+  /** Behaviour-changing kinds written as statements rather than held for review (default: none). */
+  include?: readonly ReviewKind[];
 }
 
 /** A policy expression: the typed tenant predicate, or kept verbatim (pg_get_expr text). */
@@ -106,4 +124,8 @@ export interface MigrationPlan {
   /** Human notes for the header (plain text, one per entry). */
   notes: string[];
   steps: MigrationStep[];
+  /** Behaviour-changing steps not selected with --include: written commented out. */
+  review: ReviewStep[];
+  /** Kinds selected with --include that had steps (written as statements). */
+  included: ReviewKind[];
 }
