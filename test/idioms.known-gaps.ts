@@ -20,6 +20,4 @@ export const KNOWN_GAPS: Readonly<Record<string, string>> = {
     'a PL/pgSQL helper (SELECT count(*) INTO, early RETURN false) wrapped in IS TRUE is judged always true and unscoped',
   '20-child-through-parent-helper':
     'a child table scoped through its parent by a helper (child -> parent -> membership) is reported as missing the tenant column and unscoped',
-  '21-trigger-copies-parent-tenant':
-    'a BEFORE INSERT OR UPDATE trigger that copies the tenant from the parent row is not taken into account for the write check',
 };

@@ -151,6 +151,27 @@ pol AS (
   JOIN rels r ON r.oid = p.polrelid
   GROUP BY p.polrelid
 ),
+trg AS (
+  -- tgtype bits: 1 ROW, 2 BEFORE, 4 INSERT, 8 DELETE, 16 UPDATE, 32 TRUNCATE, 64 INSTEAD
+  SELECT t.tgrelid,
+         pg_catalog.json_agg(pg_catalog.json_build_object(
+           'name', t.tgname,
+           'beforeRow', (t.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) 67) OPERATOR(pg_catalog.=) 3,
+           'events', (SELECT pg_catalog.json_agg(e.name ORDER BY e.bit)
+                      FROM (VALUES (4, 'INSERT'), (16, 'UPDATE'), (8, 'DELETE'), (32, 'TRUNCATE')) AS e(bit, name)
+                      WHERE (t.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) e.bit) OPERATOR(pg_catalog.<>) 0),
+           'enabled', t.tgenabled OPERATOR(pg_catalog.=) ANY (ARRAY['O', 'A']::pg_catalog."char"[]),
+           'conditional', t.tgqual IS NOT NULL OR pg_catalog.cardinality(t.tgattr::pg_catalog.int2[]) OPERATOR(pg_catalog.>) 0,
+           'functionOid', f.oid,
+           'function', pg_catalog.json_build_object('schema', fns.nspname, 'name', f.proname)
+         ) ORDER BY t.tgname) AS triggers
+  FROM pg_catalog.pg_trigger t
+  JOIN rels r ON r.oid = t.tgrelid
+  JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid
+  JOIN pg_catalog.pg_namespace fns ON fns.oid = f.pronamespace
+  WHERE NOT t.tgisinternal
+  GROUP BY t.tgrelid
+),
 acl AS (
   -- a NULL acl means the default: only the owner holds privileges
   SELECT r.oid, CASE WHEN a.grantee = 0::pg_catalog.oid THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS grantee,
@@ -222,10 +243,12 @@ SELECT pg_catalog.json_build_object(
       'constraints', coalesce(cons.constraints, '[]'),
       'indexes', coalesce(idx.indexes, '[]'),
       'policies', coalesce(pol.policies, '[]'),
-      'grants', coalesce(grants.grants, '[]')
+      'grants', coalesce(grants.grants, '[]'),
+      'triggers', coalesce(trg.triggers, '[]')
     ) ORDER BY r.nspname, r.relname), '[]')
     FROM rels r
     LEFT JOIN descr ON descr.objoid = r.oid
+    LEFT JOIN trg ON trg.tgrelid = r.oid
     LEFT JOIN cols ON cols.attrelid = r.oid
     LEFT JOIN cons ON cons.conrelid = r.oid
     LEFT JOIN idx ON idx.indrelid = r.oid

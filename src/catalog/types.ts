@@ -91,6 +91,23 @@ export interface Policy {
   dependsOn: { columns: string[]; functions: QualifiedName[] };
 }
 
+export type TriggerEvent = 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE';
+
+/** A trigger a user declared on a table (constraint triggers Postgres creates for foreign keys left out). */
+export interface Trigger {
+  name: string;
+  /** BEFORE … FOR EACH ROW: it may change the new row before constraints and row level security check it. */
+  beforeRow: boolean;
+  events: TriggerEvent[];
+  /** Fires in ordinary sessions: ENABLE or ENABLE ALWAYS (not DISABLE, nor ENABLE REPLICA). */
+  enabled: boolean;
+  /** Fires only for some rows or statements: a WHEN condition, or UPDATE OF a column list. */
+  conditional: boolean;
+  /** The trigger function (pg_proc oid; present in `Catalog.functions` when its schema is audited). */
+  functionOid: number;
+  function: QualifiedName;
+}
+
 export interface Table extends QualifiedName {
   oid: number;
   kind: TableKind;
@@ -107,6 +124,8 @@ export interface Table extends QualifiedName {
   indexes: Index[];
   policies: Policy[];
   grants: Grant[];
+  /** Sorted by name, the order Postgres fires triggers of one kind in. */
+  triggers: Trigger[];
 }
 
 export type ViewKind = 'view' | 'materialized-view';

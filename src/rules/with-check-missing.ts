@@ -16,7 +16,8 @@ function alterCheck(table: Table, policy: Policy, expression: string) {
 /** The USING that stands in as the check, as each role that writes through it sees it (docs/postgres-rls.md#with-check-fallback). */
 function fallbackVerdicts(ctx: RuleContext, table: Table, policy: Policy): { role: string; verdict: Verdict }[] {
   return ctx.policies.accessesOf(table).flatMap((a) => {
-    if (a.check === null) return [];
+    // a trigger that pins the tenant of new rows keeps even a loose USING from writing into another tenant
+    if (a.check === null || a.check.pinnedBy !== null) return [];
     const term = [...a.check.permissive, ...a.check.restrictive].find((t) => t.policy === policy && t.fallback);
     return term ? [{ role: a.role, verdict: term.verdict }] : [];
   });

@@ -13,10 +13,12 @@
 import type { Catalog, Policy, PolicyCommand, Privilege, RoutineInfo, Table } from '../catalog/types.js';
 import { createPolicyAnalyzer, type ClauseAnalysis, type ClauseName, type PolicyAnalyzer } from '../policy/analyzer.js';
 import type { FunctionAccess } from '../policy/function-access.js';
-import { allOf, anyOf, DENY, type Scope, type Verdict } from '../policy/verdict.js';
+import { loadParser } from '../sql/parser.js';
+import { allOf, anyOf, DENY, TENANT, type Scope, type Verdict } from '../policy/verdict.js';
 import { listClauses, listTenantClauses, readsContextSetting, type PolicyClause } from './clauses.js';
 import { hasPrivilegesOf, ownerAccess, PUBLIC, reachingRoles, tablePrivileges } from './roles.js';
 import type { Tenancy, TenantTable } from './types.js';
+import { tenantPinningTriggers, type TenantPinningTrigger, type WriteCommand } from './write-triggers.js';
 
 export type Command = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 export const COMMANDS: readonly Command[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
@@ -39,6 +41,11 @@ export interface EffectivePredicate {
   restrictive: PolicyTerm[];
   /** Permissive terms that make the predicate as loose as it is; empty when it is tenant-scoped or denies. */
   culprits: PolicyTerm[];
+  /**
+   * A BEFORE ROW trigger that copies the tenant of new rows from a parent the role sees only
+   * within its tenant: it scopes the check whatever the policies admit (write-triggers.ts).
+   */
+  pinnedBy: TenantPinningTrigger | null;
 }
 
 export type Exemption = 'rls-disabled' | 'owner' | 'member-of-owner' | 'superuser' | 'bypassrls';
@@ -122,7 +129,13 @@ function combine(permissive: PolicyTerm[], restrictive: PolicyTerm[]): Effective
   const culprits = loose
     ? permissive.filter((t) => t.verdict.scope === any.scope && (!any.alwaysTrue || t.verdict.alwaysTrue))
     : [];
-  return { verdict, permissive, restrictive, culprits };
+  return { verdict, permissive, restrictive, culprits, pinnedBy: null };
+}
+
+/** The check on new rows once a tenant-pinning trigger has overwritten their tenant column. */
+function pinned(check: EffectivePredicate, pin: TenantPinningTrigger): EffectivePredicate {
+  if (check.verdict.scope === 'deny' || check.verdict.scope === 'tenant') return check;
+  return { ...check, verdict: allOf([check.verdict, TENANT]), culprits: [], pinnedBy: pin };
 }
 
 export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promise<PolicySemantics> {
@@ -152,7 +165,10 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
       (p) => appliesToCommand(p.command, command) && appliesToRole(tenancy, p, role),
     );
     const terms = applicable.map((p) => term(table, p, side, role === PUBLIC ? null : role));
-    return combine(terms.filter((t) => t.policy.permissive), terms.filter((t) => !t.policy.permissive));
+    const combined = combine(terms.filter((t) => t.policy.permissive), terms.filter((t) => !t.policy.permissive));
+    const pin = side === 'check' ? pins.get(table)?.get(command as WriteCommand) : undefined;
+    // the trigger's lookup runs with the writer's rights: it finds only parents the role's policies let it see
+    return pin && rowScope(pin.parent, role) === 'tenant' ? pinned(combined, pin) : combined;
   };
 
   const accessOf = (table: Table, role: string, command: Command): Omit<EffectiveAccess, 'tenantTable'> => {
@@ -181,6 +197,13 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
 
   if (catalog.tables.some((t) => t.policies.length > 0) || catalog.functions.some((f) => f.securityDefiner)) {
     analyzer = await createPolicyAnalyzer(catalog, tenancy.tenantColumn, rowScope);
+  }
+  // BEFORE ROW triggers that may set the tenant of new rows, read once per table
+  const pins = new Map<Table, ReadonlyMap<WriteCommand, TenantPinningTrigger>>();
+  const triggered = tenancy.tenantTables.filter(({ table }) => table.policies.length > 0 && table.triggers.some((t) => t.beforeRow));
+  if (triggered.length > 0) {
+    const parser = await loadParser();
+    for (const { table } of triggered) pins.set(table, tenantPinningTriggers(catalog, table, tenancy.tenantColumn, parser));
   }
 
   const accessesByRole = (tenantTable: TenantTable): EffectiveAccess[] => {

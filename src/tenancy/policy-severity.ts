@@ -44,6 +44,17 @@ export interface LooseReach {
   roles: string[];
   /** Reaching roles use the policy, but restrictive policies beside it keep them within their tenant. */
   bounded: boolean;
+  /** The trigger that pins the tenant of the rows written through the policy, when that is what bounds it. */
+  pinnedBy: string | null;
+}
+
+/** The name of a trigger that pins the tenant of rows written through the policy (write-triggers.ts). */
+function pinningTrigger(semantics: PolicySemantics, table: Table, policy: Policy): string | null {
+  for (const a of semantics.accessesOf(table)) {
+    const check = a.check;
+    if (check?.pinnedBy && [...check.permissive, ...check.restrictive].some((t) => t.policy === policy)) return check.pinnedBy.trigger.name;
+  }
+  return null;
 }
 
 /**
@@ -52,15 +63,19 @@ export interface LooseReach {
  * docs/postgres-rls.md#permissive-restrictive); a loose policy that is bounded or unreachable is a warning.
  */
 export function looseClauseSeverity(semantics: PolicySemantics, table: Table, policy: Policy): LooseReach {
-  if (!policy.permissive) return { severity: 'warning', roles: [], bounded: false };
+  if (!policy.permissive) return { severity: 'warning', roles: [], bounded: false, pinnedBy: null };
   const leaking = rolesLeakingThroughPolicy(semantics, table, policy);
   const bounded = leaking.length === 0 && rolesThroughPolicy(semantics, table, policy).length > 0;
-  return { severity: leaking.length > 0 ? 'error' : 'warning', roles: leaking, bounded };
+  const pinnedBy = bounded ? pinningTrigger(semantics, table, policy) : null;
+  return { severity: leaking.length > 0 ? 'error' : 'warning', roles: leaking, bounded, pinnedBy };
 }
 
 /** What a loose clause lets happen: `app_user can reach every organization's rows`. */
 export function looseReachText(reach: LooseReach, noun: string): string {
   if (reach.roles.length > 0) return `${roleNames(reach.roles)} can reach every ${noun}'s rows`;
+  if (reach.pinnedBy !== null) {
+    return `it admits every ${noun}'s rows; today the trigger "${reach.pinnedBy.replace(/"/g, '""')}" sets the ${noun} of every row written through it from a parent row the writer sees only within its own ${noun}`;
+  }
   if (reach.bounded) {
     return `it admits every ${noun}'s rows; today only the restrictive policies beside it keep the roles using it within their ${noun}`;
   }
