@@ -391,24 +391,24 @@ describe('docs/postgres-rls.md', () => {
 
   fact('before-triggers', "a BEFORE ROW trigger sets the new row before the write check, looking up with the writer's rights", async () => {
     await db.exec(`
-      ${tenantTable('f28_parent', { policy: `USING (${TENANT})` })}
-      CREATE TABLE f28 (id int PRIMARY KEY, organization_id int, parent_id int NOT NULL);
-      ALTER TABLE f28 ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY f28_add ON f28 FOR INSERT WITH CHECK (${TENANT});
-      GRANT INSERT ON f28 TO app_user;
-      CREATE FUNCTION f28_copy() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN NEW.organization_id := (SELECT p.organization_id FROM f28_parent p WHERE p.id = NEW.parent_id); RETURN NEW; END $$;
-      CREATE TRIGGER f28_copy BEFORE INSERT ON f28 FOR EACH ROW EXECUTE FUNCTION f28_copy();
+      ${tenantTable('f29_parent', { policy: `USING (${TENANT})` })}
+      CREATE TABLE f29 (id int PRIMARY KEY, organization_id int, parent_id int NOT NULL);
+      ALTER TABLE f29 ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY f29_add ON f29 FOR INSERT WITH CHECK (${TENANT});
+      GRANT INSERT ON f29 TO app_user;
+      CREATE FUNCTION f29_copy() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN NEW.organization_id := (SELECT p.organization_id FROM f29_parent p WHERE p.id = NEW.parent_id); RETURN NEW; END $$;
+      CREATE TRIGGER f29_copy BEFORE INSERT ON f29 FOR EACH ROW EXECUTE FUNCTION f29_copy();
     `);
     // the statement names organization 2; the trigger copies 1 from the parent, and the check passes on that
     const landed = await inRole('app_user', 1, async (c) => {
-      await c.query('INSERT INTO f28 VALUES (1, 2, 1)');
+      await c.query('INSERT INTO f29 VALUES (1, 2, 1)');
       await c.query('RESET ROLE');
-      return (await c.query('SELECT organization_id FROM f28')).rows;
+      return (await c.query('SELECT organization_id FROM f29')).rows;
     });
     expect(landed).toEqual([{ organization_id: 1 }]);
     // parent 2 is another tenant's: the lookup finds nothing, and the check refuses the NULL it copied
-    expect(failure(await inRole('app_user', 1, (c) => attempt(c, 'INSERT INTO f28 VALUES (1, 1, 2)')))).toBe('42501');
+    expect(failure(await inRole('app_user', 1, (c) => attempt(c, 'INSERT INTO f29 VALUES (1, 1, 2)')))).toBe('42501');
   });
 
   fact('search-path', "an operator on the search_path that matches the argument types exactly wins over pg_catalog's", async () => {
