@@ -280,6 +280,7 @@ SELECT pg_catalog.json_build_object(
       'schema', f.nspname,
       'name', f.proname,
       'identityArguments', pg_catalog.pg_get_function_identity_arguments(f.oid),
+      'arguments', pg_catalog.pg_get_function_arguments(f.oid),
       'returns', coalesce(pg_catalog.pg_get_function_result(f.oid), ''),
       'owner', pg_catalog.pg_get_userbyid(f.proowner),
       'language', l.lanname,

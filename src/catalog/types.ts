@@ -148,6 +148,8 @@ export interface RoutineInfo extends QualifiedName {
   oid: number;
   /** pg_get_function_identity_arguments */
   identityArguments: string;
+  /** pg_get_function_arguments: also OUT parameters and each DEFAULT (a helper may be called with fewer arguments) */
+  arguments: string;
   /** pg_get_function_result */
   returns: string;
   owner: string;

@@ -1,116 +1,118 @@
 /**
  * What a function body reads and writes, for SECURITY DEFINER functions:
  * they run with their owner's rights (usually the tables' owner, exempt from
- * RLS), so a read is safe only when the body itself limits the rows to the
- * caller (`WHERE user_id = auth.uid()`), and every write goes around RLS.
+ * RLS), so each read and write is safe only when the body itself keeps it
+ * to the caller — by its WHERE (`WHERE user_id = auth.uid()`), or by a check
+ * of the caller it has passed before (`IF NOT EXISTS (<caller's membership
+ * in org>) THEN RAISE …`, then `UPDATE … WHERE organization_id = org`).
+ * Each table a body touches gets a three-valued decision (verdict.ts):
+ * scoped, not scoped (a row of any tenant can be reached), or unknown.
  */
 import type { RoutineInfo, Table } from '../catalog/types.js';
-import { nodeAs, tagged, type Node, type SelectStmt } from '../sql/parse-tree.js';
-import { entryFor, type Env, type Lookup } from './env.js';
+import { entryFor, type Env, type Lookup, type RangeEntry } from './env.js';
 import { evaluator } from './evaluator.js';
-import { assignedValue, paramNames } from './function-body.js';
-import { toQuery, type Expr, type Query } from './model.js';
+import { parseBody, type ParsedBody } from './function-body.js';
+import type { Expr, FromItem, Query } from './model.js';
 import type { Term } from './terms.js';
+import { allOf, decisionOf, worseDecision, type Decision, type Verdict } from './verdict.js';
+import type { Write } from './writes.js';
+
+export interface Touch {
+  table: Table;
+  write: boolean;
+  decision: Decision;
+  /** Unknown: what could not be proven; not scoped: the condition that reaches other tenants' rows. */
+  detail: string | null;
+}
 
 export interface FunctionAccess {
   reads: Table[];
   writes: Table[];
-  /** Tables read without a condition limiting the rows to the session's user or tenant. */
+  /** Each table read or written, with whether the body keeps it to the caller (worst decision over its statements). */
+  touches: Touch[];
+  /** Tables read without a condition limiting the rows to the session's user or tenant (decided not scoped). */
   unlimitedReads: Table[];
+  /** False for trigger functions: Postgres refuses to call a function returning `trigger` or `event_trigger` directly. */
+  callable: boolean;
   /** Runs dynamic SQL (EXECUTE): what it touches cannot be known. */
   dynamic: boolean;
   /** The body could not be parsed (C, internal, syntax unknown to the parser). */
   problem: string | null;
 }
 
-/** Top-level statements of a SQL body, or every embedded statement of a PL/pgSQL body. */
-function statementsOf(fn: RoutineInfo, lookup: Lookup): { stmts: Node[]; dynamic: boolean } {
-  const statements = (sql: string): Node[] => (lookup.parser.parse(sql).stmts ?? []).flatMap((s) => (s.stmt ? [s.stmt] : []));
-  if (fn.language === 'sql') return { stmts: statements(fn.body), dynamic: false };
-  const tree = lookup.parser.parsePlpgsqlFunction(fn.body, fn.identityArguments, fn.returns);
-  const stmts: Node[] = [];
-  let dynamic = false;
-  // every PL/pgSQL statement kind can hold SQL (conditions, loops, assignments): walk the whole tree
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
-    if (!v || typeof v !== 'object') return;
-    const o = v as Record<string, unknown>;
-    if (o.PLpgSQL_stmt_dynexecute || o.PLpgSQL_stmt_dynfors) dynamic = true;
-    const expr = o.PLpgSQL_expr as { query?: string; parseMode?: number } | undefined;
-    if (expr?.query) {
-      const text = String(expr.query);
-      const sql = expr.parseMode === 0 || expr.parseMode === undefined ? text : `SELECT ${assignedValue(text)}`;
-      try {
-        stmts.push(...statements(sql));
-      } catch {
-        // a fragment the SQL grammar cannot read on its own (e.g. a cursor target) touches no table
-      }
+const TRIGGER_RESULTS = new Set(['trigger', 'event_trigger']);
+
+function subqueriesOf(e: unknown, out: Query[] = []): Query[] {
+  if (Array.isArray(e)) e.forEach((x) => subqueriesOf(x, out));
+  else if (e && typeof e === 'object') {
+    const o = e as Record<string, unknown>;
+    if (o.kind === 'sublink') out.push(o.query as Query);
+    else if (o.kind === 'other') out.push(...(o.queries as Query[]));
+    Object.entries(o).forEach(([k, v]) => k !== 'query' && k !== 'queries' && subqueriesOf(v, out));
+  }
+  return out;
+}
+
+function conjunctsOf(e: Expr | null): Expr[] {
+  if (!e) return [];
+  return e.kind === 'and' ? e.args.flatMap(conjunctsOf) : [e];
+}
+
+function detailOf(v: Verdict): string | null {
+  const unverified = v.reasons.find((r) => r.kind === 'unverified');
+  if (unverified?.kind === 'unverified') return unverified.detail;
+  return v.reasons[0] ? v.reasons[0].text : null;
+}
+
+/**
+ * How the rows of `entry` that a statement reaches are limited: by the
+ * statement's own conditions, and by the facts known when it runs, with each
+ * parameter the statement equates with a column of `entry` read as that
+ * column (`WHERE organization_id = org` after a check that the caller is a
+ * member of `org` reaches only the caller's organizations).
+ */
+function rowsVerdict(entry: RangeEntry, conditions: Expr[], facts: Expr[], env: Env): Verdict {
+  const own = allOf(conditions.map((c) => env.evaluator.classify(c, { ...env, focus: entry })));
+  if (facts.length === 0 || !env.params) return own;
+  const values = [...env.params.values];
+  const quiet: Env = { ...env, notes: null };
+  for (const c of conditions) {
+    if (!((c.kind === 'op' && c.op === '=' && c.left) || (c.kind === 'distinct' && c.negated))) continue;
+    const sides = [env.evaluator.term(c.left!, quiet), env.evaluator.term(c.right, quiet)];
+    for (const [x, y] of [sides, [...sides].reverse()] as [Term, Term][]) {
+      const i = env.params.values.indexOf(x);
+      if (i >= 0 && y.t === 'column' && y.entry === entry) values[i] = y;
     }
-    Object.values(o).forEach(walk);
-  };
-  walk(tree);
-  return { stmts, dynamic };
-}
-
-/** SelectStmts not nested in another SelectStmt (nested ones are reached through the model). */
-function topSelects(node: unknown, out: SelectStmt[] = []): SelectStmt[] {
-  if (Array.isArray(node)) node.forEach((n) => topSelects(n, out));
-  else if (node && typeof node === 'object') {
-    const select = nodeAs(node as Node, 'SelectStmt');
-    if (select) out.push(select);
-    else Object.values(node).forEach((v) => topSelects(v, out));
   }
-  return out;
-}
-
-/** The tables a statement writes: INSERT/UPDATE/DELETE/MERGE targets and TRUNCATE's list. */
-function writtenRelations(stmt: Node): { schemaname?: string; relname?: string }[] {
-  const t = tagged(stmt);
-  switch (t.tag) {
-    case 'InsertStmt':
-    case 'UpdateStmt':
-    case 'DeleteStmt':
-    case 'MergeStmt':
-      return t.fields.relation ? [t.fields.relation] : [];
-    case 'TruncateStmt':
-      return (t.fields.relations ?? []).flatMap((r) => nodeAs(r, 'RangeVar') ?? []);
-    default:
-      return [];
-  }
-}
-
-function subqueriesOf(e: Expr | null, out: Query[] = []): Query[] {
-  if (!e) return out;
-  if (e.kind === 'sublink') out.push(e.query);
-  if (e.kind === 'other') out.push(...e.queries);
-  for (const v of Object.values(e)) {
-    if (Array.isArray(v)) for (const x of v) if (x && typeof x === 'object' && 'kind' in x) subqueriesOf(x as Expr, out);
-    if (v && typeof v === 'object' && !Array.isArray(v) && 'kind' in v) subqueriesOf(v as Expr, out);
-  }
-  return out;
+  const bound: Env = { ...env, focus: entry, params: { ...env.params, values } };
+  return allOf([own, ...facts.map((f) => env.evaluator.classify(f, bound))]);
 }
 
 export function functionAccess(fn: RoutineInfo, lookup: Lookup): FunctionAccess {
-  const none: FunctionAccess = { reads: [], writes: [], unlimitedReads: [], dynamic: false, problem: null };
-  if (fn.language !== 'sql' && fn.language !== 'plpgsql') return { ...none, problem: `it is written in ${fn.language}` };
-  let parsed: { stmts: Node[]; dynamic: boolean };
-  try {
-    parsed = statementsOf(fn, lookup);
-  } catch {
-    return { ...none, problem: 'its body could not be parsed' };
+  const callable = !TRIGGER_RESULTS.has(fn.returns.trim().toLowerCase());
+  const none: FunctionAccess = { reads: [], writes: [], touches: [], unlimitedReads: [], callable, dynamic: false, problem: null };
+  let body: ParsedBody | undefined = lookup.bodies.get(fn);
+  if (!body) {
+    body = parseBody(fn, lookup.parser);
+    lookup.bodies.set(fn, body);
   }
-  const reads = new Set<Table>();
-  const writes = new Set<Table>();
-  const unlimited = new Set<Table>();
+  if (body.unreadable) return { ...none, problem: body.unreadable };
+  const touches = new Map<string, Touch>();
+  const touch = (table: Table, write: boolean, decision: Decision, detail: string | null) => {
+    const key = `${write}|${table.oid}`;
+    const before = touches.get(key);
+    if (before && worseDecision(before.decision, decision) === before.decision) return;
+    touches.set(key, { table, write, decision, detail });
+  };
   const nearSchema = fn.searchPath?.split(',')[0]?.trim().replace(/^"|"$/g, '') || fn.schema;
-  const names = paramNames(fn, lookup.parser);
-  const params: Term[] = names.map((n) => ({ t: 'other', text: n ?? '?', unverified: null }));
+  // each parameter is a value the caller chooses: a distinct unknown, until a statement equates it with a column
+  const params: Term[] = body.paramNames.map((n, i) => ({ t: 'other', text: n ?? `$${i + 1}`, unverified: null }));
   const env: Env = {
     lookup,
     evaluator,
     frames: [[]],
     focus: entryFor(null, '?', lookup.tenantColumn),
-    params: { functionName: fn.name, names, values: params, columnsFirst: fn.language === 'sql' },
+    params: { functionName: fn.name, names: body.paramNames, values: params, columnsFirst: fn.language === 'sql' },
     role: fn.securityDefiner ? fn.owner : null,
     inSubquery: true,
     notes: null,
@@ -118,24 +120,75 @@ export function functionAccess(fn: RoutineInfo, lookup: Lookup): FunctionAccess 
     functionHints: [],
     nearSchema,
   };
-  const visit = (q: Query, outer: Env): void => {
-    if (q.setOp) return [q.setOp.left, q.setOp.right].forEach((b) => visit(b, outer));
+
+  /** Every FROM item of a query (and of its subqueries), with how the rows it reaches are limited. */
+  const visit = (q: Query, outer: Env, facts: Expr[], target: Write | null): void => {
+    if (q.setOp) return [q.setOp.left, q.setOp.right].forEach((b) => visit(b, outer, facts, null));
     const { entries, env: inner } = outer.evaluator.levelRestrictions(q, outer);
-    for (const [entry, level] of entries) {
-      if (!entry.table) continue;
-      reads.add(entry.table);
-      if (level === null) unlimited.add(entry.table);
-    }
-    const nested = [...q.targets.flatMap((t) => subqueriesOf(t)), ...subqueriesOf(q.where)];
+    entries.forEach(([entry, level], i) => {
+      if (!entry.table) return;
+      const write = target !== null && i === 0;
+      if (level !== null) return touch(entry.table, write, 'scoped', null);
+      const v = rowsVerdict(entry, conjunctsOf(q.where), facts, inner);
+      touch(entry.table, write, decisionOf(v.scope), detailOf(v));
+    });
+    const nested = [...subqueriesOf(q.targets), ...subqueriesOf(q.where), ...subqueriesOf(q.from.filter((f) => f.kind === 'join'))];
     for (const item of q.from) if (item.kind === 'subquery') nested.push(item.query);
-    nested.forEach((n) => visit(n, inner));
+    nested.forEach((n) => visit(n, inner, facts, null));
   };
-  for (const stmt of parsed.stmts) {
-    for (const r of writtenRelations(stmt)) {
-      const table = r.relname ? lookup.table(r.schemaname ?? null, r.relname, nearSchema) : null;
-      if (table) writes.add(table);
+
+  /** The new rows of an INSERT (or the columns an UPDATE sets): their column values, with the facts. */
+  const newRows = (table: Table, alias: string, columns: string[], rows: Expr[][], facts: Expr[]): Decision => {
+    const entry = entryFor(table, alias, lookup.tenantColumn);
+    const rowEnv: Env = { ...env, frames: [...env.frames, [entry]] };
+    let decision: Decision = 'scoped';
+    for (const row of rows) {
+      const equal: Expr[] = columns.flatMap((c, i) => (row[i] ? [{ kind: 'op', op: '=', left: { kind: 'column', fields: [alias, c] }, right: row[i]! } as Expr] : []));
+      const v = rowsVerdict(entry, equal, facts, rowEnv);
+      decision = worseDecision(decision, decisionOf(v.scope));
+      subqueriesOf(row).forEach((n) => visit(n, env, facts, null));
     }
-    for (const select of topSelects(stmt)) visit(toQuery(select), env);
+    return decision;
+  };
+
+  const visitWrite = (w: Write, facts: Expr[]): void => {
+    for (const t of w.targets) {
+      const table = lookup.table(t.schema, t.name, nearSchema);
+      if (!table) continue;
+      const alias = t.alias ?? t.name;
+      if (w.command === 'truncate') touch(table, true, 'not-scoped', 'TRUNCATE empties every tenant');
+      else if (w.command === 'merge') touch(table, true, 'unknown', 'MERGE is not analysed');
+      else if (w.command === 'insert') {
+        if (w.source) {
+          touch(table, true, 'unknown', 'the rows of INSERT … SELECT are not analysed');
+          visit(w.source, env, facts, null);
+        } else if (!table.columns.some((c) => c.name === lookup.tenantColumn) || w.columns.includes(lookup.tenantColumn)) {
+          touch(table, true, newRows(table, alias, w.columns, w.rows, facts), null);
+        } else touch(table, true, 'unknown', `the ${lookup.tenantColumn} of the rows it inserts is left to the column's default`);
+      } else {
+        const relation: FromItem = { kind: 'relation', schema: t.schema, name: t.name, alias };
+        visit({ targets: [], from: [relation, ...w.from], where: w.where, setOp: null, grouped: false }, env, facts, w);
+        const moved = w.columns.indexOf(lookup.tenantColumn);
+        if (moved >= 0) touch(table, true, newRows(table, alias, [lookup.tenantColumn], [[w.rows[0]![moved]!]], facts), null);
+        subqueriesOf(w.rows).forEach((n) => visit(n, env, facts, null));
+      }
+      subqueriesOf(w.returning).forEach((n) => visit(n, env, facts, null));
+    }
+  };
+
+  for (const st of body.statements) {
+    if (st.query) visit(st.query, env, st.facts, null);
+    if (st.write) visitWrite(st.write, st.facts);
   }
-  return { reads: [...reads], writes: [...writes], unlimitedReads: [...unlimited], dynamic: parsed.dynamic, problem: null };
+  const all = [...touches.values()];
+  const tables = (write: boolean) => [...new Set(all.filter((t) => t.write === write).map((t) => t.table))];
+  return {
+    reads: tables(false),
+    writes: tables(true),
+    touches: all,
+    unlimitedReads: all.filter((t) => !t.write && t.decision === 'not-scoped').map((t) => t.table),
+    callable,
+    dynamic: body.dynamic,
+    problem: null,
+  };
 }

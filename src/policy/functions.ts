@@ -54,6 +54,11 @@ function prepare(fn: RoutineInfo, call: Extract<Expr, { kind: 'call' }>, env: En
   const body = bodyOf(fn, env);
   if (body.problem) return `${fn.schema}.${fn.name}() could not be analysed: ${body.problem}`;
   const args = call.args.map((a) => env.evaluator.term(a, env));
+  // arguments left out take their DEFAULT, evaluated where the call is
+  for (let i = args.length; i < body.paramNames.length; i++) {
+    const fallback = body.paramDefaults[i];
+    args.push(fallback ? env.evaluator.term(fallback, env) : { t: 'other', text: body.paramNames[i] ?? `$${i + 1}`, unverified: null });
+  }
   const role = fn.securityDefiner ? fn.owner : env.role;
   const nearSchema = fn.searchPath?.split(',')[0]?.trim().replace(/^"|"$/g, '') || fn.schema;
   const key = `${purpose}|${fn.oid}|${role}|${env.focus.table?.oid ?? ''}|${args.map((a) => signature(a, env)).join(',')}`;

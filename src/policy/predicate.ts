@@ -7,10 +7,15 @@
  */
 import { alwaysTrue, compareTerms, gate, unconstrained } from './compare.js';
 import type { Env } from './env.js';
-import type { Expr } from './model.js';
+import { plainComparison, pushNot } from './logic.js';
+import type { Expr, Query } from './model.js';
 import { printExpr } from './print.js';
 import type { Term } from './terms.js';
 import { allOf, anyOf, DENY, open, unknown, type Verdict } from './verdict.js';
+
+function isBareQuery(q: Query): boolean {
+  return !q.setOp && q.from.length === 0 && q.where === null && q.targets.length === 1;
+}
 
 const TRUE_WORDS = new Set(['t', 'true', 'on', 'yes', 'y', '1']);
 const EQUALITY = new Set(['=', '==']);
@@ -62,13 +67,18 @@ export function classify(e: Expr, env: Env): Verdict {
       return allOf(e.args.map((a) => classify(a, env)));
     case 'or':
       return anyOf(e.args.map((a) => classify(a, env)));
-    case 'not':
-      return negate(classify(e.arg, env), text());
+    case 'not': {
+      const pushed = pushNot(e.arg);
+      return pushed ? classify(pushed, env) : negate(classify(e.arg, env), text());
+    }
     case 'coalesce':
       return anyOf(e.args.map((a) => classify(a, env)));
-    case 'op':
+    case 'op': {
+      const plain = plainComparison(e);
+      if (plain) return classify(plain, env);
       if (e.left && EQUALITY.has(e.op)) return compareTerms(term(e.left), term(e.right), env, text());
       return inequality(e, env, text());
+    }
     case 'distinct':
       if (e.negated) return compareTerms(term(e.left), term(e.right), env, text());
       return unconstrained(text());
@@ -87,6 +97,8 @@ export function classify(e: Expr, env: Env): Verdict {
     case 'sublink':
       if (e.link === 'exists') return env.evaluator.exists(e.query, env);
       if (e.link === 'any' && e.test && (e.op === null || EQUALITY.has(e.op))) return env.evaluator.inSubquery(e.test, e.query, env);
+      // (SELECT <condition>) holds exactly when the condition does
+      if (e.link === 'expr' && isBareQuery(e.query)) return classify(e.query.targets[0]!, { ...env, frames: [...env.frames, []], inSubquery: true });
       return booleanTerm(term(e), env, text());
     case 'call':
       return env.evaluator.booleanHelper(e, env);

@@ -91,6 +91,17 @@ function levelOfVerdict(v: Verdict): Level {
   return v.scope === 'deny' ? 'deny' : v.scope === 'tenant' ? 'tenant' : v.scope === 'owner' ? 'owner' : null;
 }
 
+/**
+ * The level of rows joined to limited rows: the same, and `tenant` when the
+ * join is on the tenant column of both (projects joined to the caller's own
+ * membership rows on organization_id belong to the caller's tenants).
+ */
+function joined(level: Level, from: Term & { t: 'column' }, to: Term & { t: 'column' }): Level {
+  if (level === null || level === 'deny') return level;
+  const fromTenant = level === 'tenant' || from.column === from.entry.tenantColumn;
+  return fromTenant && to.column === to.entry.tenantColumn ? 'tenant' : level;
+}
+
 interface Link {
   entry: RangeEntry;
   outer: Extract<Term, { t: 'column' }>;
@@ -117,7 +128,7 @@ function analyseLevel(query: Query, env: Env, extra: { outer: Term; target: Expr
     levels.set(e, l);
   }
   const links: Link[] = [];
-  const edges: [RangeEntry, RangeEntry][] = [];
+  const edges: [Term & { t: 'column' }, Term & { t: 'column' }][] = [];
   const lifted: Expr[] = [];
   const selfComparisons: Reason[] = [];
   const outerFocus = env.focus;
@@ -125,7 +136,7 @@ function analyseLevel(query: Query, env: Env, extra: { outer: Term; target: Expr
     for (const [x, y] of [[a, b], [b, a]] as const) {
       if (x.t !== 'column' || !level.entries.includes(x.entry)) continue;
       if (y.t === 'column' && y.entry === outerFocus) links.push({ entry: x.entry, outer: y, text });
-      else if (y.t === 'column' && level.entries.includes(y.entry) && y.entry !== x.entry) edges.push([x.entry, y.entry]);
+      else if (y.t === 'column' && level.entries.includes(y.entry) && y.entry !== x.entry) edges.push([x, y]);
     }
   };
   for (const c of level.conjuncts) {
@@ -158,8 +169,8 @@ function analyseLevel(query: Query, env: Env, extra: { outer: Term; target: Expr
   // rows joined on equality to rows limited to the session are limited too
   for (let i = 0; i < level.entries.length; i++) {
     for (const [x, y] of edges) {
-      levels.set(y, better(levels.get(y) ?? null, levels.get(x) ?? null));
-      levels.set(x, better(levels.get(x) ?? null, levels.get(y) ?? null));
+      levels.set(y.entry, better(levels.get(y.entry) ?? null, joined(levels.get(x.entry) ?? null, x, y)));
+      levels.set(x.entry, better(levels.get(x.entry) ?? null, joined(levels.get(y.entry) ?? null, y, x)));
     }
   }
   return { levels, links, lifted, selfComparisons, env: level.env };

@@ -98,3 +98,25 @@ export function anyOf(parts: Verdict[]): Verdict {
   const reasons = scope === 'deny' || scope === 'tenant' ? [] : widest.flatMap((p) => p.reasons);
   return { scope, alwaysTrue, reasons: uniqueReasons(reasons) };
 }
+
+/**
+ * The three answers the analysis gives about a predicate, a helper or a
+ * function body: every row it reaches is the session's (its tenant's or its
+ * user's), some row of another tenant is reached and the analysis can say
+ * which condition lets it in, or it cannot tell (a body or expression it does
+ * not understand). Rules report `not-scoped` as a hole and `unknown` as a
+ * warning saying what could not be proven — never as an error.
+ */
+export type Decision = 'scoped' | 'not-scoped' | 'unknown';
+
+export function decisionOf(scope: Scope): Decision {
+  if (scope === 'unknown') return 'unknown';
+  return scope === 'open' ? 'not-scoped' : 'scoped';
+}
+
+const DECISION_RANK: Record<Decision, number> = { scoped: 0, unknown: 1, 'not-scoped': 2 };
+
+/** The weaker of two decisions about the same rows: one proven hole makes it not scoped. */
+export function worseDecision(a: Decision, b: Decision): Decision {
+  return DECISION_RANK[a] >= DECISION_RANK[b] ? a : b;
+}

@@ -1,4 +1,6 @@
-import type { RoutineInfo, Table } from '../catalog/types.js';
+import type { RoutineInfo } from '../catalog/types.js';
+import type { Touch } from '../policy/function-access.js';
+import type { Decision } from '../policy/verdict.js';
 import { displayName } from '../sql/quote.js';
 import { pinSearchPath } from '../sql/statements.js';
 import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
@@ -9,30 +11,48 @@ import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
 import type { Problem } from './types.js';
 
-function tenantOnly(tenancy: Tenancy, tables: readonly Table[]): Table[] {
-  return tables.filter((t) => tenancy.tenantTableByKey.has(`${t.schema}.${t.name}`));
+function labels(touches: readonly Touch[]): string {
+  return touches.map((t) => tableLabel(t.table)).join(', ');
 }
 
 function problemFor(tenancy: Tenancy, policies: PolicySemantics, fn: RoutineInfo): Problem | null {
   const label = `${displayName(fn.schema, fn.name)}(${fn.identityArguments})`;
-  const callers = rolesHolding(tenancy, executeGrants(fn.executeGrantees), fn.owner, 'EXECUTE');
   const access = policies.functionAccess(fn);
-  // writes are checked by policies only when RLS applies to the owner
-  const writes = tenantOnly(tenancy, access?.writes ?? []).filter((t) => policies.accessOf(t, fn.owner, 'INSERT').exemption !== null);
-  const unlimited = tenantOnly(tenancy, access?.unlimitedReads ?? []);
-  const limited = tenantOnly(tenancy, access?.reads ?? []).filter((t) => !unlimited.includes(t));
+  // Postgres refuses to call a trigger function directly: it runs only when its trigger fires
+  const callable = access?.callable ?? true;
+  const callers = callable ? rolesHolding(tenancy, executeGrants(fn.executeGrantees), fn.owner, 'EXECUTE') : [];
+  const noun = tenantNoun(tenancy);
+  const touches = (access?.touches ?? []).filter(
+    (t) =>
+      tenancy.tenantTableByKey.has(`${t.table.schema}.${t.table.name}`) &&
+      // writes are checked by policies only when RLS applies to the owner
+      (!t.write || policies.accessOf(t.table, fn.owner, 'INSERT').exemption !== null),
+  );
+  const of = (write: boolean, decision: Decision) => touches.filter((t) => t.write === write && t.decision === decision);
   const errors: string[] = [];
   const notes: string[] = [];
   if (fn.searchPath === null) errors.push('it has no pinned search_path, so objects a caller places earlier on the search_path run with the owner\'s rights');
-  if (writes.length > 0) errors.push(`it writes ${writes.map(tableLabel).join(', ')} around row level security`);
-  if (unlimited.length > 0) errors.push(`it reads ${unlimited.map(tableLabel).join(', ')} without limiting the rows to the caller's ${tenantNoun(tenancy)} or user`);
-  if (limited.length > 0) notes.push(`it reads ${limited.map(tableLabel).join(', ')} only for the current user or ${tenantNoun(tenancy)}`);
-  if (access?.dynamic) notes.push('it runs dynamic SQL, whose tables cannot be checked');
-  if (access?.problem) notes.push(`its body cannot be checked: ${access.problem}`);
+  const openWrites = of(true, 'not-scoped');
+  if (openWrites.length > 0) errors.push(`it writes ${labels(openWrites)} around row level security without checking that the rows belong to the caller's ${noun}`);
+  const openReads = of(false, 'not-scoped');
+  if (openReads.length > 0) errors.push(`it reads ${labels(openReads)} without limiting the rows to the caller's ${noun} or user`);
+  for (const t of [...of(true, 'unknown'), ...of(false, 'unknown')]) {
+    notes.push(`could not prove the function checks its caller before it ${t.write ? 'writes' : 'reads'} ${tableLabel(t.table)}${t.detail ? ` (${t.detail})` : ''}`);
+  }
+  const scopedWrites = of(true, 'scoped');
+  if (scopedWrites.length > 0) notes.push(`it writes ${labels(scopedWrites)} only after checking that the rows belong to the caller's ${noun} or user`);
+  const scopedReads = of(false, 'scoped');
+  if (scopedReads.length > 0) notes.push(`it reads ${labels(scopedReads)} only for the current user or ${noun}`);
+  if (access?.dynamic) notes.push('could not prove the function checks its caller: it runs dynamic SQL, whose tables cannot be checked');
+  if (access?.problem) notes.push(`could not prove the function checks its caller: its body cannot be checked (${access.problem})`);
   // not a tenant-isolation matter: pinned search_path and no tenant table in sight
   if (errors.length === 0 && notes.length === 0) return null;
   const error = errors.length > 0 && callers.length > 0;
-  const who = callers.length > 0 ? `${roleNames(callers)} can execute it` : 'only its owner can execute it';
+  const who = !callable
+    ? `it returns ${fn.returns.trim()}, so it cannot be called directly and runs only when its trigger fires`
+    : callers.length > 0
+      ? `${roleNames(callers)} can execute it`
+      : 'only its owner can execute it';
   const why = [...errors, ...notes];
   return {
     object: { kind: 'function', schema: fn.schema, name: fn.name },

@@ -67,8 +67,11 @@ export interface PlpgsqlRow {
   fields?: { name: string; varno: number }[];
 }
 
-/** A variable, record or row; only the name is read. */
-export type PlpgsqlDatum = { PLpgSQL_var: { refname: string } } | { PLpgSQL_rec: { refname: string } } | { PLpgSQL_row: PlpgsqlRow };
+/** A variable, record or row: its name, and for a variable the `DECLARE … := <default>`. */
+export type PlpgsqlDatum =
+  | { PLpgSQL_var: { refname: string; default_val?: PlpgsqlExpr } }
+  | { PLpgSQL_rec: { refname: string } }
+  | { PLpgSQL_row: PlpgsqlRow };
 
 /** The fields the analysis reads from PL/pgSQL statements, whatever their tag. */
 export interface PlpgsqlStatementFields {
@@ -83,8 +86,15 @@ export interface PlpgsqlStatementFields {
   varno?: number;
   sqlstmt?: PlpgsqlExpr;
   into?: boolean;
-  target?: { PLpgSQL_row?: PlpgsqlRow; PLpgSQL_var?: { refname: string } };
+  target?: { PLpgSQL_row?: PlpgsqlRow; PLpgSQL_var?: { refname: string }; PLpgSQL_rec?: { refname: string } };
+  /** RAISE: the level (`elog.h`: 21 and above is an error); absent for a bare `RAISE;` that re-raises. */
+  elog_level?: number;
+  /** BEGIN … EXCEPTION: the handlers. */
+  exceptions?: { PLpgSQL_exception_block?: { exc_list?: { PLpgSQL_exception?: { action?: PlpgsqlStatement[] } }[] } };
 }
+
+/** The lowest RAISE level that is an error (ERROR in Postgres's elog.h); lower levels only report. */
+export const PLPGSQL_ERROR_LEVEL = 21;
 
 /** One statement: `{ PLpgSQL_stmt_if: {...} }`. */
 export type PlpgsqlStatement = Record<string, PlpgsqlStatementFields>;
@@ -96,6 +106,11 @@ export interface PlpgsqlFunction {
 
 export interface PlpgsqlParseResult {
   plpgsql_funcs?: { PLpgSQL_function: PlpgsqlFunction }[];
+}
+
+/** The default value of a declared PL/pgSQL variable, as text. */
+export function datumDefault(datum: PlpgsqlDatum | undefined): string | null {
+  return datum && 'PLpgSQL_var' in datum ? (datum.PLpgSQL_var.default_val?.PLpgSQL_expr.query ?? null) : null;
 }
 
 /** The name of a PL/pgSQL datum (variable, record or row). */

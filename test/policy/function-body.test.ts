@@ -74,14 +74,15 @@ describe('function bodies', () => {
       expect(set.queries.map(printQuery)).toEqual(['SELECT organization_id FROM members WHERE user_id = u']);
     });
 
-    it('a PL/pgSQL body: each RETURN with the IF conditions on its path, SELECT … INTO followed to the RETURN', () => {
+    it('a PL/pgSQL body: each RETURN with the IF conditions on its path and the guards passed, SELECT … INTO followed to the RETURN', () => {
       const body = parseBody(fn('guarded'), ev.parser);
       expect(body.problem).toBeNull();
       expect(body.returns.map((r) => [printExpr(r.expr), r.conditions.map(printExpr)])).toEqual([
         ['false', ['auth.uid() IS NULL']],
         [
           'EXISTS (SELECT 1 FROM members m WHERE (m.organization_id = org) AND (m.user_id = auth.uid()))',
-          [],
+          // RETURN false and RAISE leave the function: what follows runs only when neither condition held
+          ['auth.uid() IS NOT NULL', 'org IS NOT NULL'],
         ],
       ]);
     });
