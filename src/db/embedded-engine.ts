@@ -6,14 +6,14 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { pristineDataDirCache } from './embedded-cache.js';
 
-/** Contrib extensions PGlite ships, by their CREATE EXTENSION name. */
+/** Extensions PGlite ships (contrib, and pgvector's package), by their CREATE EXTENSION name. */
 export const EMBEDDED_EXTENSIONS: ReadonlyMap<string, string> = new Map(
   [
     'amcheck', 'auto_explain', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn',
     'earthdistance', 'file_fdw', 'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime',
     'pageinspect', 'pg_buffercache', 'pg_freespacemap', 'pg_stat_statements', 'pg_surgery', 'pg_trgm',
     'pg_visibility', 'pg_walinspect', 'pgcrypto', 'seg', 'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time',
-    'unaccent', 'uuid_ossp',
+    'unaccent', 'uuid_ossp', 'vector',
   ].map((module) => [module === 'uuid_ossp' ? 'uuid-ossp' : module, module]),
 );
 
@@ -44,7 +44,8 @@ export async function startPglite(options: EngineStartOptions): Promise<StartedE
   for (const name of new Set(options.extensions ?? [])) {
     const module = EMBEDDED_EXTENSIONS.get(name);
     if (!module) continue; // CREATE EXTENSION then fails with Postgres' own "is not available"
-    const loaded = (await import(`@electric-sql/pglite/contrib/${module}`)) as Record<string, unknown>;
+    // pgvector is built for PGlite in a package of its own
+    const loaded = (await import(module === 'vector' ? '@electric-sql/pglite-pgvector' : `@electric-sql/pglite/contrib/${module}`)) as Record<string, unknown>;
     extensions[module] = loaded[module];
   }
 

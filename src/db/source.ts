@@ -97,7 +97,7 @@ async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations'
   for (;;) {
     request.onProgress?.('starting the embedded PostgreSQL engine (PGlite)');
     const engine = await openEmbedded({
-      extensions: extensionsCreatedBy(discovered),
+      extensions: [...extensionsCreatedBy(discovered), ...(discovered.platformExtensions ?? [])],
       cacheDir: embeddedCacheDir(request.env),
       statementTimeoutMs: limits.statementTimeoutMs,
     });

@@ -33,8 +33,17 @@ export interface DiscoveredMigrations {
   files: MigrationFile[];
   /** SQL run before the first file: what the platform provides (see MigrationLayout.prelude). */
   prelude?: string;
-  /** Skip (and report) statements that need an extension the embedded engine lacks. */
-  skipsUnavailableExtensions?: boolean;
+  /** Platform extensions the prelude creates (the migrations name their objects), for the engine to load. */
+  platformExtensions?: string[];
+}
+
+/** An object a statement creates (read from its parse tree); schema null = unqualified. */
+export interface CreatedObject {
+  kind: 'table' | 'view' | 'function' | 'type' | 'schema';
+  schema: string | null;
+  name: string;
+  /** Column names, for tables. */
+  columns?: string[];
 }
 
 /** A statement that was not applied, and why. */
@@ -42,11 +51,13 @@ export interface SkippedStatement {
   file: string;
   line: number;
   reason: string;
+  /** What it would have created (a table the audit then cannot see). */
+  creates?: CreatedObject[];
 }
 
 /** Migrations that were applied, in order, to the embedded engine. */
 export interface AppliedMigrations extends DiscoveredMigrations {
-  /** Statements skipped because the embedded engine lacks an extension they need. */
+  /** Statements skipped because they need an extension the embedded engine lacks (or an object such a statement creates). */
   skipped: SkippedStatement[];
 }
 

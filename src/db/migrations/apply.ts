@@ -3,6 +3,7 @@ import { MigrationError } from '../../errors.js';
 import { EngineFailedError, EngineTimeoutError } from '../engine-stopped.js';
 import type { AppliedMigrations, DiscoveredMigrations, MigrationFile, MigrationStatement, Queryable, SkippedStatement } from '../types.js';
 import { traitsOf } from './batching.js';
+import { objectsCreatedBy, UnavailablePieces, undefinedObjectOf } from './unavailable.js';
 import { codePointToIndex, countNewlines } from './text-position.js';
 
 interface PostgresError {
@@ -28,6 +29,11 @@ interface PostgresError {
  * — which yields the same error at its exact position, or the one-by-one
  * result where a statement cannot run in a transaction block
  * (CREATE INDEX CONCURRENTLY) or needs a missing extension to be skipped.
+ *
+ * A statement that needs an extension the engine does not ship is skipped
+ * and listed, with every later statement that fails on an object that
+ * extension (or a skipped statement) would have created — and only those
+ * (see unavailable.ts): an unrelated error still stops everything.
  */
 export async function applyMigrations(
   client: Queryable,
@@ -38,7 +44,7 @@ export async function applyMigrations(
   const total = migrations.files.length;
   if (migrations.prelude) await client.query(migrations.prelude);
   const skipped: SkippedStatement[] = [];
-  const unavailable = new Set<string>();
+  const unavailable = new UnavailablePieces();
   // A file may BEGIN without COMMIT; until some later COMMIT, statements run
   // inside that transaction and must not be batched in one of their own.
   let inTransaction = false;
@@ -50,9 +56,11 @@ export async function applyMigrations(
       try {
         await client.query(statement.sql);
       } catch (error) {
-        const reason = migrations.skipsUnavailableExtensions ? needsUnavailableExtension(error, unavailable) : null;
-        if (reason === null) throw migrationFailure(file, statement, error);
-        skipped.push({ file: file.displayPath, line: statement.line, reason });
+        const reason = unavailable.reasonToSkip(error);
+        if (reason === null) throw migrationFailure(file, statement, error, unavailable.unavailableExtensions);
+        const creates = await objectsCreatedBy(statement.sql);
+        unavailable.recordSkipped(creates, `${file.displayPath}:${statement.line}`);
+        skipped.push({ file: file.displayPath, line: statement.line, reason, ...(creates.length > 0 ? { creates } : {}) });
       }
       const effect = traitsOf(statement)?.transaction;
       if (effect) inTransaction = effect === 'opens';
@@ -99,33 +107,11 @@ async function appliedAsBatch(client: Queryable, file: MigrationFile): Promise<b
     return true;
   } catch (error) {
     if (error instanceof EngineTimeoutError) throw new BatchTimedOut(file);
-    if (error instanceof EngineFailedError) throw migrationFailure(file, file.statements[0]!, error);
+    if (error instanceof EngineFailedError) throw migrationFailure(file, file.statements[0]!, error, []);
     // The rest of the query string after the error was not executed; the transaction is aborted.
     await client.query('ROLLBACK');
     return false;
   }
-}
-
-/** Errors from objects that a missing extension would have created: type, function, schema, relation, the extension itself. */
-const UNDEFINED_OBJECT_CODES = new Set(['42704', '42883', '3F000', '42P01']);
-
-/**
- * Why a failed statement may be skipped: CREATE EXTENSION of one the engine
- * does not ship, or — once one was skipped — a statement failing on an
- * undefined object (which that extension would have created). Null: a real error.
- */
-function needsUnavailableExtension(error: unknown, unavailable: Set<string>): string | null {
-  const pgError = error as PostgresError;
-  const missing = pgError?.code === '0A000' ? /extension "([^"]+)" is not available/.exec(pgError.message) : null;
-  if (missing) {
-    unavailable.add(missing[1]!);
-    return `extension "${missing[1]}" is not available in the embedded engine`;
-  }
-  if (unavailable.size > 0 && UNDEFINED_OBJECT_CODES.has(pgError?.code ?? '')) {
-    const names = [...unavailable].map((n) => `"${n}"`).join(', ');
-    return `${pgError.message.split('\n', 1)[0]} (needs extension ${names}, not available in the embedded engine)`;
-  }
-  return null;
 }
 
 /**
@@ -143,7 +129,7 @@ export function extensionsCreatedBy(migrations: DiscoveredMigrations): string[] 
   return [...names];
 }
 
-function migrationFailure(file: MigrationFile, statement: MigrationStatement, error: unknown): unknown {
+function migrationFailure(file: MigrationFile, statement: MigrationStatement, error: unknown, unavailable: readonly string[]): unknown {
   if (error instanceof EngineTimeoutError) {
     return new MigrationError(
       file.displayPath,
@@ -162,10 +148,14 @@ function migrationFailure(file: MigrationFile, statement: MigrationStatement, er
   const line = Number.isInteger(position) && position > 0
     ? statement.line + countNewlines(statement.sql, codePointToIndex(statement.sql, position - 1))
     : statement.line;
-  return new MigrationError(file.displayPath, line, pgError.message.split('\n', 1)[0]!, hintFor(pgError));
+  return new MigrationError(file.displayPath, line, pgError.message.split('\n', 1)[0]!, hintFor(pgError, unavailable));
 }
 
-function hintFor(error: PostgresError): string {
+function hintFor(error: PostgresError, unavailable: readonly string[]): string {
+  if (unavailable.length > 0 && undefinedObjectOf(error)) {
+    const names = unavailable.map((n) => `"${n}"`).join(', ');
+    return `if it comes from extension ${names}, which the embedded engine does not ship, create a stand-in for it in a --setup FILE; or audit a database that has the migrations applied with --db URL`;
+  }
   if (error.code === '0A000' && /extension .* is not available/.test(error.message)) {
     return 'the embedded engine (PGlite, PostgreSQL 18) does not ship this extension; audit a database that has the migrations applied with --db URL';
   }

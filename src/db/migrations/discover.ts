@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { MigrationError, systemFailure, TenantguardError } from '../../errors.js';
 import type { DiscoveredMigrations, MigrationFile } from '../types.js';
+import { extensionsNamedIn } from './extension-objects.js';
 import type { MigrationLayout } from './layout.js';
 import { MIGRATION_LAYOUTS } from './layouts.js';
 import { SqlSyntaxError } from './split-sql.js';
@@ -54,15 +55,24 @@ export async function discoverMigrations(
         throw error;
       }
     }
+    const platform = platformExtensionsFor(layout, files);
+    const prelude = [layout.prelude ?? '', ...platform.map((name) => `CREATE EXTENSION IF NOT EXISTS "${name}" WITH SCHEMA ${layout.preinstalledExtensions!.schema};\n`)].join('');
     return {
       layout: layout.name,
       folder: absolute,
       files,
-      ...(layout.prelude ? { prelude: layout.prelude } : {}),
-      ...(layout.skipsUnavailableExtensions ? { skipsUnavailableExtensions: true } : {}),
+      ...(prelude ? { prelude } : {}),
+      ...(platform.length > 0 ? { platformExtensions: platform } : {}),
     };
   }
   throw new TenantguardError(`no migrations in ${show(absolute)}`, LAYOUT_HINT);
+}
+
+/** The platform's preinstalled extensions that the files name an object of. */
+function platformExtensionsFor(layout: MigrationLayout, files: readonly MigrationFile[]): string[] {
+  if (!layout.preinstalledExtensions) return [];
+  const texts = files.flatMap((file) => file.statements.map((statement) => statement.sql));
+  return extensionsNamedIn(texts, layout.preinstalledExtensions.names);
 }
 
 /**

@@ -26,8 +26,9 @@ export interface MigrationLayout {
    */
   readonly prelude?: string;
   /**
-   * Statements that need an extension the embedded engine does not ship are
-   * skipped and reported instead of failing (platforms preinstall many).
+   * Extensions the platform installs before any migration runs (Supabase:
+   * pgcrypto and uuid-ossp, in schema `extensions`). Each is created in the
+   * engine only when a migration names one of its objects (see extension-objects.ts).
    */
-  readonly skipsUnavailableExtensions?: boolean;
+  readonly preinstalledExtensions?: { readonly schema: string; readonly names: readonly string[] };
 }

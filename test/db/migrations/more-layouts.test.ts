@@ -48,7 +48,6 @@ describe('migration layouts', () => {
     expect(found.layout).toBe('supabase');
     expect(names(found.files)).toEqual(['supabase/migrations/20240501000000_a.sql', 'supabase/migrations/20240502000000_b.sql']);
     expect(found.prelude).toContain('CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS');
-    expect(found.skipsUnavailableExtensions).toBe(true);
   });
 });
 

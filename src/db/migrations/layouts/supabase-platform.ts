@@ -1,13 +1,18 @@
 /**
- * What every Supabase project has before its first migration runs, reduced
- * to what migrations and policies reference: the API roles (PostgREST
+ * Stand-ins for what every Supabase project has before its first migration
+ * runs, reduced to what migrations and policies reference (docs/offline.md
+ * lists them): the API roles (PostgREST logs in as authenticator and
  * switches to anon or authenticated per request; service_role has
- * BYPASSRLS), the auth/storage/extensions schemas, the auth.uid() /
- * auth.jwt() / auth.role() / auth.email() helpers (read from the request's
- * JWT claims settings, as Supabase's own definitions do), auth.users,
- * storage.buckets/objects, and the default privileges that grant every new
- * table in public to the API roles — which is why RLS is the only barrier
- * there. Fixed SQL: no identifier or literal comes from input.
+ * BYPASSRLS), the platform's own roles, the auth/storage/extensions/
+ * supabase_functions schemas, the auth.uid() / auth.jwt() / auth.role() /
+ * auth.email() helpers (read from the request's JWT claims settings, as
+ * Supabase's own definitions do), auth.users, the storage tables with the
+ * columns policies use (owner_id included), supabase_functions.http_request
+ * (database webhooks; here it sends nothing), the search_path with
+ * `extensions` on it, and the default privileges that grant every new table
+ * in public to the API roles — which is why RLS is the only barrier there.
+ * pgcrypto and uuid-ossp, which the platform preinstalls in `extensions`,
+ * are real (see supabase.ts). Fixed SQL: no identifier or literal comes from input.
  */
 export const SUPABASE_PLATFORM_SQL = `
 CREATE ROLE anon NOLOGIN NOINHERIT;
@@ -15,13 +20,25 @@ CREATE ROLE authenticated NOLOGIN NOINHERIT;
 CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
 CREATE ROLE authenticator LOGIN NOINHERIT;
 GRANT anon, authenticated, service_role TO authenticator;
-CREATE ROLE supabase_auth_admin NOLOGIN NOINHERIT;
-CREATE ROLE supabase_storage_admin NOLOGIN NOINHERIT;
+CREATE ROLE supabase_admin NOLOGIN SUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS;
+CREATE ROLE dashboard_user NOLOGIN CREATEDB CREATEROLE REPLICATION;
+CREATE ROLE supabase_auth_admin NOLOGIN NOINHERIT CREATEROLE;
+CREATE ROLE supabase_storage_admin NOLOGIN NOINHERIT CREATEROLE;
+CREATE ROLE supabase_functions_admin NOLOGIN NOINHERIT CREATEROLE;
 
 CREATE SCHEMA IF NOT EXISTS extensions;
 CREATE SCHEMA IF NOT EXISTS auth;
 CREATE SCHEMA IF NOT EXISTS storage;
+CREATE SCHEMA IF NOT EXISTS supabase_functions;
 GRANT USAGE ON SCHEMA public, extensions, auth, storage TO anon, authenticated, service_role;
+GRANT USAGE ON SCHEMA supabase_functions TO anon, authenticated, service_role;
+GRANT ALL ON SCHEMA extensions, auth, storage TO dashboard_user;
+
+-- Unqualified gen_random_bytes() or uuid_generate_v4() resolve in extensions, as on the platform.
+DO $$ BEGIN
+  EXECUTE format('ALTER DATABASE %I SET search_path = "$user", public, extensions', current_database());
+END $$;
+SET search_path = "$user", public, extensions;
 
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
@@ -74,11 +91,14 @@ CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$
 $$;
 GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.email(), auth.jwt() TO anon, authenticated, service_role;
 
+-- owner is deprecated on the platform in favour of owner_id (text: the JWT's sub).
 CREATE TABLE storage.buckets (
   id text PRIMARY KEY,
   name text NOT NULL UNIQUE,
   owner uuid,
+  owner_id text,
   public boolean DEFAULT false,
+  avif_autodetection boolean DEFAULT false,
   file_size_limit bigint,
   allowed_mime_types text[],
   created_at timestamptz DEFAULT now(),
@@ -89,15 +109,46 @@ CREATE TABLE storage.objects (
   bucket_id text REFERENCES storage.buckets (id),
   name text,
   owner uuid,
+  owner_id text,
   metadata jsonb,
+  user_metadata jsonb,
+  version text,
   path_tokens text[] GENERATED ALWAYS AS (string_to_array(name, '/')) STORED,
   created_at timestamptz DEFAULT now(),
   updated_at timestamptz DEFAULT now(),
   last_accessed_at timestamptz DEFAULT now()
 );
+CREATE UNIQUE INDEX bucketid_objname ON storage.objects (bucket_id, name);
+CREATE TABLE storage.s3_multipart_uploads (
+  id text PRIMARY KEY,
+  in_progress_size bigint NOT NULL DEFAULT 0,
+  upload_signature text NOT NULL,
+  bucket_id text NOT NULL REFERENCES storage.buckets (id),
+  key text NOT NULL,
+  version text NOT NULL,
+  owner_id text,
+  user_metadata jsonb,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE storage.s3_multipart_uploads_parts (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  upload_id text NOT NULL REFERENCES storage.s3_multipart_uploads (id) ON DELETE CASCADE,
+  size bigint NOT NULL DEFAULT 0,
+  part_number integer NOT NULL,
+  bucket_id text NOT NULL REFERENCES storage.buckets (id),
+  key text NOT NULL,
+  etag text NOT NULL,
+  owner_id text,
+  version text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
 ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storage.s3_multipart_uploads ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storage.s3_multipart_uploads_parts ENABLE ROW LEVEL SECURITY;
 GRANT ALL ON storage.buckets, storage.objects TO anon, authenticated, service_role;
+GRANT ALL ON storage.s3_multipart_uploads, storage.s3_multipart_uploads_parts TO service_role;
+GRANT SELECT ON storage.s3_multipart_uploads, storage.s3_multipart_uploads_parts TO authenticated, anon;
 
 CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
   SELECT (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1]
@@ -108,6 +159,21 @@ $$;
 CREATE FUNCTION storage.extension(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT reverse(split_part(reverse(name), '.', 1))
 $$;
+
+CREATE FUNCTION storage.get_size_by_bucket() RETURNS TABLE (size bigint, bucket_id text) LANGUAGE sql STABLE AS $$
+  SELECT sum((metadata ->> 'size')::bigint), bucket_id FROM storage.objects GROUP BY bucket_id
+$$;
+
+-- Database webhooks: a trigger function that posts the row to a URL (through pg_net) on the platform.
+CREATE FUNCTION supabase_functions.http_request() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = supabase_functions AS $$
+BEGIN
+  RETURN NEW;
+END
+$$;
+ALTER FUNCTION supabase_functions.http_request() OWNER TO supabase_functions_admin;
+REVOKE ALL ON FUNCTION supabase_functions.http_request() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supabase_functions.http_request() TO anon, authenticated, service_role;
 
 CREATE PUBLICATION supabase_realtime;
 `;

@@ -11,14 +11,13 @@ const MIGRATION_FILE = /^(\d+)_.*\.sql$/;
 /**
  * `supabase/migrations/<timestamp>_<name>.sql`. Supabase projects assume the
  * platform's roles (anon, authenticated, service_role), schemas (auth,
- * storage, extensions) and auth helpers exist, so those are created first,
- * and extensions the embedded engine does not ship (pg_net, pg_cron, …) are
- * skipped and reported rather than failing the audit.
+ * storage, extensions) and auth helpers exist, so those are created first
+ * (with pgcrypto and uuid-ossp in `extensions` when a migration uses them).
  */
 export const supabaseLayout: MigrationLayout = {
   name: 'supabase',
   prelude: SUPABASE_PLATFORM_SQL,
-  skipsUnavailableExtensions: true,
+  preinstalledExtensions: { schema: 'extensions', names: ['pgcrypto', 'uuid-ossp'] },
   async listFiles(folder) {
     if (basename(folder) !== 'migrations' || basename(dirname(folder)) !== 'supabase') return null;
     const entries = await readdir(folder, { withFileTypes: true });
