@@ -30,6 +30,29 @@ const SCENARIO = `
   CREATE FUNCTION purge_org(org int) RETURNS void LANGUAGE sql SECURITY DEFINER AS $$ DELETE FROM projects WHERE organization_id = org $$;
   ALTER FUNCTION purge_org(int) OWNER TO migrator;
   REVOKE EXECUTE ON FUNCTION purge_org(int) FROM PUBLIC;
+  -- checks that the caller is a member of org before writing rows of org: warning (scoped)
+  CREATE FUNCTION rename_own_project(org int, p_id int, p_name text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    BEGIN
+      IF NOT EXISTS (SELECT 1 FROM members m
+                     WHERE m.organization_id = org AND m.user_id = NULLIF(current_setting('app.user_id', true), '')::int) THEN
+        RAISE EXCEPTION 'not a member' USING errcode = '42501';
+      END IF;
+      UPDATE projects SET name = p_name WHERE id = p_id AND organization_id = org;
+    END $$;
+  ALTER FUNCTION rename_own_project(int, int, text) OWNER TO migrator;
+  -- the check goes through a body that cannot be read (dynamic SQL): warning (unknown)
+  CREATE FUNCTION opaque_check(org int) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+    DECLARE ok boolean; BEGIN EXECUTE 'SELECT true' INTO ok; RETURN ok; END $$;
+  CREATE FUNCTION rename_opaque(org int, p_name text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    BEGIN
+      IF NOT opaque_check(org) THEN RAISE EXCEPTION 'no'; END IF;
+      UPDATE projects SET name = p_name WHERE organization_id = org;
+    END $$;
+  ALTER FUNCTION rename_opaque(int, text) OWNER TO migrator;
+  -- a trigger function cannot be called directly: warning, though EXECUTE is left to PUBLIC
+  CREATE FUNCTION touch_projects() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    BEGIN UPDATE projects SET name = name WHERE organization_id = NEW.organization_id; RETURN NEW; END $$;
+  ALTER FUNCTION touch_projects() OWNER TO migrator;
   -- nothing to do with tenants: not reported
   CREATE FUNCTION server_time() RETURNS timestamptz LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$ SELECT now() $$;
   GRANT SELECT ON projects TO app_user;
@@ -44,7 +67,15 @@ describe('security-definer-function', () => {
 
   it('grades SECURITY DEFINER functions by what they do with tenant rows and who can call them', async () => {
     const problems = problemsByObject(rule, await ruleContext(db));
-    expect([...problems.keys()].sort()).toEqual(['is_member', 'project_names', 'purge_org', 'rename_project']);
+    expect([...problems.keys()].sort()).toEqual([
+      'is_member',
+      'project_names',
+      'purge_org',
+      'rename_opaque',
+      'rename_own_project',
+      'rename_project',
+      'touch_projects',
+    ]);
     expect(problems.get('project_names')).toMatchObject({ severity: 'error' });
     expect(problems.get('project_names')!.message).toContain("it reads public.projects without limiting the rows to the caller's organization or user; every role (PUBLIC) can execute it");
     expect(problems.get('rename_project')).toMatchObject({ severity: 'error' });
@@ -54,6 +85,33 @@ describe('security-definer-function', () => {
     expect(problems.get('is_member')!.message).toContain('it reads public.members only for the current user or organization');
     expect(problems.get('purge_org')).toMatchObject({ severity: 'warning' });
     expect(problems.get('purge_org')!.message).toContain('only its owner can execute it');
+  });
+
+  it('counts a check of the caller before the write; an unreadable check is unknown, a trigger function not callable', async () => {
+    const problems = problemsByObject(rule, await ruleContext(db));
+    expect(problems.get('rename_own_project')).toMatchObject({ severity: 'warning' });
+    expect(problems.get('rename_own_project')!.message).toContain(
+      "it writes public.projects only after checking that the rows belong to the caller's organization or user",
+    );
+    expect(problems.get('rename_opaque')).toMatchObject({ severity: 'warning' });
+    expect(problems.get('rename_opaque')!.message).toContain('could not prove the function checks its caller before it writes public.projects');
+    expect(problems.get('rename_opaque')!.message).toContain('opaque_check() could not be analysed: it runs dynamic SQL');
+    expect(problems.get('touch_projects')).toMatchObject({ severity: 'warning' });
+    expect(problems.get('touch_projects')!.message).toContain('it returns trigger, so it cannot be called directly');
+  });
+
+  it('proves the checked function safe as app_user: refused for another organization, and a trigger function cannot be called', async () => {
+    const asUser = <T>(user: string, fn: (c: import('pg').Client) => Promise<T>) => db.asRole('app_user', fn, { setting: 'app.user_id', value: user });
+    await expect(asUser('10', (c) => c.query(`SELECT rename_own_project(2, 2, 'owned')`))).rejects.toMatchObject({ code: '42501' });
+    const own = await asUser('10', async (c) => {
+      await c.query(`SELECT rename_own_project(1, 1, 'mine')`);
+      // the id of another organization's project under the caller's organization reaches nothing
+      await c.query(`SELECT rename_own_project(1, 2, 'owned')`);
+      await c.query('RESET ROLE');
+      return (await c.query('SELECT id, name FROM projects ORDER BY id')).rows;
+    });
+    expect(own).toEqual([{ id: 1, name: 'mine' }, { id: 2, name: 'b' }]);
+    await expect(asUser('10', (c) => c.query('SELECT touch_projects()'))).rejects.toMatchObject({ code: '0A000' });
   });
 
   it('proves the errors as app_user: other organizations read and changed through the functions', async () => {
