@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Catalog } from './catalog/types.js';
 import type { AuditResult, Finding } from './check/types.js';
 import { configOverrides, loadConfig, type ConfigOverrides } from './config/load.js';
@@ -17,6 +18,11 @@ export interface AuditOptions extends ConfigOverrides {
   db?: string;
   /** Migrations folder applied to the embedded engine (`--migrations`). */
   migrations?: string;
+  /**
+   * SQL files applied to the embedded engine before the migrations (`--setup`,
+   * relative to `cwd`); replaces the config's `setup`. Offline audits only.
+   */
+  setup?: readonly string[];
   /** Ignore database URLs from the environment and .env files: audit the migrations folder (`--offline`). */
   offline?: boolean;
   /** Config file (`--config`); otherwise searched for from `cwd` upward. */
@@ -70,6 +76,7 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
     db: options.db,
     migrations: options.migrations,
     offline: options.offline,
+    setup: options.setup && options.setup.length > 0 ? options.setup.map((path) => resolve(cwd, path)) : config.setup,
     cwd,
     env,
     statementTimeoutMs: config.statementTimeoutMs,

@@ -80,6 +80,6 @@ export function assertAppRoleExists(catalog: Catalog, context: RuleContext, sour
   throw new TenantguardError(
     `the app role "${appRole}" is not created by ${where(source)}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}: ` +
       'it is created outside them (docker/init.sql, a hosting platform), so its grants cannot be judged offline',
-    `audit a database where it exists with --db URL, or apply the SQL that creates it and its grants before the migrations; ${others}`,
+    `pass the SQL that creates it and its grants with --setup FILE (or "setup" in tenantguard.config.json), or audit a database where it exists with --db URL; ${others}`,
   );
 }

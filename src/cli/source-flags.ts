@@ -14,6 +14,7 @@ export interface SourceFlags {
   db?: string;
   migrations?: string;
   offline?: boolean;
+  setup?: string[];
   config?: string;
   schema?: string[];
   tenantColumn?: string;
@@ -52,6 +53,11 @@ export function addSourceOptions(command: Command, help: SourceHelp): Command {
   const dbOption = new Option('--db <url>', db.help);
   command.addOption(db.excludesMigrations ? dbOption.conflicts('migrations') : dbOption).option('--migrations <dir>', help.migrations);
   if (help.offline) command.option('--offline', help.offline);
+  command.option(
+    '--setup <file>',
+    'SQL applied to the embedded engine before the migrations: roles and grants kept outside them, e.g. docker/init.sql (repeatable; default: "setup" in the config)',
+    collect,
+  );
   return command
     .option('--schema <name>', help.schema, collect)
     .option('--tenant-column <name>', 'the column that holds the tenant id (default: organization_id)')
@@ -70,13 +76,14 @@ export function addTimeoutOptions(command: Command, scope: string): Command {
 export function sourceOptions(
   flags: SourceFlags,
   io: Io,
-): Pick<AuditOptions, 'cwd' | 'env' | 'db' | 'migrations' | 'offline' | 'configPath' | 'schemas' | 'tenantColumn' | 'appRole' | 'statementTimeoutMs' | 'lockTimeoutMs'> {
+): Pick<AuditOptions, 'cwd' | 'env' | 'db' | 'migrations' | 'offline' | 'setup' | 'configPath' | 'schemas' | 'tenantColumn' | 'appRole' | 'statementTimeoutMs' | 'lockTimeoutMs'> {
   return {
     cwd: io.cwd,
     env: io.env,
     db: flags.db,
     migrations: flags.migrations,
     offline: flags.offline,
+    setup: flags.setup,
     configPath: flags.config,
     schemas: flags.schema,
     tenantColumn: flags.tenantColumn,

@@ -71,6 +71,13 @@ export function configJsonSchema(ruleIds: readonly string[]): object {
           },
         },
       },
+      setup: {
+        type: 'array',
+        items: nonEmpty,
+        description:
+          'SQL files (relative to this file) applied to the embedded engine before the migrations: roles and grants kept outside them, such as docker/init.sql. Offline audits only; --setup replaces them.',
+        default: [],
+      },
       statementTimeoutMs: { type: 'integer', minimum: 0, description: 'statement_timeout for the audit session, in ms (0 = no limit).', default: 30000 },
       lockTimeoutMs: { type: 'integer', minimum: 0, description: 'lock_timeout for the audit session, in ms (0 = no limit).', default: 5000 },
       docsBaseUrl: {

@@ -176,6 +176,7 @@ export function mergeConfig(file: FileConfig, env: ConfigOverrides, flags: Confi
   merged.rules = { ...DEFAULT_CONFIG.rules, ...(file.rules ?? {}) };
   merged.ignore = [...DEFAULT_CONFIG.ignore, ...(file.ignore ?? [])];
   merged.globalTables = [...(file.globalTables ?? DEFAULT_CONFIG.globalTables)];
+  merged.setup = [...(file.setup ?? DEFAULT_CONFIG.setup)];
   return merged;
 }
 
@@ -185,6 +186,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     ? { path: resolve(options.cwd, options.configPath), inPackageJson: basename(options.configPath) === 'package.json' }
     : await findConfigFile(options.cwd);
   const file = found ? await readConfigFile(found, options.cwd, options.knownRules) : {};
+  // setup files are named relative to the config file, as a repository keeps them
+  if (found && file.setup) file.setup = file.setup.map((path) => resolve(dirname(found.path), path));
   return {
     config: mergeConfig(file, configFromEnv(options.env), options.flags),
     path: found?.path ?? null,

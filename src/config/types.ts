@@ -25,6 +25,11 @@ export interface Config {
   ignore: IgnoreEntry[];
   statementTimeoutMs: number;
   lockTimeoutMs: number;
+  /**
+   * SQL files applied to the embedded engine before the migrations (roles and
+   * grants kept in docker/init.sql and the like); absolute paths once loaded.
+   */
+  setup: string[];
   /** Base URL of the rule documentation links in reports (`{version}` is replaced); null = the installed package's docs (file: URL). */
   docsBaseUrl: string | null;
 }
@@ -39,6 +44,7 @@ export const DEFAULT_CONFIG: Config = {
   rules: {},
   ignore: [],
   statementTimeoutMs: 30_000,
+  setup: [],
   lockTimeoutMs: 5_000,
   docsBaseUrl: null,
 };

@@ -20,6 +20,7 @@ export const KNOWN_KEYS = [
   'statementTimeoutMs',
   'lockTimeoutMs',
   'docsBaseUrl',
+  'setup',
 ] as const;
 
 export interface ValidateOptions {
@@ -156,6 +157,9 @@ export function validateFileConfig(raw: unknown, options: ValidateOptions): File
         break;
       case 'lockTimeoutMs':
         out.lockTimeoutMs = milliseconds(options, key, value);
+        break;
+      case 'setup':
+        out.setup = stringList(options, key, value);
         break;
       case 'docsBaseUrl':
         out.docsBaseUrl = value === null ? null : absoluteUrl(options, key, value);

@@ -4,6 +4,7 @@ import { findDatabaseUrl } from './env-file.js';
 import { applyMigrations, BatchTimedOut, extensionsCreatedBy } from './migrations/apply.js';
 import { discoverMigrations, displayPath } from './migrations/discover.js';
 import { findMigrationsFolder } from './migrations/find-folder.js';
+import { readSetupFiles } from './migrations/setup.js';
 import { refuseHostAccess } from './migrations/host-access.js';
 import { checkLimits, connection, type TransactionLimits } from './transaction.js';
 import type { OpenedSource, SourceRequest } from './types.js';
@@ -90,7 +91,10 @@ async function openDatabase(choice: Extract<SourceChoice, { kind: 'database' }>,
 
 async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations' }>, request: SourceRequest): Promise<OpenedSource> {
   const limits = limitsOf(request);
-  const discovered = await discoverMigrations(choice.folder, request.cwd);
+  const found = await discoverMigrations(choice.folder, request.cwd);
+  // Setup files run first (after the platform's prelude), as the SQL that made the live database's roles did.
+  const setup = await readSetupFiles(request.setup ?? [], request.cwd);
+  const discovered = setup.length > 0 ? { ...found, files: [...setup, ...found.files] } : found;
   refuseHostAccess(discovered);
   const [{ openEmbedded }, { embeddedCacheDir }] = await Promise.all([import('./embedded.js'), import('./embedded-cache.js')]);
   const oneByOne = new Set<string>();
@@ -104,12 +108,14 @@ async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations'
     try {
       const applied = await applyMigrations(engine.client, discovered, request.onProgress, { oneByOne });
       const shown = displayPath(discovered.folder, request.cwd);
-      const count = `${applied.files.length} file${applied.files.length === 1 ? '' : 's'}`;
-      const found = choice.origin === '--migrations' ? '' : `, found via ${choice.origin}`;
+      const files = applied.files.length - setup.length;
+      const count = `${files} file${files === 1 ? '' : 's'}`;
+      const via = choice.origin === '--migrations' ? '' : `, found via ${choice.origin}`;
+      const after = setup.length > 0 ? `, after setup ${setup.map((f) => f.displayPath).join(', ')}` : '';
       return {
         connection: connection(engine.client, limits),
         source: { kind: 'migrations', name: shown },
-        description: `migrations ${shown} (${applied.layout}, ${count}) applied to the embedded ${engine.version}${found}`,
+        description: `migrations ${shown} (${applied.layout}, ${count}) applied to the embedded ${engine.version}${after}${via}`,
         migrations: applied,
         close: engine.close,
       };

@@ -112,6 +112,8 @@ export interface SourceRequest {
   lockTimeoutMs: number;
   /** Progress lines for stderr (starting the embedded engine, applying migration 3/12 …). */
   onProgress?: (message: string) => void;
+  /** SQL files (absolute paths) applied to the embedded engine before the migrations (`--setup`, config `setup`). */
+  setup?: readonly string[];
   /** Never read a database URL from the environment or .env files: only a migrations folder (pre-commit hooks). */
   offline?: boolean;
 }

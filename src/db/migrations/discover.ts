@@ -79,7 +79,7 @@ function platformExtensionsFor(layout: MigrationLayout, files: readonly Migratio
  * A migration file's text. Only regular files are read (after following
  * links): a link to a FIFO or a device would block or never end.
  */
-async function readMigration(path: string, shown: string): Promise<string> {
+export async function readMigration(path: string, shown: string): Promise<string> {
   try {
     const info = await stat(path);
     if (!info.isFile()) {
