@@ -183,22 +183,27 @@ function applyAtom(atom: Atom, rules: ColumnRules, column: Column): string | nul
   }
 }
 
-/** Parse trees by expression text: schemas repeat the same CHECK (`amount > 0`) across many tables. */
-const parsed = new WeakMap<SqlParser, Map<string, Node | null>>();
+/** A CHECK expression's parse tree, or null when the parser rejects it. */
+export type ParseCheck = (expression: string) => Node | null;
 
-function parseCheck(parser: SqlParser, expression: string): Node | null {
-  let cache = parsed.get(parser);
-  if (!cache) parsed.set(parser, (cache = new Map()));
-  if (!cache.has(expression)) cache.set(expression, parser.parseExpression(expression));
-  return cache.get(expression)!;
+/**
+ * The parser's expression parsing, remembered for as long as the caller keeps
+ * the function (one plan): schemas repeat the same CHECK (`amount > 0`) across many tables.
+ */
+export function checkParser(parser: SqlParser): ParseCheck {
+  const parsed = new Map<string, Node | null>();
+  return (expression) => {
+    if (!parsed.has(expression)) parsed.set(expression, parser.parseExpression(expression));
+    return parsed.get(expression)!;
+  };
 }
 
-export function analyzeChecks(table: Table, parser: SqlParser | null, sourceOf: (column: string) => ColumnSource): CheckAnalysis {
+export function analyzeChecks(table: Table, parseCheck: ParseCheck | null, sourceOf: (column: string) => ColumnSource): CheckAnalysis {
   // A column filled for one CHECK's IS NOT NULL must meet every other CHECK too: repeat until the fill set is stable.
-  let analysis = analyzePass(table, parser, sourceOf, new Set());
+  let analysis = analyzePass(table, parseCheck, sourceOf, new Set());
   if (analysis.fill.size === 0) return analysis;
   for (let round = 0; round < 4 && analysis.unsupported === null; round++) {
-    const next = analyzePass(table, parser, sourceOf, analysis.fill);
+    const next = analyzePass(table, parseCheck, sourceOf, analysis.fill);
     if (next.fill.size === analysis.fill.size) return next;
     analysis = next;
   }
@@ -207,7 +212,7 @@ export function analyzeChecks(table: Table, parser: SqlParser | null, sourceOf: 
 
 function analyzePass(
   table: Table,
-  parser: SqlParser | null,
+  parseCheck: ParseCheck | null,
   sourceOf: (column: string) => ColumnSource,
   filled: ReadonlySet<string>,
 ): CheckAnalysis {
@@ -226,7 +231,7 @@ function analyzePass(
 
   for (const constraint of table.constraints.filter((c) => c.type === 'check')) {
     const expression = checkExpression(constraint.definition ?? '');
-    const node = expression !== null && parser !== null ? parseCheck(parser, expression) : null;
+    const node = expression !== null && parseCheck !== null ? parseCheck(expression) : null;
     const atoms = node ? solve(node, canFill) : null;
     if (!atoms) {
       analysis.unsupported = `CHECK constraint ${constraint.name} is not a simple condition tenantguard can satisfy: ${constraint.definition}`;

@@ -17,7 +17,7 @@ import { tableKey, type Catalog, type Column, type Table } from '../catalog/type
 import { displayName, quoteIdent, quoteIdentList, quoteQualified } from '../sql/quote.js';
 import type { Tenancy } from '../tenancy/types.js';
 import type { SqlParser } from '../sql/parser.js';
-import { analyzeChecks, type ColumnSource } from './check-constraints.js';
+import { analyzeChecks, checkParser, type ColumnSource, type ParseCheck } from './check-constraints.js';
 import { ForeignKeyGraph } from './foreign-key-graph.js';
 import type { Org, SeedRow, SeedValue, StatementPart } from './types.js';
 import { noRules, synthesizeValue } from './values.js';
@@ -72,6 +72,8 @@ class Synthesis {
   private readonly checkCache = new Map<string, ReturnType<typeof analyzeChecks>>();
   /** Literal values per table, filled-elsewhere columns and row tag (seedability computes org A's first). */
   private readonly valueCache = new Map<string, Map<string, string> | { unsupported: string }>();
+  /** CHECK expressions parsed for this plan only. */
+  private readonly parseCheck: ParseCheck | null;
   private orgs!: Record<Org, SeedValue>;
 
   constructor(
@@ -82,6 +84,7 @@ class Synthesis {
     this.byKey = new Map(catalog.tables.map((t) => [tableKey(t), t]));
     this.rootKey = tenancy.root ? tableKey(tenancy.root) : null;
     this.graph = new ForeignKeyGraph(this.byKey, tenancy, this.unseedable);
+    this.parseCheck = options.parser ? checkParser(options.parser) : null;
   }
 
   run(): SeedPlan {
@@ -204,7 +207,7 @@ class Synthesis {
   private computeLiterals(table: Table, key: string, tag: RowTag, assigned: Set<string>, cacheKey: string): Map<string, string> | { unsupported: string } {
     let checks = this.checkCache.get(cacheKey);
     if (!checks) {
-      checks = analyzeChecks(table, this.options.parser, (name) => {
+      checks = analyzeChecks(table, this.parseCheck, (name) => {
         const column = table.columns.find((c) => c.name === name);
         return column ? this.sourceOf(table, column, assigned) : 'fixed';
       });
