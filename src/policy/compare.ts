@@ -49,7 +49,19 @@ function looseEqual(a: unknown, b: unknown): boolean {
   return String(a) === String(b);
 }
 
-const TERM_ORDER: Record<Term['t'], number> = { column: 0, 'coalesce-column': 1, set: 2, context: 3, const: 4, other: 5 };
+const TERM_ORDER: Record<Term['t'], number> = { column: 0, 'coalesce-column': 1, set: 2, keyed: 3, context: 4, const: 5, other: 6 };
+
+/**
+ * A condition that holds only where the caller has a claim under the row's key
+ * (`<claims> ->> organization_id::text IS NOT NULL`, `= 'admin'`): the key is
+ * one of the caller's, which pins it like a membership does.
+ */
+export function keyedVerdict(term: Extract<Term, { t: 'keyed' }>, env: Env, text: string): Verdict {
+  const key = term.key;
+  if (key.t === 'column') return pinVerdict(key, 'context', env, text);
+  if (key.t === 'other' && key.unverified) return unknown({ kind: 'unverified', text, detail: key.unverified });
+  return unconstrained(text);
+}
 
 export function compareTerms(left: Term, right: Term, env: Env, text: string): Verdict {
   const [a, b] = TERM_ORDER[right.t] < TERM_ORDER[left.t] ? [right, left] : [left, right];
@@ -69,6 +81,13 @@ export function compareTerms(left: Term, right: Term, env: Env, text: string): V
     if (b.t === 'set') return pinVerdict(a, b.pin, env, text);
     if (b.t === 'other' && b.unverified && isFocusTenantColumn(a, env)) {
       return unknown({ kind: 'unverified', text, detail: b.unverified });
+    }
+    return unconstrained(text);
+  }
+  if (a.t === 'keyed') {
+    // equal to a value only where the claim exists, unless COALESCE supplies that value for a missing claim
+    if ((b.t === 'const' && b.value !== null && (a.fallback === null || !looseEqual(a.fallback, b.value))) || b.t === 'context') {
+      return keyedVerdict(a, env, text);
     }
     return unconstrained(text);
   }

@@ -5,7 +5,7 @@
  * owner-only pins each get a reason the rules can report. Values, subqueries
  * and helper calls are evaluated through `env.evaluator`.
  */
-import { alwaysTrue, compareTerms, gate, unconstrained } from './compare.js';
+import { alwaysTrue, compareTerms, gate, keyedVerdict, pinVerdict, unconstrained } from './compare.js';
 import type { Env } from './env.js';
 import { plainComparison, pushNot } from './logic.js';
 import type { Expr, Query } from './model.js';
@@ -28,6 +28,7 @@ function nullTest(e: Extract<Expr, { kind: 'null-test' }>, env: Env): Verdict {
     return e.isNull ? open({ kind: 'fail-open', text, setting: term.ctx.setting }) : gate(term.ctx, text);
   }
   if (term.t === 'const') return (term.value === null) === e.isNull ? alwaysTrue(text) : DENY;
+  if (term.t === 'keyed' && !e.isNull && term.fallback === null) return keyedVerdict(term, env, text);
   if (term.t === 'column' && term.cast === null) {
     const notNull = term.entry.table?.columns.find((c) => c.name === term.column)?.notNull ?? false;
     if (notNull) return e.isNull ? DENY : alwaysTrue(text);
@@ -41,6 +42,7 @@ function booleanTerm(term: Term, env: Env, text: string): Verdict {
     return DENY;
   }
   if (term.t === 'context') return gate(term.ctx, text);
+  if (term.t === 'keyed' && term.fallback !== true) return keyedVerdict(term, env, text);
   if (term.t === 'other' && term.unverified) return unknown({ kind: 'unverified', text, detail: term.unverified });
   return unconstrained(text);
 }
@@ -111,6 +113,9 @@ export function classify(e: Expr, env: Env): Verdict {
 function inequality(e: Extract<Expr, { kind: 'op' }>, env: Env, text: string): Verdict {
   const sides = [e.left ? env.evaluator.term(e.left, env) : null, env.evaluator.term(e.right, env)].filter((t): t is Term => t !== null);
   const ctx = sides.find((s): s is Extract<Term, { t: 'context' }> => s.t === 'context');
+  // `<claims> ? organization_id::text`: the row's key is one of the caller's claimed keys
+  const [left, right] = sides;
+  if (e.op === '?' && left?.t === 'context' && right?.t === 'column') return pinVerdict(right, 'context', env, text);
   if (ctx && sides.every((s) => s.t === 'context' || s.t === 'const')) return gate(ctx.ctx, text);
   return unconstrained(text);
 }

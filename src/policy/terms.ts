@@ -25,6 +25,12 @@ export type Term =
   /** COALESCE(<context>, <column>): the column itself when the context is unset (fail-open). */
   | { t: 'coalesce-column'; ctx: ContextValue; entry: RangeEntry; column: string; text: string }
   | { t: 'set'; pin: SetPin; text: string }
+  /**
+   * The caller's claim under a key taken from the row (`auth.jwt() -> 'orgs' ->> organization_id::text`):
+   * NULL unless the key is one of the caller's own, so a non-NULL value pins the key. `fallback` is
+   * the value COALESCE puts in place of NULL.
+   */
+  | { t: 'keyed'; ctx: ContextValue; key: Term; fallback: string | number | boolean | null; text: string }
   /** Anything else; `unverified` says why a helper involved could not be read. */
   | { t: 'other'; text: string; unverified: string | null };
 
@@ -103,6 +109,7 @@ export function evalTerm(e: Expr, env: Env): Term {
     }
     case 'coalesce': {
       const [first, ...rest] = e.args.map((a) => evalTerm(a, env));
+      if (first?.t === 'keyed' && rest.length === 1 && rest[0]!.t === 'const') return { ...first, fallback: rest[0]!.value, text: printExpr(e) };
       if (first?.t !== 'context') return first && rest.length === 0 ? first : other(e);
       const column = rest.find((r): r is Extract<Term, { t: 'column' }> => r.t === 'column');
       if (column) return { t: 'coalesce-column', ctx: first.ctx, entry: column.entry, column: column.column, text: printExpr(e) };
@@ -115,7 +122,12 @@ export function evalTerm(e: Expr, env: Env): Term {
     case 'op': {
       if (e.left && JSON_ACCESS.has(e.op)) {
         const inner = evalTerm(e.left, env);
-        if (inner.t === 'context') return inner;
+        if (inner.t === 'keyed') return { ...inner, text: printExpr(e) };
+        if (inner.t !== 'context') return other(e);
+        // a fixed path into the caller's claims is still the caller's context; a key from the row looks the row up in them
+        const key = evalTerm(e.right, env);
+        if (key.t === 'const' || key.t === 'context') return inner;
+        return { t: 'keyed', ctx: inner.ctx, key, fallback: null, text: printExpr(e) };
       }
       return other(e);
     }

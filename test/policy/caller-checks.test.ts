@@ -105,6 +105,11 @@ const SETUP = `
     BEGIN UPDATE projects SET name = name WHERE id = NEW.project_id; RETURN NEW; END $$;
 
   -- helpers in policies
+  CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS
+    $$ SELECT COALESCE(NULLIF(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$;
+  CREATE FUNCTION has_org_role(org uuid, wanted text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT COALESCE(auth.jwt() -> 'app_metadata' -> 'org_roles' ->> org::text, '') = wanted
+  $$;
   CREATE FUNCTION has_role(org uuid, owner_only boolean DEFAULT NULL) RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT 1 FROM members m WHERE m.user_id = auth.uid() AND m.organization_id = has_role.org
                    AND (has_role.owner_only IS NULL OR m.is_owner = has_role.owner_only))
@@ -196,6 +201,14 @@ describe('caller checks in function bodies', () => {
     it('a PL/pgSQL helper that counts the caller\'s memberships with SELECT count(*) INTO, wrapped in IS TRUE', () => {
       expect(scope('projects', 'counts_members(organization_id) IS TRUE')).toBe('tenant');
       expect(scope('projects', '(SELECT count(*) FROM members m WHERE m.organization_id = projects.organization_id AND m.user_id = auth.uid()) > 0')).toBe('tenant');
+    });
+
+    it('the caller\'s claims looked up under the row\'s tenant id pin the tenant; a fallback that matches does not', () => {
+      expect(scope('projects', `(auth.jwt() -> 'app_metadata' -> 'orgs') ? organization_id::text`)).toBe('tenant');
+      expect(scope('projects', `(auth.jwt() -> 'app_metadata' -> 'orgs' ->> organization_id::text) IS NOT NULL`)).toBe('tenant');
+      expect(scope('projects', `has_org_role(organization_id, 'admin')`)).toBe('tenant');
+      expect(scope('projects', `COALESCE(auth.jwt() -> 'org_roles' ->> organization_id::text, 'admin') = 'admin'`)).toBe('open');
+      expect(scope('projects', `(auth.jwt() ->> 'org_id') IS NOT NULL`)).toBe('open');
     });
 
     it('a child scoped through its parent by a helper joined to the caller\'s memberships', () => {
