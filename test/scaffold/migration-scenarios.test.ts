@@ -97,7 +97,8 @@ describe.each(SCENARIOS)('scaffold migration round trip: fixtures/scenarios/%s',
       await db.client.query('ROLLBACK');
       throw error;
     });
-    expect(comparable((await audit(db, config!)).catalog)).toEqual(comparable(after.catalog));
+    const ownRole = (role: string) => role.startsWith(db.role(''));
+    expect(comparable((await audit(db, config!)).catalog, ownRole)).toEqual(comparable(after.catalog, ownRole));
   });
 
   it('closes the leaks of the rules it fixes', async () => {

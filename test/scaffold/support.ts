@@ -80,8 +80,11 @@ export async function scaffold(audited: Audited, tables: string[] | null = null,
  * tests create and drop roles meanwhile; a migration's grants and policies
  * are compared on the tables themselves).
  */
-export function comparable(catalog: Catalog): unknown {
-  const withoutRoles = { ...catalog, roles: [] };
+export function comparable(catalog: Catalog, isOwnRole: (role: string) => boolean): unknown {
+  // Roles and their defaults are cluster-wide: other test files create and
+  // alter their own roles while this one runs.
+  const settingDefaults = catalog.settingDefaults.filter((d) => d.role === null || isOwnRole(d.role));
+  const withoutRoles = { ...catalog, roles: [], settingDefaults };
   return JSON.parse(JSON.stringify(withoutRoles, (key, value) => (key === 'oid' || key === 'estimatedRows' ? undefined : value)));
 }
 
