@@ -41,6 +41,8 @@ export interface Finding {
   rootCause?: boolean;
   /** Consequences folded into this finding by collapseRootCauses: the tables, commands and roles it opens. */
   related?: RelatedFinding[];
+  /** In an audit of several databases: which one (`host:port/database`). */
+  source?: string;
 }
 
 export interface Summary {
@@ -51,6 +53,13 @@ export interface Summary {
   tenantTables: number;
 }
 
+/** One database of an audit of several: its counts, or why it could not be audited. */
+export interface SourceSummary {
+  name: string;
+  summary?: Summary;
+  failed?: string;
+}
+
 export interface AuditResult {
   tool: 'tenantguard';
   version: string;
@@ -58,4 +67,6 @@ export interface AuditResult {
   source: Source;
   findings: Finding[];
   summary: Summary;
+  /** An audit of several databases: one entry per database, in the order given. */
+  sources?: SourceSummary[];
 }

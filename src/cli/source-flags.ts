@@ -39,7 +39,7 @@ export const APP_ROLE_DEFAULT_HELP = 'the role the application connects as (defa
 /** How one command words its source flags (what it does with the database it reads). */
 export interface SourceHelp {
   /** `--db`; default: a database URL that excludes --migrations. */
-  db?: { help: string; excludesMigrations: boolean };
+  db?: { help: string; excludesMigrations: boolean; repeatable?: boolean };
   migrations: string;
   /** `--offline`, for commands that read a migrations folder before a pre-commit hook. */
   offline?: string;
@@ -51,6 +51,7 @@ export interface SourceHelp {
 export function addSourceOptions(command: Command, help: SourceHelp): Command {
   const db = help.db ?? { help: DB_HELP, excludesMigrations: true };
   const dbOption = new Option('--db <url>', db.help);
+  if (db.repeatable) dbOption.argParser(collect);
   command.addOption(db.excludesMigrations ? dbOption.conflicts('migrations') : dbOption).option('--migrations <dir>', help.migrations);
   if (help.offline) command.option('--offline', help.offline);
   command.option(

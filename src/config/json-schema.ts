@@ -80,6 +80,13 @@ export function configJsonSchema(ruleIds: readonly string[]): object {
       },
       statementTimeoutMs: { type: 'integer', minimum: 0, description: 'statement_timeout for the audit session, in ms (0 = no limit).', default: 30000 },
       lockTimeoutMs: { type: 'integer', minimum: 0, description: 'lock_timeout for the audit session, in ms (0 = no limit).', default: 5000 },
+      databases: {
+        type: 'array',
+        items: nonEmpty,
+        description:
+          'Databases that `tenantguard audit` audits when no --db or --migrations is given: URLs, or $NAME / ${NAME} to read one from an environment variable (keeps passwords out of the file).',
+        default: [],
+      },
       docsBaseUrl: {
         description:
           'Base URL of the rule documentation links in reports ({version} becomes the tenantguard version); null = the docs/rules folder of the installed package, as a file: URL.',

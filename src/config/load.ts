@@ -177,6 +177,7 @@ export function mergeConfig(file: FileConfig, env: ConfigOverrides, flags: Confi
   merged.ignore = [...DEFAULT_CONFIG.ignore, ...(file.ignore ?? [])];
   merged.globalTables = [...(file.globalTables ?? DEFAULT_CONFIG.globalTables)];
   merged.setup = [...(file.setup ?? DEFAULT_CONFIG.setup)];
+  merged.databases = [...(file.databases ?? DEFAULT_CONFIG.databases)];
   return merged;
 }
 

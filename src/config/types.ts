@@ -32,6 +32,8 @@ export interface Config {
   setup: string[];
   /** Base URL of the rule documentation links in reports (`{version}` is replaced); null = the installed package's docs (file: URL). */
   docsBaseUrl: string | null;
+  /** `audit` without --db/--migrations audits each of these databases (URLs, or `$NAME` environment references). */
+  databases: string[];
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -47,4 +49,5 @@ export const DEFAULT_CONFIG: Config = {
   setup: [],
   lockTimeoutMs: 5_000,
   docsBaseUrl: null,
+  databases: [],
 };

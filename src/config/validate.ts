@@ -21,6 +21,7 @@ export const KNOWN_KEYS = [
   'lockTimeoutMs',
   'docsBaseUrl',
   'setup',
+  'databases',
 ] as const;
 
 export interface ValidateOptions {
@@ -160,6 +161,9 @@ export function validateFileConfig(raw: unknown, options: ValidateOptions): File
         break;
       case 'setup':
         out.setup = stringList(options, key, value);
+        break;
+      case 'databases':
+        out.databases = stringList(options, key, value);
         break;
       case 'docsBaseUrl':
         out.docsBaseUrl = value === null ? null : absoluteUrl(options, key, value);

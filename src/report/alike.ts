@@ -21,7 +21,8 @@ function shape(f: Finding): string | null {
   const name = displayName(f.object.schema, table);
   const strip = (text: string) => text.split(name).join('\u0000');
   const related = (f.related ?? []).map((r) => `${r.rule}\u0001${strip(r.impact ?? r.message)}`);
-  return JSON.stringify([f.rule, f.severity, f.object.kind, f.object.kind === 'table' ? '' : f.object.name, strip(f.message), f.fix ? strip(f.fix.title) : null, related]);
+  // Alike only within one database: the same hole in two databases is listed in each.
+  return JSON.stringify([f.source ?? null, f.rule, f.severity, f.object.kind, f.object.kind === 'table' ? '' : f.object.name, strip(f.message), f.fix ? strip(f.fix.title) : null, related]);
 }
 
 /**

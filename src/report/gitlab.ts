@@ -28,7 +28,7 @@ function issue(finding: Finding, docs: DocsUrl, fallbackPath: string) {
   return {
     type: 'issue',
     check_name: finding.rule,
-    description: `${finding.rule}: ${qualifiedObjectName(finding.object)}: ${finding.message}`,
+    description: `${finding.source !== undefined ? `[${finding.source}] ` : ''}${finding.rule}: ${qualifiedObjectName(finding.object)}: ${finding.message}`,
     content: { body: body(finding, docs) },
     categories: ['Security'],
     severity: SEVERITY[finding.severity],

@@ -28,6 +28,7 @@ function findingJson(finding: Finding) {
     fingerprint: finding.fingerprint,
     docs: finding.docs,
     related: (finding.related ?? []).map(relatedJson),
+    ...(finding.source !== undefined ? { source: finding.source } : {}),
   };
 }
 
@@ -49,6 +50,7 @@ export function renderJson(result: AuditResult, _options?: ReportOptions): strin
       tables: result.summary.tables,
       tenantTables: result.summary.tenantTables,
     },
+    ...(result.sources ? { sources: result.sources } : {}),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 }

@@ -30,8 +30,10 @@ const tableOf = (o: FindingObject) => `${o.schema ?? ''}\0${o.kind === 'table' ?
  */
 export function summaryLine(result: AuditResult, verbose = true): string {
   // a table whose problem is reported inside its root cause (a role that owns it) is flagged all the same
-  const objects = result.findings.filter((f) => f.severity !== 'info').flatMap((f) => [f.object, ...(f.related ?? []).map((r) => r.object)]);
-  const flagged = new Set(objects.filter((o) => TABLE_PARTS.has(o.kind)).map(tableOf));
+  const objects = result.findings
+    .filter((f) => f.severity !== 'info')
+    .flatMap((f) => [f.object, ...(f.related ?? []).map((r) => r.object)].map((object) => ({ object, source: f.source ?? '' })));
+  const flagged = new Set(objects.filter(({ object }) => TABLE_PARTS.has(object.kind)).map(({ object, source }) => `${source}\0${tableOf(object)}`));
   const { error, warning, info, tables, tenantTables } = result.summary;
   const line =
     `${plural(error, 'error')}, ${plural(warning, 'warning')} in ${flagged.size} of ${plural(tables, 'table')} ` +
@@ -62,11 +64,11 @@ function countsByRule(findings: readonly Finding[]): string[] {
  */
 function fixFirst(alike: readonly AlikeFindings[]): string[] {
   const alikeOf = new Map(alike.map((a) => [a.finding, a.alsoOn.length]));
-  const byObject = new Map<string, { object: FindingObject; findings: Finding[]; tables: number }>();
+  const byObject = new Map<string, { object: FindingObject; source?: string; findings: Finding[]; tables: number }>();
   for (const { finding, alsoOn } of alike) {
     if (finding.severity === 'info') continue;
-    const key = describeObject(finding.object);
-    const entry = byObject.get(key) ?? { object: finding.object, findings: [], tables: 0 };
+    const key = `${finding.source ?? ''}\0${describeObject(finding.object)}`;
+    const entry = byObject.get(key) ?? { object: finding.object, source: finding.source, findings: [], tables: 0 };
     entry.findings.push(finding);
     entry.tables = Math.max(entry.tables, alsoOn.length);
     byObject.set(key, entry);
@@ -84,7 +86,7 @@ function fixFirst(alike: readonly AlikeFindings[]): string[] {
       ...(explains > 0 ? [`explains ${plural(explains, 'more finding')}`] : []),
     ];
     const text =
-      `${describeObject(entry.object)}: ${first!.rule}` +
+      `${describeObject(entry.object)}${entry.source !== undefined ? ` in ${entry.source}` : ''}: ${first!.rule}` +
       (notes.length > 0 ? ` (${notes.join('; ')})` : '') +
       others.map((f) => `, ${f.rule}`).join('');
     return wrapParagraph(text, `  ${i + 1}. `, '     ');

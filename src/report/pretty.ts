@@ -40,7 +40,10 @@ const worst = (findings: readonly Finding[]) => Math.max(...findings.map((f) => 
 function groupFindings(findings: readonly Finding[]): Group[] {
   const groups = new Map<string, Group>();
   for (const finding of findings) {
-    const { key, heading } = groupOf(finding.object);
+    const own = groupOf(finding.object);
+    // Several databases: the same table in each is its own group, headed with its database.
+    const key = finding.source === undefined ? own.key : `${finding.source}\0${own.key}`;
+    const heading = finding.source === undefined ? own.heading : `${own.heading}  in ${finding.source}`;
     const group = groups.get(key) ?? { heading, findings: [] };
     group.findings.push(finding);
     groups.set(key, group);
@@ -111,6 +114,17 @@ function renderFinding(chalk: ChalkInstance, finding: Finding, docs: DocsUrl, ve
  * same about several tables (one policy copied onto each) is printed once,
  * with the other tables on an `also on:` line; `verbose` prints each.
  */
+/** An audit of several databases: one line per database, before the totals. */
+function sourceLines(chalk: ChalkInstance, result: AuditResult): string[] {
+  if (!result.sources) return [];
+  const lines = ['By database:'];
+  for (const source of result.sources) {
+    if (source.failed !== undefined) lines.push(`  ${chalk.red('failed')}  ${source.name}: ${source.failed}`);
+    else lines.push(`  ${source.name}: ${source.summary!.error} error${source.summary!.error === 1 ? '' : 's'}, ${source.summary!.warning} warning${source.summary!.warning === 1 ? '' : 's'}, ${source.summary!.info} info in ${source.summary!.tables} tables (${source.summary!.tenantTables} tenant)`);
+  }
+  return lines;
+}
+
 export function renderPretty(result: AuditResult, options: ReportOptions = {}): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const verbose = options.verbose ?? false;
@@ -125,6 +139,7 @@ export function renderPretty(result: AuditResult, options: ReportOptions = {}): 
     lines.push('');
   }
   if (result.findings.length === 0) lines.push(chalk.green('No tenant-isolation problems found.'));
+  lines.push(...sourceLines(chalk, result));
   lines.push(...summaryBlock(chalk, result, verbose, alike));
   return `${lines.join('\n')}\n`;
 }

@@ -34,6 +34,7 @@ function printableFinding(finding: Finding): Finding {
     fix: finding.fix ? { title: printable(finding.fix.title), sql: printableBlock(finding.fix.sql) } : null,
     ...(finding.causes ? { causes: finding.causes.map(printableObject) } : {}),
     ...(finding.related ? { related: finding.related.map(printableRelated) } : {}),
+    ...(finding.source !== undefined ? { source: printable(finding.source) } : {}),
   };
 }
 
@@ -43,5 +44,6 @@ export function printableResult(result: AuditResult): AuditResult {
     ...result,
     source: { ...result.source, name: printable(result.source.name) },
     findings: result.findings.map(printableFinding),
+    ...(result.sources ? { sources: result.sources.map((s) => ({ ...s, name: printable(s.name), ...(s.failed !== undefined ? { failed: printable(s.failed) } : {}) })) } : {}),
   };
 }

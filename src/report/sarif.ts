@@ -77,7 +77,7 @@ function sarifResult(finding: Finding, ruleIndex: number, anchor: string | null 
     ],
     ...(related.length > 0 ? { relatedLocations: relatedLocations(related, anchor) } : {}),
     partialFingerprints: { 'tenantguard/v1': finding.fingerprint },
-    properties: { object: finding.object, docs: finding.docs },
+    properties: { object: finding.object, docs: finding.docs, ...(finding.source !== undefined ? { source: finding.source } : {}) },
   };
 }
 

@@ -30,6 +30,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['probe', 'scaffold'],
   ['diff'],
   ['audit.ts'],
+  ['audit-many.ts'],
   ['index.ts'],
   ['cli'],
 ];

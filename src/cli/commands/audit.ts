@@ -14,10 +14,14 @@ import {
   writeStepSummary,
   type CiFlags,
 } from '../audit-ci.js';
+import { concurrency, databasesToAudit, DEFAULT_CONCURRENCY, runDatabasesAudit } from '../audit-databases.js';
 import { probeRequest } from '../probe-request.js';
 import { addSourceOptions, addTimeoutOptions, APP_ROLE_DEFAULT_HELP, sourceOptions, type SourceFlags } from '../source-flags.js';
 
-export interface AuditFlags extends CiFlags, SourceFlags {
+export interface AuditFlags extends CiFlags, Omit<SourceFlags, 'db'> {
+  /** Repeatable: two or more audit each database (see cli/audit-databases.ts). */
+  db?: string[];
+  concurrency?: number;
   format?: Format;
   output?: string;
   failOn: FailOn;
@@ -50,12 +54,14 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
   const pretty = format === 'pretty';
   const progress = progressPrinter(io, pretty && io.isTTY);
   const { auditDetailed } = await import('../../audit.js');
+  const databases = await databasesToAudit(flags, { io, setExitCode });
+  if (databases) return runDatabasesAudit(databases, flags, format, { io, setExitCode });
   const probing = flags.probe ? await probeRequest(io, undefined) : null;
   let run;
   try {
     run = await auditDetailed({
       probe: probing?.probe,
-      ...sourceOptions(flags, io),
+      ...sourceOptions({ ...flags, db: flags.db?.[0] }, io),
       onSource: (description) => {
         if (pretty && !flags.quiet) io.stderr.write(`Auditing ${description}\n`);
       },
@@ -91,7 +97,9 @@ export function registerAudit(program: Command, context: CommandContext): void {
     offline: 'never use a database URL from the environment or .env: audit the migrations folder (pre-commit hooks)',
     schema: 'audit only this schema (repeatable; default: every non-system schema)',
     appRole: APP_ROLE_DEFAULT_HELP,
+    db: { help: 'database URL (default: $TENANTGUARD_DATABASE_URL, $DATABASE_URL, .env.local, .env); repeat it to audit several databases into one report', excludesMigrations: true, repeatable: true },
   })
+    .option('--concurrency <n>', `with several databases: how many are audited at once (default: ${DEFAULT_CONCURRENCY})`, concurrency)
     .addOption(new Option('--format <format>', 'report format (default: pretty)').choices(formats))
     .option('--output <file>', 'write the report to a file instead of stdout')
     .addOption(failOnOption())
