@@ -31,6 +31,11 @@ export interface AuditOptions extends ConfigOverrides {
   rules?: readonly Rule[];
   /** Told which source was chosen (the password is masked). */
   onSource?: (description: string) => void;
+  /**
+   * Leave the source open and hand it back (`AuditRun.source`); the caller closes it.
+   * `scaffold migration` applies its migration to it in a rolled-back transaction.
+   */
+  keepOpen?: boolean;
   /** Progress while migrations are applied to the embedded engine. */
   onProgress?: (message: string) => void;
   /**
@@ -52,6 +57,8 @@ export interface AuditRun {
   context: RuleContext;
   /** Every finding as the rules reported it, consequences not folded into their root causes: what scaffolds plan fixes from. */
   ruleFindings: Finding[];
+  /** The open source, with `keepOpen` only (close it when done); null otherwise. */
+  source: { connection: import('./db/transaction.js').Connection; close(): Promise<void> } | null;
 }
 
 /** Runs a whole audit: config → source → catalog (read only) → rules → result. Always closes the source. */
@@ -83,6 +90,7 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
     lockTimeoutMs: config.lockTimeoutMs,
     onProgress: options.onProgress,
   });
+  let handedOver = false;
   try {
     options.onSource?.(opened.description);
     const [{ withReadOnlyTransaction }, { introspect }] = await Promise.all([
@@ -123,9 +131,11 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
       findings,
       summary: summarize(findings, context),
     };
-    return { result, config, configPath, migrations: opened.migrations, catalog, context, ruleFindings: located };
+    handedOver = Boolean(options.keepOpen);
+    const source = options.keepOpen ? { connection: opened.connection, close: () => opened.close() } : null;
+    return { result, config, configPath, migrations: opened.migrations, catalog, context, ruleFindings: located, source };
   } finally {
-    await opened.close();
+    if (!handedOver) await opened.close();
   }
 }
 

@@ -47,6 +47,8 @@ export async function audit(db: TestDatabase, overrides: Partial<Config> = {}): 
 export interface Scaffolded {
   plan: MigrationPlan;
   sql: string;
+  /** The statements the file runs, without BEGIN/COMMIT (what verification applies). */
+  statements: string[];
 }
 
 /**
@@ -70,8 +72,9 @@ export async function scaffold(audited: Audited, tables: string[] | null = null,
       include,
     },
   });
-  const sql = renderSqlFile(renderMigration(plan, templates), templates, { transaction: true });
-  return { plan, sql };
+  const rendered = renderMigration(plan, templates);
+  const sql = renderSqlFile(rendered, templates, { transaction: true });
+  return { plan, sql, statements: rendered.statements };
 }
 
 /**

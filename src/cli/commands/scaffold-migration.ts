@@ -16,6 +16,8 @@ export interface ScaffoldMigrationFlags extends SourceFlags {
   table?: string[];
   drizzleSchema?: boolean;
   include?: ReviewKind[];
+  /** false with --no-verify */
+  verify?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   force?: boolean;
@@ -40,14 +42,30 @@ function includeKinds(value: string, previous: ReviewKind[] | undefined): Review
   return [...new Set(kinds)];
 }
 
-async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }: CommandContext): Promise<void> {
+async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io, setExitCode }: CommandContext): Promise<void> {
   // Prompts need a person at a terminal; --yes or a pipe means "use what flags and config say".
   const interactive = io.isTTY && !flags.yes;
   const { auditDetailed } = await import('../../audit.js');
+  const verify = flags.verify !== false;
   const run = await auditDetailed({
     ...sourceOptions(flags, io),
+    keepOpen: verify,
     onSource: (description) => io.stderr.write(`Reading ${description}\n`),
   });
+  try {
+    await scaffoldFrom(run, flags, io, interactive, setExitCode);
+  } finally {
+    await run.source?.close();
+  }
+}
+
+async function scaffoldFrom(
+  run: import('../../audit.js').AuditRun,
+  flags: ScaffoldMigrationFlags,
+  io: Io,
+  interactive: boolean,
+  setExitCode: (code: number) => void,
+): Promise<void> {
   const [{ scaffoldMigration }, prompts] = await Promise.all([
     import('../../scaffold/migration/index.js'),
     interactive ? import('../scaffold-prompts.js') : null,
@@ -66,6 +84,7 @@ async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }: Comma
       dryRun: Boolean(flags.dryRun),
       force: Boolean(flags.force),
       drizzleSchema: Boolean(flags.drizzleSchema),
+      verifyOn: run.source?.connection ?? null,
       now: new Date(),
     },
     prompts ? { settings: prompts.promptSettings, tables: prompts.promptTables, confirmWrite: prompts.confirmWrite } : {},
@@ -77,6 +96,20 @@ async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io }: Comma
   );
   await printResult(io, result.written, result.nextCommand, Boolean(flags.dryRun));
   if (result.drizzleSchema !== null) io.stdout.write(`\n${result.drizzleSchema}`);
+  const v = result.verification;
+  if (v === null) return;
+  const failed = v.notFixed.length + v.regressions.length;
+  io.stderr.write(
+    `Verified on a copy: ${v.fixed.length} ${v.fixed.length === 1 ? 'finding' : 'findings'} fixed` +
+      (v.notFixed.length > 0 ? `, ${v.notFixed.length} claimed by the plan still reported (left out of the header)` : '') +
+      (v.regressions.length > 0 ? `, ${v.regressions.length} own-row ${v.regressions.length === 1 ? 'operation' : 'operations'} lost` : '') +
+      (v.inconclusive.length > 0 ? `, ${v.inconclusive.length} inconclusive` : '') +
+      '\n',
+  );
+  for (const f of v.notFixed) io.stderr.write(`  not fixed: ${f.rule} ${f.object.name}: ${f.message}\n`);
+  for (const r of v.regressions) io.stderr.write(`  lost: ${r}\n`);
+  for (const i of v.inconclusive) io.stderr.write(`  inconclusive: ${i}\n`);
+  if (failed > 0) setExitCode(1);
 }
 
 async function printResult(io: Io, written: string[], nextCommand: string, dryRun: boolean): Promise<void> {
@@ -100,6 +133,7 @@ export function registerScaffoldMigration(scaffold: Command, context: CommandCon
     .option('--name <name>', 'migration name (default: tenant_isolation)', migrationName)
     .option('--table <name>', 'scaffold this table (repeatable; default: every flagged tenant table)', collect)
     .option('--include <kind>', `write behaviour-changing steps of this kind as statements instead of for review (repeatable: ${REVIEW_KINDS.join(', ')}, all)`, includeKinds)
+    .option('--no-verify', 'do not apply the migration to a copy and audit it again before writing (the header then claims what the plan resolves, unverified)')
     .option('--drizzle-schema', 'also print the pgPolicy(...) / .enableRLS() code for the Drizzle schema')
     .option('--dry-run', 'print the migration instead of writing it')
     .option('-y, --yes', 'accept the defaults instead of prompting')

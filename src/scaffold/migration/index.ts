@@ -13,7 +13,9 @@ import { displayName } from '../../sql/quote.js';
 import type { Tenancy } from '../../tenancy/types.js';
 import { appRoleCandidates } from './app-role.js';
 import type { LayoutName } from './layouts/types.js';
-import type { ReviewKind } from './types.js';
+import type { Connection } from '../../db/transaction.js';
+import type { MigrationPlan, ReviewKind } from './types.js';
+import type { Verification } from './verify.js';
 
 /** What the fix is written for: the chosen tenant column, the setting the app keeps the tenant in, and the role policies apply TO. */
 export interface MigrationSettings {
@@ -47,6 +49,12 @@ export interface MigrationRequest {
   yes: boolean;
   dryRun: boolean;
   force: boolean;
+  /**
+   * The audited source, still open: the migration is applied to it in a
+   * transaction that is rolled back and audited again before anything is
+   * written (verify.ts). null: not verified (the header then says so).
+   */
+  verifyOn: Connection | null;
   /** Also render the Drizzle schema code (`--drizzle-schema`). */
   drizzleSchema: boolean;
   now: Date;
@@ -74,6 +82,8 @@ export interface ScaffoldedMigration {
   nextCommand: string;
   /** `pgPolicy(...)` / `.enableRLS()` code, when asked for. */
   drizzleSchema: string | null;
+  /** What applying the migration to a copy showed; null when it was not verified. */
+  verification: Verification | null;
 }
 
 export async function scaffoldMigration(
@@ -110,7 +120,7 @@ export async function scaffoldMigration(
     import('./layouts/detect.js'),
   ]);
   const [parser, templates] = await Promise.all([loadParser(), loadMigrationTemplates()]);
-  const plan = planMigration({
+  let plan = planMigration({
     catalog: audit.catalog,
     tenancy: audit.context.tenancy,
     findings: audit.findings,
@@ -118,7 +128,23 @@ export async function scaffoldMigration(
     parser,
     options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables, include: request.include },
   });
-  const rendered = renderMigration(plan, templates);
+  let rendered = renderMigration(plan, templates);
+  let verification: Verification | null = null;
+  if (request.verifyOn) {
+    output.note('Verifying: applying the migration to a copy in a transaction that is rolled back, then auditing it again');
+    const { verifyMigration, MigrationFailsOnCopy } = await import('./verify.js');
+    try {
+      verification = await verifyMigration({ connection: request.verifyOn, statements: rendered.statements, plan, before: audit });
+    } catch (error) {
+      if (!(error instanceof MigrationFailsOnCopy)) throw error;
+      throw new TenantguardError(
+        `the planned migration fails when applied to a copy of the database, so nothing was written: ${error.message}`,
+        'scaffold fewer tables with --table, or report it with the statement that failed',
+      );
+    }
+    plan = verifiedPlan(plan, verification);
+    rendered = renderMigration(plan, templates);
+  }
   const layout = request.layout ? { layout: request.layout, reason: '--layout' } : await detectLayout(request.cwd, request.out);
   if (layout.layout === 'drizzle' && request.out) {
     throw new UsageError('--out does not apply to the drizzle layout', "drizzle-kit writes to drizzle.config's out; use --layout plain --out DIR to choose the folder");
@@ -151,7 +177,19 @@ export async function scaffoldMigration(
     stderr: output.stderr,
   });
   const drizzleSchema = request.drizzleSchema ? (await import('./drizzle-schema.js')).renderDrizzleSchema(plan, audit.catalog) : null;
-  return { written: result.written, nextCommand: result.nextCommand, drizzleSchema };
+  return { written: result.written, nextCommand: result.nextCommand, drizzleSchema, verification };
+}
+
+/** The plan as the copy showed it: only findings that disappeared are claimed; the rest is said in the header. */
+function verifiedPlan(plan: MigrationPlan, v: Verification): MigrationPlan {
+  const notes = [...plan.notes];
+  const line = (f: Finding) => `${f.rule} ${f.object.table !== undefined && f.object.schema !== null ? `${displayName(f.object.schema, f.object.table)}.${f.object.name}` : displayName(f.object.schema, f.object.name)} ${f.fingerprint}`;
+  notes.push('Verified: applied to a copy of the audited schema and audited again; the findings listed above are gone there.');
+  if (v.notFixed.length > 0) notes.push(`NOT fixed by this migration (the audit of the copy still reports them): ${v.notFixed.map(line).join('; ')}.`);
+  if (v.introduced.length > 0) notes.push(`New after this migration (the audit of the copy reports them): ${v.introduced.map(line).join('; ')}.`);
+  for (const r of v.regressions) notes.push(`The tenant loses access: ${r}.`);
+  for (const i of v.inconclusive) notes.push(`Own-row access not compared: ${i}.`);
+  return { ...plan, findings: v.fixed, notes };
 }
 
 /** Findings as the chosen settings see them: reachability depends on the app role (no new database round trip). */
