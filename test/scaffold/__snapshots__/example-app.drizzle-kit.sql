@@ -20,6 +20,13 @@
 --   rls-disabled  public.tasks  7d6b717bdcd0d6f1
 --   tenant-column-missing  public.tasks  3aa22a9978a419f6
 --
+-- Notes:
+--   - Verified: applied to a copy of the audited schema and audited again; the
+--     findings listed above are gone there.
+--   - New after this migration (the audit of the copy reports them):
+--     cross-tenant-foreign-key public.tasks.tasks_project_id_projects_id_fk
+--     5cf53675b32d2428.
+--
 -- Locking: adding and backfilling a tenant column takes an ACCESS EXCLUSIVE lock
 -- on public.tasks and rewrites their rows; validating the new foreign keys scans
 -- them again. Reads and writes of these tables wait until the migration commits,
