@@ -109,6 +109,11 @@ function timeProcess(args) {
   return performance.now() - started;
 }
 
+/** `node -e 0`, measured right after each size's audits so both see the same machine load. */
+function timeBareNode() {
+  return median(Array.from({ length: RUNS }, () => timeProcess(['-e', '0'])));
+}
+
 async function timeCatalogQuery(client) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
@@ -149,7 +154,7 @@ async function benchServer(n) {
     const build = performance.now() - buildStarted;
     const query = await timeCatalogQuery(client);
     const audit = measureAudit(['audit', '--db', url, '--format', 'json', '--app-role', BENCH_ROLE]);
-    return { n, build, query, ...audit };
+    return { n, build, query, bare: timeBareNode(), ...audit };
   } finally {
     await client.end().catch(() => {});
     await admin.query(`DROP DATABASE IF EXISTS ${ident(database)} WITH (FORCE)`);
@@ -176,7 +181,7 @@ async function benchEmbedded(n) {
     await client.end();
     await pglite.close();
     const audit = measureAudit(['audit', '--migrations', migrations, '--format', 'json', '--app-role', BENCH_ROLE]);
-    return { n, build, query, ...audit };
+    return { n, build, query, bare: timeBareNode(), ...audit };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -198,7 +203,7 @@ async function withBenchRole(fn) {
 const server = await serverReachable();
 console.log(`engine: ${server ? `server ${new URL(serverUrl).host}` : 'embedded (no server reachable)'}; median of ${RUNS} runs\n`);
 console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs\n`);
-console.log('tenant tables | audit wall (CPU) | one catalog query | peak RSS | statements | schema built in');
+console.log('tenant tables | audit wall (CPU) | raw catalog query | node -e 0 | audit ÷ (query + node) | peak RSS | statements | schema built in');
 
 const results = [];
 const runAll = async () => {
@@ -206,7 +211,11 @@ const runAll = async () => {
     const r = server ? await benchServer(n) : await benchEmbedded(n);
     results.push(r);
     const audit = `${ms(r.wall)} (${ms(r.cpu)})`;
-    console.log(`${String(r.tables).padStart(13)} | ${audit.padStart(16)} | ${ms(r.query).padStart(17)} | ${`${Math.round(r.maxRssMb)} MB`.padStart(8)} | ${String(r.queries).padStart(10)} | ${ms(r.build)}`);
+    const ratio = `${(r.wall / (r.query + r.bare)).toFixed(2)}x`;
+    console.log(
+      `${String(r.tables).padStart(13)} | ${audit.padStart(16)} | ${ms(r.query).padStart(17)} | ${ms(r.bare).padStart(9)} | ${ratio.padStart(22)} | ` +
+        `${`${Math.round(r.maxRssMb)} MB`.padStart(8)} | ${String(r.queries).padStart(10)} | ${ms(r.build)}`,
+    );
   }
 };
 if (server) await withBenchRole(runAll);

@@ -10,6 +10,7 @@
  * rewritten the same way. `db.role('app_user')` gives the real name.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 
 export type Engine = 'server' | 'embedded';
@@ -72,18 +73,39 @@ function makeRewriter(prefix: string, declared: Set<string>) {
   };
 }
 
-let pristine: Promise<Blob> | null = null;
+/**
+ * The data directory initdb makes, shared by every embedded test database:
+ * created once per checkout (initdb costs seconds; restoring a dump costs a
+ * fraction of that) and kept in node_modules/.cache, and once per test
+ * process in memory (test processes run one file after another).
+ */
+const PRISTINE_KEY = Symbol.for('tenantguard.test.pristineDataDir');
+type WithPristine = typeof globalThis & { [PRISTINE_KEY]?: Promise<Blob> };
 
 async function pristineDataDir(): Promise<Blob> {
-  pristine ??= (async () => {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = new PGlite();
-    await db.waitReady;
-    const dump = await db.dumpDataDir('none');
-    await db.close();
-    return dump;
-  })();
-  return pristine;
+  const shared = globalThis as WithPristine;
+  shared[PRISTINE_KEY] ??= loadOrCreatePristine();
+  return shared[PRISTINE_KEY];
+}
+
+async function loadOrCreatePristine(): Promise<Blob> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const manifest = JSON.parse(await readFile(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  const file = new URL(`../../node_modules/.cache/tenantguard/test-pristine-pglite-${manifest.version}.tar`, import.meta.url);
+  const cached = await readFile(file).catch(() => null);
+  if (cached) return new Blob([cached]);
+  const db = new PGlite();
+  await db.waitReady;
+  const dump = await db.dumpDataDir('none');
+  await db.close();
+  // A unique name, then a rename: processes creating it at once never read half a file.
+  const partial = new URL(`${file.href}.${process.pid}.partial`);
+  await mkdir(new URL('.', file), { recursive: true });
+  await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+  await rename(partial, file);
+  return dump;
 }
 
 async function openEmbedded(): Promise<{ client: pg.Client; close(): Promise<void> }> {
