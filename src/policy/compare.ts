@@ -45,6 +45,22 @@ export function pinVerdict(column: Extract<Term, { t: 'column' }>, pin: SetPin, 
   return owner({ kind: 'owner', text, column: column.column });
 }
 
+const SECRET_NAME = /(^|_)(token|secret|code|hash)($|_)/i;
+const SECRET_TYPES = new Set(['text', 'uuid', 'bytea', 'varchar', 'bpchar']);
+
+/**
+ * A column that holds a bearer secret: named like one (`token`, `invite_code`,
+ * `secret_hash`), of a type that can hold an unguessable value, and unique on
+ * its own — a row found by it is the row of whoever was handed the secret.
+ */
+export function isBearerSecret(term: Extract<Term, { t: 'column' }>): boolean {
+  const table = term.entry.table;
+  if (!table || !SECRET_NAME.test(term.column)) return false;
+  const type = table.columns.find((c) => c.name === term.column)?.typeName ?? '';
+  if (!SECRET_TYPES.has(type)) return false;
+  return table.indexes.some((i) => i.unique && !i.partial && i.columns.length === 1 && i.columns[0] === term.column);
+}
+
 function looseEqual(a: unknown, b: unknown): boolean {
   return String(a) === String(b);
 }
@@ -82,6 +98,8 @@ export function compareTerms(left: Term, right: Term, env: Env, text: string): V
     if (b.t === 'other' && b.unverified && isFocusTenantColumn(a, env)) {
       return unknown({ kind: 'unverified', text, detail: b.unverified });
     }
+    // found by a secret the caller presents (an invitation token): the row of its bearer, like an owner's
+    if (b.t === 'other' && a.entry === env.focus && isBearerSecret(a)) return owner({ kind: 'owner', text, column: a.column });
     return unconstrained(text);
   }
   if (a.t === 'keyed') {

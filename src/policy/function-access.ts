@@ -145,7 +145,9 @@ export function functionAccess(fn: RoutineInfo, lookup: Lookup): FunctionAccess 
     for (const row of rows) {
       const equal: Expr[] = columns.flatMap((c, i) => (row[i] ? [{ kind: 'op', op: '=', left: { kind: 'column', fields: [alias, c] }, right: row[i]! } as Expr] : []));
       const v = rowsVerdict(entry, equal, facts, rowEnv);
-      decision = worseDecision(decision, decisionOf(v.scope));
+      // a new row pinned to the caller but not to a tenant (user_id = auth.uid(), any organization_id) joins any tenant
+      const pinned = v.scope === 'owner' && entry.tenantColumn !== null ? 'not-scoped' : decisionOf(v.scope);
+      decision = worseDecision(decision, pinned);
       subqueriesOf(row).forEach((n) => visit(n, env, facts, null));
     }
     return decision;

@@ -104,6 +104,27 @@ const SETUP = `
   CREATE FUNCTION touch_project() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
     BEGIN UPDATE projects SET name = name WHERE id = NEW.project_id; RETURN NEW; END $$;
 
+  CREATE TABLE invitations (id serial PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations,
+    token text NOT NULL UNIQUE DEFAULT md5(random()::text));
+  -- keyed by a bearer secret: the caller joins the organization the token was issued for
+  CREATE FUNCTION accept_invitation(invite_token text) RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE inv invitations;
+    BEGIN
+      SELECT * INTO inv FROM invitations WHERE token = invite_token;
+      IF NOT FOUND THEN RAISE EXCEPTION 'no such invitation'; END IF;
+      INSERT INTO members (organization_id, user_id) VALUES (inv.organization_id, auth.uid());
+      DELETE FROM invitations WHERE token = invite_token;
+      RETURN inv.organization_id;
+    END $$;
+  -- the same by a guessable serial id: any invitation of any organization
+  CREATE FUNCTION accept_by_id(invite int) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    BEGIN
+      INSERT INTO members (organization_id, user_id) SELECT organization_id, auth.uid() FROM invitations WHERE id = invite;
+      INSERT INTO members (organization_id, user_id) VALUES ((SELECT organization_id FROM invitations WHERE id = invite), auth.uid());
+    END $$;
+  CREATE FUNCTION join_any(org uuid) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public AS
+    $$ INSERT INTO members (organization_id, user_id) VALUES (org, auth.uid()) $$;
+
   -- helpers in policies
   CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS
     $$ SELECT COALESCE(NULLIF(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$;
@@ -181,6 +202,13 @@ describe('caller checks in function bodies', () => {
     it('a helper that answers only for the caller reads only the caller\'s rows; one that answers for anyone does not', () => {
       expect(decisions('only_for_caller')).toEqual({ 'reads members': 'scoped' });
       expect(decisions('for_anyone')).toEqual({ 'reads members': 'not-scoped' });
+    });
+
+    it('a row found by a bearer secret binds what follows to the caller who holds it; a serial id or any organization does not', () => {
+      expect(decisions('accept_invitation')).toEqual({ 'reads invitations': 'scoped', 'writes invitations': 'scoped', 'writes members': 'scoped' });
+      expect(decisions('accept_by_id')).toMatchObject({ 'reads invitations': 'not-scoped', 'writes members': 'not-scoped' });
+      // a membership of the caller in an organization the caller names is the self-join hole
+      expect(decisions('join_any')).toEqual({ 'writes members': 'not-scoped' });
     });
 
     it('a trigger function cannot be called directly', () => {
