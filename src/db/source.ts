@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { TenantguardError, UsageError } from '../errors.js';
 import { connectLive } from './connect.js';
 import { findDatabaseUrl } from './env-file.js';
@@ -51,6 +52,13 @@ export async function chooseSource(request: Pick<SourceRequest, 'db' | 'migratio
   }
   const search = await findMigrationsFolder(cwd);
   if (search.found) return { kind: 'migrations', folder: search.found.folder, origin: search.found.reason };
+  if (search.several.length > 1) {
+    const choices = search.several.map((c) => (c.reason === relative(cwd, c.folder) ? c.reason : `${relative(cwd, c.folder)} (${c.reason})`));
+    throw new TenantguardError(
+      `${search.several.length} migrations folders below ${cwd}: ${choices.join(', ')}`,
+      `pass the one to audit with --migrations DIR (e.g. --migrations ${relative(cwd, search.several[0]!.folder)}), or run tenantguard in that package's folder`,
+    );
+  }
   const unreadable = search.unreadable.length > 0 ? ` (${search.unreadable.join(', ')}: no migrations tenantguard can read)` : '';
   throw new TenantguardError(`no database or migrations folder to audit in ${cwd}${unreadable}`, SOURCE_HINT);
 }

@@ -140,6 +140,15 @@ const PLATFORM_APPS = [
     skipped: [] as string[],
     serverNeeds: null,
   },
+  {
+    // a monorepo: the migrations folder of packages/api, found from the root through its drizzle.config's `out` (relative to the config's folder)
+    name: 'monorepo',
+    folder: 'packages/api/db/migrations',
+    appRole: 'app_user',
+    expected: ['projects:rls-disabled'],
+    skipped: [] as string[],
+    serverNeeds: null,
+  },
 ] as const;
 
 async function serverHas(extension: string): Promise<boolean> {

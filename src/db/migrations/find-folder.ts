@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import type { MigrationLayout } from './layout.js';
 import { MIGRATION_LAYOUTS } from './layouts.js';
 
@@ -25,6 +25,8 @@ export interface FoundFolder {
 
 export interface FolderSearch {
   found: FoundFolder | null;
+  /** With no folder in the working directory: the migrations folders found below it, when there are several. */
+  several: FoundFolder[];
   /** Candidate folders that exist but hold nothing a known layout reads. */
   unreadable: string[];
 }
@@ -69,23 +71,78 @@ async function readableByALayout(folder: string, layouts: readonly MigrationLayo
   return false;
 }
 
-/** The project's migrations folder when none was named: drizzle.config's `out`, then conventional folders. */
-export async function findMigrationsFolder(cwd: string, layouts: readonly MigrationLayout[] = MIGRATION_LAYOUTS): Promise<FolderSearch> {
+/** Candidates in `dir` itself: its drizzle.config's `out` (relative to the config's folder, as drizzle-kit resolves it), then conventional folders. */
+async function candidatesIn(dir: string, shown: (path: string) => string): Promise<FoundFolder[]> {
   const candidates: FoundFolder[] = [];
   for (const name of DRIZZLE_CONFIG_FILES) {
-    const text = await readFile(join(cwd, name), 'utf8').catch(() => null);
+    const text = await readFile(join(dir, name), 'utf8').catch(() => null);
     if (text === null) continue;
     const out = drizzleOutFromConfig(text);
-    if (out !== null) candidates.push({ folder: resolve(cwd, out), reason: `${name} (out)` });
+    if (out !== null) candidates.push({ folder: resolve(dir, out), reason: `${shown(join(dir, name))} (out)` });
     break;
   }
-  for (const name of CONVENTIONAL_FOLDERS) candidates.push({ folder: resolve(cwd, name), reason: name });
+  for (const name of CONVENTIONAL_FOLDERS) candidates.push({ folder: resolve(dir, name), reason: shown(join(dir, name)) });
+  return candidates;
+}
 
+/** Folders never searched: dependencies, build output, caches, version control. */
+const SKIPPED_FOLDERS = new Set([
+  'node_modules', 'dist', 'build', 'out', 'coverage', 'target', 'vendor', 'tmp', 'temp',
+  '.git', '.next', '.nuxt', '.svelte-kit', '.turbo', '.vercel', '.output', '.cache', '.yarn', '.pnpm-store',
+]);
+/** How deep below the working directory a monorepo keeps its packages (apps/web/db/…). */
+const MAX_DEPTH = 4;
+/** Folders looked into at most, so a huge tree costs a bounded time. */
+const MAX_FOLDERS = 4000;
+
+/** Sub-folders of `cwd` (breadth first, not following links), up to MAX_DEPTH, skipping SKIPPED_FOLDERS and hidden ones. */
+async function foldersBelow(cwd: string): Promise<string[]> {
+  const found: string[] = [];
+  let level = [cwd];
+  for (let depth = 1; depth <= MAX_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        if (!entry.isDirectory() || entry.name.startsWith('.') || SKIPPED_FOLDERS.has(entry.name)) continue;
+        next.push(join(dir, entry.name));
+      }
+    }
+    next.sort();
+    found.push(...next);
+    if (found.length >= MAX_FOLDERS) return found.slice(0, MAX_FOLDERS);
+    level = next;
+  }
+  return found;
+}
+
+/**
+ * The project's migrations folder when none was named: drizzle.config's
+ * `out`, then conventional folders, in the working directory; else, in a
+ * monorepo, every such folder below it (each package's drizzle.config.*,
+ * supabase/, prisma/, migrations/). Several found below: `several` lists
+ * them and `found` is null — guessing would audit the wrong app.
+ */
+export async function findMigrationsFolder(cwd: string, layouts: readonly MigrationLayout[] = MIGRATION_LAYOUTS): Promise<FolderSearch> {
+  const shown = (path: string) => relative(cwd, path) || '.';
   const unreadable: string[] = [];
-  for (const candidate of candidates) {
+  for (const candidate of await candidatesIn(cwd, shown)) {
     if (!(await isFolder(candidate.folder))) continue;
-    if (await readableByALayout(candidate.folder, layouts)) return { found: candidate, unreadable };
+    if (await readableByALayout(candidate.folder, layouts)) return { found: candidate, unreadable, several: [] };
     unreadable.push(candidate.reason);
   }
-  return { found: null, unreadable };
+  const several: FoundFolder[] = [];
+  const seen = new Set<string>();
+  for (const dir of await foldersBelow(cwd)) {
+    for (const candidate of await candidatesIn(dir, shown)) {
+      // a package's drizzle.config `out` and its drizzle/ folder are one candidate; inside a found folder, nothing more
+      if (seen.has(candidate.folder) || several.some((c) => candidate.folder.startsWith(c.folder + sep))) continue;
+      if (!(await isFolder(candidate.folder)) || !(await readableByALayout(candidate.folder, layouts))) continue;
+      seen.add(candidate.folder);
+      several.push(candidate);
+      break; // one folder per package: the first of its candidates, as in the working directory
+    }
+  }
+  if (several.length === 1) return { found: several[0]!, unreadable, several: [] };
+  return { found: null, unreadable, several };
 }

@@ -144,7 +144,7 @@ describe('findMigrationsFolder', () => {
 
   it('skips folders with nothing to read and says which', async () => {
     const dir = await folder({ 'migrations/README.md': 'empty for now' });
-    expect(await findMigrationsFolder(dir)).toEqual({ found: null, unreadable: ['migrations'] });
+    expect(await findMigrationsFolder(dir)).toEqual({ found: null, unreadable: ['migrations'], several: [] });
     const copy = await folder({});
     await cp(join(root, 'fixtures/migrations/drizzle-basic'), join(copy, 'drizzle'), { recursive: true });
     expect((await findMigrationsFolder(copy)).found?.reason).toBe('drizzle');

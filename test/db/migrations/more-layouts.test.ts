@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../../src/db/migrations/apply.js';
 import { discoverMigrations } from '../../../src/db/migrations/discover.js';
+import { join } from 'node:path';
 import { findMigrationsFolder } from '../../../src/db/migrations/find-folder.js';
+import { chooseSource } from '../../../src/db/source.js';
+import { TenantguardError } from '../../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { dirWith } from '../../support/cli.js';
 
@@ -48,6 +51,56 @@ describe('migration layouts', () => {
     expect(found.layout).toBe('supabase');
     expect(names(found.files)).toEqual(['supabase/migrations/20240501000000_a.sql', 'supabase/migrations/20240502000000_b.sql']);
     expect(found.prelude).toContain('CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS');
+  });
+});
+
+describe('finding the migrations folder in a monorepo', () => {
+  const drizzleApp = (out: string) => ({
+    'drizzle.config.ts': `export default { dialect: 'postgresql', out: '${out}' };`,
+    [`${out}/meta/_journal.json`]: JSON.stringify({ dialect: 'postgresql', entries: [{ tag: '0000_init' }] }),
+    [`${out}/0000_init.sql`]: 'CREATE TABLE t (id int);',
+  });
+  const under = (prefix: string, files: Record<string, string>) =>
+    Object.fromEntries(Object.entries(files).map(([path, text]) => [`${prefix}/${path.replace(/^\.\//, '')}`, text]));
+
+  it('finds the one folder below the working directory, resolving drizzle `out` from the config file\'s folder', async () => {
+    const cwd = await dirWith({
+      ...under('apps/api', drizzleApp('./db/migrations')),
+      'node_modules/some-lib/migrations/001.sql': 'CREATE TABLE dependency (id int);',
+      'dist/migrations/001.sql': 'CREATE TABLE built (id int);',
+      '.turbo/migrations/001.sql': 'CREATE TABLE cached (id int);',
+    });
+    const search = await findMigrationsFolder(cwd);
+    expect(search.found?.reason).toBe('apps/api/drizzle.config.ts (out)');
+    expect(search.found?.folder).toBe(join(cwd, 'apps/api/db/migrations'));
+  });
+
+  it('with several, lists them and picks none; the audit stops with the choices', async () => {
+    const cwd = await dirWith({
+      ...under('apps/web', drizzleApp('./drizzle')),
+      'packages/billing/supabase/config.toml': 'project_id = "billing"\n',
+      'packages/billing/supabase/migrations/20240501000000_init.sql': 'create table public.invoices (id int);',
+      'services/legacy/prisma/schema.prisma': 'datasource db { provider = "postgresql" }\n',
+      'services/legacy/prisma/migrations/20240501000000_init/migration.sql': 'CREATE TABLE legacy (id int);',
+    });
+    const search = await findMigrationsFolder(cwd);
+    expect(search.found).toBeNull();
+    expect(search.several.map((c) => c.reason)).toEqual([
+      'apps/web/drizzle.config.ts (out)',
+      'packages/billing/supabase/migrations',
+      'services/legacy/prisma/migrations',
+    ]);
+    const error = await chooseSource({ cwd, env: {}, offline: true }).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(TenantguardError);
+    expect((error as TenantguardError).message).toBe(
+      `3 migrations folders below ${cwd}: apps/web/drizzle (apps/web/drizzle.config.ts (out)), packages/billing/supabase/migrations, services/legacy/prisma/migrations`,
+    );
+    expect((error as TenantguardError).hint).toMatch(/--migrations apps\/web\/drizzle/);
+  });
+
+  it('a folder in the working directory wins over those below it', async () => {
+    const cwd = await dirWith({ ...drizzleApp('./drizzle'), ...under('packages/other', drizzleApp('./drizzle')) });
+    expect((await findMigrationsFolder(cwd)).found?.reason).toBe('drizzle.config.ts (out)');
   });
 });
 
