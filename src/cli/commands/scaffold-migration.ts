@@ -46,6 +46,7 @@ async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io, setExit
   // Prompts need a person at a terminal; --yes or a pipe means "use what flags and config say".
   const interactive = io.isTTY && !flags.yes;
   const { auditDetailed } = await import('../../audit.js');
+  if (flags.out) await (await import('../../scaffold/migration/out-folder.js')).assertOutFolder(io.cwd, flags.out);
   const verify = flags.verify !== false;
   const run = await auditDetailed({
     ...sourceOptions(flags, io),
@@ -96,6 +97,15 @@ async function scaffoldFrom(
   );
   await printResult(io, result.written, result.nextCommand, Boolean(flags.dryRun));
   if (result.drizzleSchema !== null) io.stdout.write(`\n${result.drizzleSchema}`);
+  if (run.result.source.kind === 'database' && result.written.length > 0) {
+    const appRole = result.appRole;
+    if (appRole && !(await folderCreatesRole(result.written[0]!, appRole))) {
+      io.stderr.write(
+        `note: no migration in this folder creates ${appRole}; \`tenantguard audit --offline\` on it needs the SQL that does ` +
+          `(and its grants): pass it with --setup FILE, or "setup" in tenantguard.config.json (e.g. docker/init.sql)\n`,
+      );
+    }
+  }
   const v = result.verification;
   if (v === null) return;
   const failed = v.notFixed.length + v.regressions.length;
@@ -110,6 +120,22 @@ async function scaffoldFrom(
   for (const r of v.regressions) io.stderr.write(`  lost: ${r}\n`);
   for (const i of v.inconclusive) io.stderr.write(`  inconclusive: ${i}\n`);
   if (failed > 0) setExitCode(1);
+}
+
+/** Whether any .sql file beside `file` (or in its folder's subfolders one level down) creates `role`. */
+async function folderCreatesRole(file: string, role: string): Promise<boolean> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const folder = path.dirname(file);
+  const escaped = role.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const creates = new RegExp(`create\\s+(role|user)\\s+(if\\s+not\\s+exists\\s+)?"?${escaped}"?(\\s|;|$)`, 'i');
+  const entries = await readdir(folder, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || !entry.name.endsWith('.sql')) continue;
+    const text = await readFile(path.join(entry.parentPath ?? folder, entry.name), 'utf8').catch(() => '');
+    if (creates.test(text)) return true;
+  }
+  return false;
 }
 
 async function printResult(io: Io, written: string[], nextCommand: string, dryRun: boolean): Promise<void> {

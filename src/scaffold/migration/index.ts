@@ -82,6 +82,8 @@ export interface ScaffoldedMigration {
   nextCommand: string;
   /** `pgPolicy(...)` / `.enableRLS()` code, when asked for. */
   drizzleSchema: string | null;
+  /** The app role the policies were written for. */
+  appRole: string;
   /** What applying the migration to a copy showed; null when it was not verified. */
   verification: Verification | null;
 }
@@ -92,6 +94,14 @@ export async function scaffoldMigration(
   ask: MigrationQuestions,
   output: MigrationOutput,
 ): Promise<ScaffoldedMigration> {
+  // Where it goes is settled before any question: a drizzle project without drizzle-kit stops here, not after the answers.
+  const { detectLayout } = await import('./layouts/detect.js');
+  const layout = request.layout ? { layout: request.layout, reason: '--layout' } : await detectLayout(request.cwd, request.out);
+  if (layout.layout === 'drizzle' && request.out) {
+    throw new UsageError('--out does not apply to the drizzle layout', "drizzle-kit writes to drizzle.config's out; use --layout plain --out DIR to choose the folder");
+  }
+  if (layout.layout === 'drizzle' && !request.dryRun) (await import('./layouts/drizzle.js')).assertDrizzleKit(request.cwd);
+
   const candidates = appRoleCandidates(audited.catalog, audited.context.tenancy);
   let settings: MigrationSettings = { tenantColumn: audited.config.tenantColumn, contextSetting: audited.config.contextSetting, appRole: audited.config.appRole };
   if (ask.settings) {
@@ -113,11 +123,10 @@ export async function scaffoldMigration(
   let tables = request.tables;
   if (ask.tables && tables === null) tables = await ask.tables(audit.context.tenancy, audit.findings);
 
-  const [{ loadParser }, { planMigration }, { loadMigrationTemplates, renderMigration }, { detectLayout }] = await Promise.all([
+  const [{ loadParser }, { planMigration }, { loadMigrationTemplates, renderMigration }] = await Promise.all([
     import('../../sql/parser.js'),
     import('./plan.js'),
     import('./render.js'),
-    import('./layouts/detect.js'),
   ]);
   const [parser, templates] = await Promise.all([loadParser(), loadMigrationTemplates()]);
   let plan = planMigration({
@@ -144,10 +153,6 @@ export async function scaffoldMigration(
     }
     plan = verifiedPlan(plan, verification);
     rendered = renderMigration(plan, templates);
-  }
-  const layout = request.layout ? { layout: request.layout, reason: '--layout' } : await detectLayout(request.cwd, request.out);
-  if (layout.layout === 'drizzle' && request.out) {
-    throw new UsageError('--out does not apply to the drizzle layout', "drizzle-kit writes to drizzle.config's out; use --layout plain --out DIR to choose the folder");
   }
 
   const summary =
@@ -177,7 +182,7 @@ export async function scaffoldMigration(
     stderr: output.stderr,
   });
   const drizzleSchema = request.drizzleSchema ? (await import('./drizzle-schema.js')).renderDrizzleSchema(plan, audit.catalog) : null;
-  return { written: result.written, nextCommand: result.nextCommand, drizzleSchema, verification };
+  return { written: result.written, nextCommand: result.nextCommand, drizzleSchema, verification, appRole };
 }
 
 /** The plan as the copy showed it: only findings that disappeared are claimed; the rest is said in the header. */

@@ -45,26 +45,33 @@ function readManifest(file: string): { name?: string; bin?: string | Record<stri
   }
 }
 
+/** drizzle-kit's CLI, or the one-line error that says how to do without it. */
+export function assertDrizzleKit(cwd: string): string {
+  const kit = resolveDrizzleKit(cwd);
+  if (!kit) {
+    throw new TenantguardError(
+      `drizzle-kit is not installed in ${cwd}, so it cannot create the migration and its snapshot`,
+      `install it (npm install -D drizzle-kit), or re-run with --layout plain --out <drizzle out folder> to write the SQL file and its journal entry only (no snapshot); --dry-run needs no drizzle-kit`,
+    );
+  }
+  return kit;
+}
+
 export async function writeDrizzle(request: LayoutRequest): Promise<LayoutResult> {
   const { cwd, name } = request;
   const config = await findDrizzleConfig(cwd);
   if (!config) {
     throw new TenantguardError(`no drizzle.config.* in ${cwd}`, 'run tenantguard from the folder that holds drizzle.config.ts, or use --layout plain --out DIR');
   }
-  const kit = resolveDrizzleKit(cwd);
-  if (!kit) {
-    throw new TenantguardError(
-      `drizzle-kit is not installed in ${cwd}, so it cannot create the migration and its snapshot`,
-      `install it (npm install -D drizzle-kit), or re-run with --layout plain --out <drizzle out folder> to write the SQL file and its journal entry only (no snapshot)`,
-    );
-  }
   const contents = renderDrizzleFile(request.rendered);
   const command = `drizzle-kit generate --custom --name ${name} --config ${path.basename(config)}`;
+  // A dry run only prints: it needs no drizzle-kit.
   if (request.dryRun) {
     request.stderr(`would run ${command} and fill the file it creates with:\n`);
     request.stdout(contents);
     return { written: [], nextCommand: 'npx drizzle-kit migrate' };
   }
+  const kit = assertDrizzleKit(cwd);
 
   const { execa } = await import('execa');
   const run = await execa(process.execPath, [kit, 'generate', '--custom', `--name=${name}`, `--config=${config}`], {
