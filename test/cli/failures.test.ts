@@ -3,9 +3,12 @@
  * one `tenantguard: …` line and a hint, exit 2, no stack trace, nothing
  * written. Each case runs through main() (runCli).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirWith, runCli, type CliRun } from '../support/cli.js';
@@ -45,6 +48,11 @@ async function migrations(extra: (folder: string) => Promise<void>): Promise<str
 interface Case {
   name: string;
   skip?: string | false;
+  /**
+   * Permissions do not stop root: as root, the case runs bin/tenantguard.js
+   * (which calls main()) as the unprivileged user nobody instead.
+   */
+  unprivileged?: boolean;
   /** Arguments; may prepare files first. */
   argv: () => Promise<string[]>;
   message: RegExp;
@@ -85,7 +93,7 @@ const fileCases: Case[] = [
   },
   {
     name: 'an unreadable migration file',
-    skip: isRoot && 'file permissions do not stop root',
+    unprivileged: true,
     argv: async () => ['audit', '--migrations', await migrations(async (m) => {
       await writeFile(join(m, '0002_secret.sql'), 'SELECT 1;\n');
       await chmod(join(m, '0002_secret.sql'), 0o000);
@@ -94,13 +102,36 @@ const fileCases: Case[] = [
   },
   {
     name: 'an unreadable migrations folder',
-    skip: isRoot && 'folder permissions do not stop root',
+    unprivileged: true,
     argv: async () => {
       const folder = await migrations(async () => {});
       await chmod(folder, 0o000);
       return ['audit', '--migrations', folder];
     },
     message: /^tenantguard: cannot list the migrations in .*: permission denied \(EACCES\)$/,
+  },
+  {
+    name: 'an unreadable folder inside a drizzle migrations folder',
+    unprivileged: true,
+    argv: async () => {
+      const dir = await dirWith({
+        'drizzle/meta/_journal.json': JSON.stringify({ version: '7', dialect: 'postgresql', entries: [{ idx: 0, version: '7', when: 1, tag: '0000_init', breakpoints: true }] }),
+        'drizzle/0000_init.sql': SCHEMA,
+      });
+      await chmod(join(dir, 'drizzle', 'meta'), 0o000);
+      return ['audit', '--migrations', join(dir, 'drizzle')];
+    },
+    message: /^tenantguard: cannot (read|list|list the migrations in) .*(drizzle|_journal\.json).*: permission denied \(EACCES\)$/,
+  },
+  {
+    name: 'a migration that outlives --statement-timeout on the embedded engine',
+    argv: async () => ['audit', '--statement-timeout', '4000', '--migrations', await migrations((m) => writeFile(join(m, '0002_wait.sql'), '-- waits\nSELECT pg_sleep(100000);\n'))],
+    message: /^tenantguard: .*0002_wait\.sql:2: the statement ran longer than the statement timeout \(4000 ms\); the embedded engine was stopped$/,
+  },
+  {
+    name: 'a migration that runs a program',
+    argv: async () => ['audit', '--migrations', await migrations((m) => writeFile(join(m, '0002_copy.sql'), "COPY projects FROM PROGRAM 'id';\n"))],
+    message: /^tenantguard: .*0002_copy\.sql:1: COPY … FROM PROGRAM runs a program on the database server: the embedded engine does not run it$/,
   },
   {
     name: 'an out-of-range --statement-timeout',
@@ -151,11 +182,32 @@ async function readOnly(): Promise<string> {
   return dir;
 }
 
+/** bin/tenantguard.js, which runs main() in a process of its own. */
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'tenantguard.js');
+const NOBODY = 65534;
+
+/** Runs the CLI as nobody; every folder on the way to the case's files is opened to it first. */
+async function runAsNobody(argv: string[]): Promise<CliRun> {
+  const temp = tmpdir();
+  for (const arg of argv.filter((a) => a.startsWith(`${temp}/`))) {
+    for (let dir = dirname(arg); dir.startsWith(`${temp}/`); dir = dirname(dir)) await chmod(dir, 0o755);
+  }
+  const child = spawnSync(process.execPath, [BIN, ...argv], {
+    uid: NOBODY,
+    gid: NOBODY,
+    cwd: temp,
+    env: { PATH: process.env.PATH, TENANTGUARD_CACHE_DIR: 'off' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: child.status ?? -1, stdout: child.stdout, stderr: child.stderr };
+}
+
 describe('file-system failures are one line, exit 2, nothing written', () => {
   for (const c of fileCases) {
-    it.skipIf(Boolean(c.skip))(`${c.name}${c.skip ? ` (skipped: ${c.skip})` : ''}`, async () => {
+    it.skipIf(Boolean(c.skip))(`${c.name}${c.skip ? ` (skipped: ${c.skip})` : ''}${c.unprivileged && isRoot ? ' (as nobody)' : ''}`, async () => {
       const before = await readdir(outDir);
-      const run = await runCli(await c.argv());
+      const run = c.unprivileged && isRoot ? await runAsNobody(await c.argv()) : await runCli(await c.argv());
       expectOneLineFailure(run, c.message);
       expect(await readdir(outDir)).toEqual(before);
       for (const path of c.notWritten?.() ?? []) expect(existsSync(path)).toBe(false);

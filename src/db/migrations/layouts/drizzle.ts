@@ -23,8 +23,12 @@ export const drizzleLayout: MigrationLayout = {
     let text: string;
     try {
       text = await readFile(journalPath, 'utf8');
-    } catch {
-      return null;
+    } catch (error) {
+      // No journal: not a drizzle folder. A journal that cannot be read is a
+      // failure, never a reason to apply the files in name order instead.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw error;
     }
     const entries = readJournal(text, display(journalPath));
     const files = entries.map((entry) => join(folder, `${entry.tag}.sql`));
