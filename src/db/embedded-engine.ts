@@ -38,6 +38,16 @@ export interface StartedEngine {
   serverVersion: string;
 }
 
+/**
+ * Memory, not disk: the engine's data directory is an in-memory file system.
+ * PGlite allocates and clears its shared buffers at start (128 MB by
+ * default, for every offline audit), yet a page read past them is only a
+ * copy; 32 MB hold the catalog of thousands of tables. Write-ahead log
+ * segments are files in that memory too: by default up to 1 GB accumulates
+ * before a checkpoint and 80 MB are kept for reuse after it.
+ */
+const ENGINE_SETTINGS = ['shared_buffers = 32MB', 'min_wal_size = 32MB', 'max_wal_size = 64MB'];
+
 export async function startPglite(options: EngineStartOptions): Promise<StartedEngine> {
   const { PGlite } = await import('@electric-sql/pglite');
   const extensions: Record<string, unknown> = {};
@@ -51,7 +61,11 @@ export async function startPglite(options: EngineStartOptions): Promise<StartedE
 
   const cache = options.cacheDir ? await pristineDataDirCache(options.cacheDir) : null;
   const pristine = (await cache?.load()) ?? null;
-  const pglite = new PGlite({ extensions: extensions as never, ...(pristine ? { loadDataDir: pristine } : {}) });
+  const pglite = new PGlite({
+    extensions: extensions as never,
+    postgresqlconf: ENGINE_SETTINGS,
+    ...(pristine ? { loadDataDir: pristine } : {}),
+  });
   try {
     await pglite.waitReady;
     // Dumped before anything runs, so the cache holds exactly what initdb made.

@@ -98,17 +98,34 @@ function canBatch(file: MigrationFile): boolean {
   return file.statements.length > 1 && file.statements.every((statement) => traitsOf(statement)?.batchable === true);
 }
 
+/**
+ * SQL sent to the engine in one message, at most (about 1 MiB). Postgres
+ * parses a whole multi-statement message before running any of it, so a
+ * 50 MB data migration sent at once would hold every statement's parse tree
+ * in the engine's memory together.
+ */
+const MESSAGE_CHARS = 1 << 20;
+
 /** True when the whole file ran and committed; false when it was rolled back and must be replayed. */
 async function appliedAsBatch(client: Queryable, file: MigrationFile): Promise<boolean> {
-  // A newline before each `;`: a statement's text may end in a `--` comment.
-  const body = file.statements.map((statement) => `${statement.sql}\n;\n`).join('');
   try {
-    await client.query(`BEGIN;\nSET CONSTRAINTS ALL IMMEDIATE;\n${body}COMMIT`);
+    // One transaction for the file, sent in as few messages as MESSAGE_CHARS allows (one, for most files).
+    let message = 'BEGIN;\nSET CONSTRAINTS ALL IMMEDIATE;\n';
+    for (const statement of file.statements) {
+      if (message.length + statement.sql.length > MESSAGE_CHARS && message !== '') {
+        // CHECKPOINT lets the engine drop the write-ahead log written so far, which it keeps in memory.
+        await client.query(`${message}CHECKPOINT`);
+        message = '';
+      }
+      // A newline before each `;`: a statement's text may end in a `--` comment.
+      message += `${statement.sql}\n;\n`;
+    }
+    await client.query(`${message}COMMIT`);
     return true;
   } catch (error) {
     if (error instanceof EngineTimeoutError) throw new BatchTimedOut(file);
     if (error instanceof EngineFailedError) throw migrationFailure(file, file.statements[0]!, error, []);
-    // The rest of the query string after the error was not executed; the transaction is aborted.
+    // The rest of the transaction after the error was not executed; it is aborted.
     await client.query('ROLLBACK');
     return false;
   }

@@ -1,5 +1,5 @@
 import type { ParseResult } from '../../sql/parse-tree.js';
-import { loadParser } from '../../sql/parser.js';
+import { loadParser, type SqlParser } from '../../sql/parser.js';
 import type { MigrationStatement } from '../types.js';
 import { recordTraits } from './batching.js';
 import { recordHostAccess } from './host-access.js';
@@ -18,15 +18,63 @@ export class SqlSyntaxError extends Error {
 
 
 /**
+ * Text parsed at once, at most (256 KiB). libpg-query returns a statement
+ * list as JSON that is many times the size of its text, and the WebAssembly
+ * memory it grows to is never given back: a 50 MB data migration parsed
+ * whole needs gigabytes, or fails. Larger texts are parsed piece by piece.
+ */
+const PIECE_CHARS = 1 << 18;
+
+/**
  * Split SQL text into statements with PostgreSQL's own parser (libpg-query,
  * the same grammar as the server), so semicolons inside strings, dollar-quoted
  * function bodies and comments are handled exactly as Postgres handles them.
  * Each statement starts at its first token (leading comments dropped) and
  * carries the 1-based line of that token, counted from `firstLine`.
+ *
+ * A text longer than PIECE_CHARS is cut after a `;` that ends a line and each
+ * piece parsed on its own. A cut inside a string, a comment or a function
+ * body leaves the piece unterminated or ending mid-statement: the parser says
+ * so, and the piece is grown to a later cut and parsed again.
  */
 export async function splitSql(text: string, firstLine = 1): Promise<MigrationStatement[]> {
   // the parser is WebAssembly and takes ~0.1 s to load, so only migrations folders pay for it
   const parser = await loadParser();
+  if (text.length <= PIECE_CHARS) return splitPiece(parser, text, firstLine);
+  const statements: MigrationStatement[] = [];
+  let line = firstLine;
+  for (let start = 0; start < text.length; ) {
+    let size = PIECE_CHARS;
+    let end = cutAfter(text, start + size);
+    for (;;) {
+      try {
+        for (const statement of splitPiece(parser, text.slice(start, end), line)) statements.push(statement);
+        break;
+      } catch (error) {
+        if (end >= text.length || !(error instanceof SqlSyntaxError) || !CUT_MID_STATEMENT.test(error.message)) throw error;
+        size *= 2;
+        end = cutAfter(text, start + size);
+      }
+    }
+    line += countNewlines(text.slice(start, end), end - start);
+    start = end;
+  }
+  return statements;
+}
+
+/** What the parser says of a piece cut in the middle of a statement, a string or a comment. */
+const CUT_MID_STATEMENT = /^unterminated |at end of input/;
+
+/** The index just after the first `;` + line break at or after `from` (or the end of the text). */
+function cutAfter(text: string, from: number): number {
+  for (let i = text.indexOf(';', from); i >= 0; i = text.indexOf(';', i + 1)) {
+    if (text[i + 1] === '\n') return i + 2;
+    if (text[i + 1] === '\r' && text[i + 2] === '\n') return i + 3;
+  }
+  return text.length;
+}
+
+function splitPiece(parser: SqlParser, text: string, firstLine: number): MigrationStatement[] {
   // libpg-query rejects an empty string ("Query cannot be empty") where
   // Postgres runs nothing: an empty file, or the empty chunk after a drizzle
   // file's final `--> statement-breakpoint`, holds no statement.

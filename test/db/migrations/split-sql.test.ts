@@ -57,6 +57,32 @@ describe('splitSql', () => {
     expect(statements.map((s) => s.line)).toEqual([12, 13]);
   });
 
+  it('splits a large file piece by piece with the same statements and lines, whatever a cut falls into', async () => {
+    // Over 256 KiB, so the text is parsed in pieces; each construct spans many `;` line ends a cut may land on.
+    const body = Array.from({ length: 3000 }, (_, i) => `  PERFORM ${i};`).join('\n');
+    const blocks = [
+      `CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n${body}\nEND\n$$;`,
+      `INSERT INTO t VALUES ('${Array.from({ length: 3000 }, (_, i) => `row ${i};`).join('\n')}');`,
+      `/* ${Array.from({ length: 3000 }, (_, i) => `note ${i};`).join('\n')} */ SELECT 1;`,
+      `CREATE RULE r AS ON INSERT TO t DO ALSO (${Array.from({ length: 2000 }, (_, i) => `NOTIFY c${i};`).join('\n')});`,
+    ];
+    const filler = Array.from({ length: 1000 }, (_, i) => `INSERT INTO t VALUES (${i});`).join('\n');
+    // Mostly blocks, so most cuts (every 256 KiB) land inside one.
+    const text = Array.from({ length: 6 }, () => [filler, ...blocks].join('\n')).join('\n') + '\n';
+    expect(text.length).toBeGreaterThan(3 * 256 * 1024);
+
+    const statements = await splitSql(text);
+    const lines = text.split('\n');
+    expect(statements).toHaveLength(6 * (1000 + blocks.length));
+    const misplaced = statements.filter((statement) => !lines[statement.line - 1]!.includes(statement.sql.split('\n')[0]!));
+    expect(misplaced).toEqual([]);
+    expect(statements.map((s) => s.sql.slice(0, 20)).slice(5 * 1004 + 1000, 6 * 1004)).toEqual(['CREATE FUNCTION f() ', "INSERT INTO t VALUES", 'SELECT 1', 'CREATE RULE r AS ON ']);
+
+    // A real error deep in the text is found at its line, not mistaken for a cut.
+    const broken = `${text}${filler}\nSELEC 1;\n${filler}\n`;
+    expect(await syntaxErrorLine(broken)).toMatchObject({ line: lines.length + 1000, message: expect.stringMatching(/syntax error at or near "SELEC"/) });
+  });
+
   it('reports the line of a syntax error, counting characters not UTF-16 units', async () => {
     expect(await syntaxErrorLine('SELECT 1;\nSELECT 2;\nSELEC 3;')).toEqual({ line: 3, message: 'syntax error at or near "SELEC"' });
     // 8 astral characters on line 1: a UTF-16 reading of the character offset would land on line 1.
