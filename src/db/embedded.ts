@@ -81,8 +81,8 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
 class EngineThread {
   readonly ready: Promise<string>;
   readonly wire: EngineWire;
-  /** Answers still to come, in request order. */
-  readonly #waiting: ((answer: FromEngine) => void)[] = [];
+  /** Answers still to come, in request order; `timed`: a statement the watchdog bounds (a dump is not one). */
+  readonly #waiting: { onAnswer: (answer: FromEngine) => void; timed: boolean }[] = [];
   #timer: NodeJS.Timeout | null = null;
   #stopped: Error | null = null;
 
@@ -92,9 +92,12 @@ class EngineThread {
   ) {
     this.wire = new EngineWire((bytes) => this.#exec(bytes));
     this.ready = new Promise((resolve, reject) => {
-      this.#waiting.push((answer) => {
-        if (answer.kind === 'ready') resolve(answer.serverVersion);
-        else reject(new Error(answer.kind === 'failed' ? answer.message : 'the embedded engine did not start'));
+      this.#waiting.push({
+        timed: false,
+        onAnswer: (answer) => {
+          if (answer.kind === 'ready') resolve(answer.serverVersion);
+          else reject(new Error(answer.kind === 'failed' ? answer.message : 'the embedded engine did not start'));
+        },
       });
     });
     // Held only while the engine owes an answer: an idle engine never keeps the process alive.
@@ -121,21 +124,21 @@ class EngineThread {
       onAnswer({ kind: 'broken', message: this.#stopped.message });
       return;
     }
-    this.#waiting.push(onAnswer);
+    this.#waiting.push({ onAnswer, timed: request.kind === 'exec' });
     if (this.#waiting.length === 1) this.#arm();
     this.worker.postMessage(request);
   }
 
   #answer(answer: FromEngine): void {
     this.#disarm();
-    this.#waiting.shift()?.(answer);
+    this.#waiting.shift()?.onAnswer(answer);
     if (this.#waiting.length > 0) this.#arm();
   }
 
   /** The engine is now working on the oldest request: from here it has timeoutMs to answer it. */
   #arm(): void {
     this.worker.ref();
-    if (this.timeoutMs > 0 && this.#timer === null) this.#timer = setTimeout(() => this.#fail(new EngineTimeoutError(this.timeoutMs)), this.timeoutMs);
+    if (this.timeoutMs > 0 && this.#waiting[0]?.timed && this.#timer === null) this.#timer = setTimeout(() => this.#fail(new EngineTimeoutError(this.timeoutMs)), this.timeoutMs);
   }
 
   #disarm(): void {
@@ -151,7 +154,7 @@ class EngineThread {
     this.#disarm();
     void this.worker.terminate();
     const waiting = this.#waiting.splice(0);
-    for (const onAnswer of waiting) onAnswer({ kind: 'failed', message: error.message });
+    for (const { onAnswer } of waiting) onAnswer({ kind: 'failed', message: error.message });
     this.wire.destroy(error);
   }
 
