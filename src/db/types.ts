@@ -98,6 +98,18 @@ export interface MigrationHistory {
   /** Migration files in apply order (paths relative to the working directory). */
   files: string[];
   objects: TrackedObject[];
+  /** Tables whose CREATE TABLE was skipped (it needs an extension the embedded engine lacks): not in the catalog. */
+  skippedTables?: SkippedTable[];
+}
+
+/** A table a skipped migration statement would have created. */
+export interface SkippedTable {
+  schema: string;
+  name: string;
+  columns: string[];
+  location: SourceLocation;
+  /** Why the statement was skipped. */
+  reason: string;
 }
 
 /** What to audit, as the CLI or the API asks for it. */

@@ -10,6 +10,7 @@ import crossTenantForeignKey from './cross-tenant-foreign-key.js';
 import foreignTableTenant from './foreign-table-tenant.js';
 import materializedViewExposesTenant from './materialized-view-exposes-tenant.js';
 import migrationDisablesRls from './migration-disables-rls.js';
+import offlineTableSkipped from './offline-table-skipped.js';
 import partitionRlsDisabled from './partition-rls-disabled.js';
 import policyAlwaysTrue from './policy-always-true.js';
 import policyBypassSetting from './policy-bypass-setting.js';
@@ -44,6 +45,7 @@ export const rules: readonly Rule[] = [
   rlsEnabledNoPolicy,
   tenantColumnNullable,
   migrationDisablesRls,
+  offlineTableSkipped,
   probeCrossTenantRead,
   probeCrossTenantWrite,
   withCheckMissing,

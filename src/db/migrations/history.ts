@@ -1,6 +1,6 @@
 import { nodeAs, stringsOf, tagged, type Node, type NodeOf, type RangeVar } from '../../sql/parse-tree.js';
 import { loadParser } from '../../sql/parser.js';
-import type { MigrationAction, MigrationFile, MigrationHistory, SourceLocation, TrackedObject } from '../types.js';
+import type { MigrationAction, MigrationFile, MigrationHistory, SkippedStatement, SourceLocation, TrackedObject } from '../types.js';
 import { countNewlines, leadingTriviaLength } from './text-position.js';
 
 /**
@@ -261,6 +261,8 @@ function flatten(t: Tracker): TrackedObject[] {
 export interface MigrationsToTrack {
   layout: string;
   files: readonly MigrationFile[];
+  /** Statements the engine skipped; the tables they create are reported as not audited. */
+  skipped?: readonly SkippedStatement[];
 }
 
 /**
@@ -287,5 +289,15 @@ export async function trackMigrations(migrations: MigrationsToTrack): Promise<Mi
       for (const { stmt } of stmts) if (stmt) apply(tracker, stmt, at);
     }
   }
-  return { layout: migrations.layout, files: migrations.files.map((f) => f.displayPath), objects: flatten(tracker) };
+  const skippedTables = (migrations.skipped ?? []).flatMap((s) =>
+    (s.creates ?? [])
+      .filter((c) => c.kind === 'table')
+      .map((c) => ({ schema: c.schema ?? 'public', name: c.name, columns: c.columns ?? [], location: { file: s.file, line: s.line }, reason: s.reason })),
+  );
+  return {
+    layout: migrations.layout,
+    files: migrations.files.map((f) => f.displayPath),
+    objects: flatten(tracker),
+    ...(skippedTables.length > 0 ? { skippedTables } : {}),
+  };
 }
