@@ -5,6 +5,8 @@
  * (`npx vitest run test/config/schema.test.ts -u` rewrites it after a rule is
  * added) and checks that it accepts exactly what validate.ts accepts.
  */
+import { DEFAULT_CONFIG } from './types.js';
+
 const nonEmpty = { type: 'string', pattern: '\\S' } as const;
 const orNull = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
 
@@ -47,6 +49,13 @@ export function configJsonSchema(ruleIds: readonly string[]): object {
         description:
           "Tables shared by every tenant (`table` or `schema.table`); also settable in the database with COMMENT ON TABLE … IS '@tenantguard global'.",
         default: [],
+      },
+      platformRoles: {
+        type: 'array',
+        items: nonEmpty,
+        description:
+          "Roles a hosting platform's own servers use, never the app's users; their access across tenants is by design and reported as info. Replaces the default list (Supabase's platform roles).",
+        default: [...DEFAULT_CONFIG.platformRoles],
       },
       rules: {
         type: 'object',

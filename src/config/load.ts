@@ -178,6 +178,7 @@ export function mergeConfig(file: FileConfig, env: ConfigOverrides, flags: Confi
   merged.globalTables = [...(file.globalTables ?? DEFAULT_CONFIG.globalTables)];
   merged.setup = [...(file.setup ?? DEFAULT_CONFIG.setup)];
   merged.databases = [...(file.databases ?? DEFAULT_CONFIG.databases)];
+  merged.platformRoles = [...(file.platformRoles ?? DEFAULT_CONFIG.platformRoles)];
   return merged;
 }
 

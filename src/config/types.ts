@@ -21,6 +21,11 @@ export interface Config {
   schemas: string[] | null;
   /** `table` or `schema.table` */
   globalTables: string[];
+  /**
+   * Roles a hosting platform's own servers use, never the app's users (Supabase's service_role,
+   * supabase_auth_admin, …): their access across tenants is by design, so it is info, not an error.
+   */
+  platformRoles: string[];
   rules: Record<string, SeveritySetting>;
   ignore: IgnoreEntry[];
   statementTimeoutMs: number;
@@ -43,6 +48,18 @@ export const DEFAULT_CONFIG: Config = {
   appRole: null,
   schemas: null,
   globalTables: [],
+  platformRoles: [
+    'service_role',
+    'authenticator',
+    'supabase_admin',
+    'supabase_auth_admin',
+    'supabase_storage_admin',
+    'supabase_realtime_admin',
+    'supabase_replication_admin',
+    'supabase_functions_admin',
+    'supabase_read_only_user',
+    'dashboard_user',
+  ],
   rules: {},
   ignore: [],
   statementTimeoutMs: 30_000,

@@ -15,6 +15,7 @@ export const KNOWN_KEYS = [
   'appRole',
   'schemas',
   'globalTables',
+  'platformRoles',
   'rules',
   'ignore',
   'statementTimeoutMs',
@@ -146,6 +147,9 @@ export function validateFileConfig(raw: unknown, options: ValidateOptions): File
         break;
       case 'globalTables':
         out.globalTables = stringList(options, key, value);
+        break;
+      case 'platformRoles':
+        out.platformRoles = stringList(options, key, value);
         break;
       case 'rules':
         out.rules = ruleSettings(options, value);

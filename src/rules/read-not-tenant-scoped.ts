@@ -28,6 +28,16 @@ function problemFor(ctx: RuleContext, group: EffectiveAccess[]): Problem {
   const unfiltered = group.some((a) => a.command === 'SELECT') ? '' : ' (a statement without WHERE or RETURNING is not filtered by SELECT policies)';
   const object = { kind: 'table' as const, schema: table.schema, name: table.name };
   const key = `${role}:${commands}`;
+  if (!policies.appFacing(role) && verdictOf(read) !== 'unverified') {
+    return {
+      object,
+      key,
+      severity: 'info',
+      message:
+        `${who} can ${commands} rows of any ${noun} in ${tableLabel(table)}: ${culprits}${because}; ` +
+        `${who} is a role the hosting platform's own servers use, not the app's users, so this is by design — keep its credentials out of the app and its clients`,
+    };
+  }
   switch (verdictOf(read)) {
     case 'owner-scoped':
       return {

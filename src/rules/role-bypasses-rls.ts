@@ -10,24 +10,6 @@ import type { Problem } from './types.js';
 const MAX_TABLES = 5;
 const name = (role: string) => displayName(null, role);
 
-/**
- * Roles a hosting platform creates to bypass row level security by design:
- * Supabase's service_role (the server-side key), its admin and service roles,
- * and authenticator, which switches to them. The app's end users never hold them.
- */
-const PLATFORM_ROLES = new Set([
-  'service_role',
-  'authenticator',
-  'supabase_admin',
-  'supabase_auth_admin',
-  'supabase_storage_admin',
-  'supabase_realtime_admin',
-  'supabase_replication_admin',
-  'supabase_functions_admin',
-  'supabase_read_only_user',
-  'dashboard_user',
-]);
-
 interface Judged {
   role: string;
   /** Bypasses RLS by design, and the app does not connect as it: info, not error. */
@@ -52,7 +34,7 @@ function judgedRoles(tenancy: Tenancy): Judged[] {
   }
   const roles = new Set<string>();
   for (const { table } of tenancy.tenantTables) for (const r of reachingRoles(tenancy, table)) if (r !== PUBLIC) roles.add(r);
-  return [...roles].sort().map((role) => ({ role, byDesign: PLATFORM_ROLES.has(role) }));
+  return [...roles].sort().map((role) => ({ role, byDesign: tenancy.platformRoles.has(role) }));
 }
 
 function tableList(tables: Table[]): string {

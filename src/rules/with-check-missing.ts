@@ -36,8 +36,9 @@ function problemFor(ctx: RuleContext, table: Table, policy: Policy): Problem {
   }
   const using = clauseText(policy.using!);
   // Only a permissive policy widens what can be written; a restrictive one can only narrow it.
+  // a hosting platform's own service roles write across tenants by design
   const loose = policy.permissive
-    ? fallbackVerdicts(ctx, table, policy).filter((v) => v.verdict.scope === 'open' || v.verdict.scope === 'owner')
+    ? fallbackVerdicts(ctx, table, policy).filter((v) => (v.verdict.scope === 'open' || v.verdict.scope === 'owner') && ctx.policies.appFacing(v.role))
     : [];
   if (loose.length > 0) {
     const reason = firstReason(loose[0]!.verdict.reasons, tenancy.tenantColumn);

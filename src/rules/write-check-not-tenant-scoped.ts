@@ -34,6 +34,16 @@ function problemFor(ctx: RuleContext, group: EffectiveAccess[]): Problem {
       message: `could not verify that ${roleLabel(role)}'s ${list} on ${tableLabel(table)} writes only rows of its own ${tenantNoun(tenancy)}: ${culprits}${because}`,
     };
   }
+  if (!policies.appFacing(role)) {
+    return {
+      object,
+      key: `${role}:${list}`,
+      severity: 'info',
+      message:
+        `${roleLabel(role)} can ${list} rows for any ${tenantNoun(tenancy)} ${where} ${tableLabel(table)}: ${culprits}${because}; ` +
+        `${roleLabel(role)} is a role the hosting platform's own servers use, not the app's users, so this is by design — keep its credentials out of the app and its clients`,
+    };
+  }
   return {
     object,
     key: `${role}:${list}`,

@@ -185,6 +185,7 @@ export function buildTenancy(catalog: Catalog, config: Config): Tenancy {
     tenantTableByKey: new Map(tenantTables.map((t) => [tableKey(t.table), t])),
     globalTables: catalog.tables.filter((t) => globalKeys.has(tableKey(t))).sort(byKeyOrder),
     appRole: config.appRole,
+    platformRoles: new Set(config.platformRoles),
     roles: buildRoleGraph(catalog.roles),
   };
 }

@@ -16,7 +16,7 @@ import type { FunctionAccess } from '../policy/function-access.js';
 import { loadParser } from '../sql/parser.js';
 import { allOf, anyOf, DENY, TENANT, type Scope, type Verdict } from '../policy/verdict.js';
 import { listClauses, listTenantClauses, readsContextSetting, type PolicyClause } from './clauses.js';
-import { hasPrivilegesOf, ownerAccess, PUBLIC, reachingRoles, tablePrivileges } from './roles.js';
+import { hasPrivilegesOf, isAppFacing, ownerAccess, PUBLIC, reachingRoles, tablePrivileges } from './roles.js';
 import type { Tenancy, TenantTable } from './types.js';
 import { tenantPinningTriggers, type TenantPinningTrigger, type WriteCommand } from './write-triggers.js';
 
@@ -99,6 +99,8 @@ export interface PolicySemantics {
   rootClauses(): readonly PolicyClause[];
   /** The app keeps its tenant in the configured context setting (computed once; see clauses.ts). */
   usesContextSetting(): boolean;
+  /** The role is one the app's users go through, not a hosting platform's own service role (roles.ts). */
+  appFacing(role: string): boolean;
 }
 
 function appliesToCommand(policy: PolicyCommand, command: Command): boolean {
@@ -246,5 +248,6 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
     tenantClauses: () => (clauses ??= listTenantClauses(tenancy, clause)),
     rootClauses: () => (rootClauses ??= root === null || root.kind === 'foreign-table' ? [] : listClauses([root], clause)),
     usesContextSetting: () => (contextSetting ??= readsContextSetting(tenancy, clause)),
+    appFacing: (role) => isAppFacing(tenancy, role),
   };
 }

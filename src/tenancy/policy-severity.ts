@@ -26,14 +26,17 @@ export function rolesThroughPolicy(semantics: PolicySemantics, table: Table, pol
   return [...roles].sort();
 }
 
-/** Reaching roles for which the policy is what makes their effective predicate loose. */
-export function rolesLeakingThroughPolicy(semantics: PolicySemantics, table: Table, policy: Policy): string[] {
+/**
+ * Reaching roles for which the policy is what makes their effective predicate loose; a hosting
+ * platform's own service roles only when `platform` is set.
+ */
+export function rolesLeakingThroughPolicy(semantics: PolicySemantics, table: Table, policy: Policy, platform = false): string[] {
   const commands = policyCommands(policy);
   const roles = new Set<string>();
   for (const a of semantics.accessesOf(table)) {
     if (a.exemption !== null || !commands.includes(a.command)) continue;
     const culprits = [...(a.read?.culprits ?? []), ...(a.check?.culprits ?? [])];
-    if (culprits.some((t) => t.policy === policy)) roles.add(a.role);
+    if (semantics.appFacing(a.role) !== platform && culprits.some((t) => t.policy === policy)) roles.add(a.role);
   }
   return [...roles].sort();
 }
@@ -46,6 +49,8 @@ export interface LooseReach {
   bounded: boolean;
   /** The trigger that pins the tenant of the rows written through the policy, when that is what bounds it. */
   pinnedBy: string | null;
+  /** A hosting platform's own service roles that get every tenant's rows through it (by design: not an error). */
+  platform: string[];
 }
 
 /** The name of a trigger that pins the tenant of rows written through the policy (write-triggers.ts). */
@@ -63,16 +68,23 @@ function pinningTrigger(semantics: PolicySemantics, table: Table, policy: Policy
  * docs/postgres-rls.md#permissive-restrictive); a loose policy that is bounded or unreachable is a warning.
  */
 export function looseClauseSeverity(semantics: PolicySemantics, table: Table, policy: Policy): LooseReach {
-  if (!policy.permissive) return { severity: 'warning', roles: [], bounded: false, pinnedBy: null };
+  if (!policy.permissive) return { severity: 'warning', roles: [], bounded: false, pinnedBy: null, platform: [] };
   const leaking = rolesLeakingThroughPolicy(semantics, table, policy);
-  const bounded = leaking.length === 0 && rolesThroughPolicy(semantics, table, policy).length > 0;
+  const platform = leaking.length === 0 ? rolesLeakingThroughPolicy(semantics, table, policy, true) : [];
+  const bounded = leaking.length === 0 && platform.length === 0 && rolesThroughPolicy(semantics, table, policy).length > 0;
   const pinnedBy = bounded ? pinningTrigger(semantics, table, policy) : null;
-  return { severity: leaking.length > 0 ? 'error' : 'warning', roles: leaking, bounded, pinnedBy };
+  return { severity: leaking.length > 0 ? 'error' : 'warning', roles: leaking, bounded, pinnedBy, platform };
 }
 
 /** What a loose clause lets happen: `app_user can reach every organization's rows`. */
 export function looseReachText(reach: LooseReach, noun: string): string {
   if (reach.roles.length > 0) return `${roleNames(reach.roles)} can reach every ${noun}'s rows`;
+  if (reach.platform.length > 0) {
+    return (
+      `only ${roleNames(reach.platform)} can reach every ${noun}'s rows through it, a role the hosting platform's own servers use ` +
+      `and the app's users do not go through; any app-facing role it is extended to would too`
+    );
+  }
   if (reach.pinnedBy !== null) {
     return `it admits every ${noun}'s rows; today the trigger "${reach.pinnedBy.replace(/"/g, '""')}" sets the ${noun} of every row written through it from a parent row the writer sees only within its own ${noun}`;
   }

@@ -14,6 +14,15 @@ import type { Tenancy } from './types.js';
 
 export const PUBLIC = 'PUBLIC';
 
+/**
+ * A role the app's users reach the database through: the configured app role, or any judged role
+ * but a hosting platform's own service roles (config `platformRoles`: Supabase's service_role,
+ * supabase_auth_admin, …), whose access across tenants is what they are for.
+ */
+export function isAppFacing(tenancy: Pick<Tenancy, 'appRole' | 'platformRoles'>, role: string): boolean {
+  return role === tenancy.appRole || !tenancy.platformRoles.has(role);
+}
+
 const ALL_PRIVILEGES: readonly Privilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
 const READ_ALL_DATA = 'pg_read_all_data';
 const WRITE_ALL_DATA = 'pg_write_all_data';

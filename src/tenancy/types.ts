@@ -54,6 +54,8 @@ export interface Tenancy {
   globalTables: Table[];
   /** The configured app role, if any (it may be absent from the database). */
   appRole: string | null;
+  /** Roles a hosting platform's own servers use (config `platformRoles`): by design across tenants. */
+  platformRoles: ReadonlySet<string>;
   /** Role memberships and attributes (src/tenancy/roles.ts). */
   roles: RoleGraph;
 }

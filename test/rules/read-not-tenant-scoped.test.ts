@@ -9,6 +9,8 @@ const USER = `NULLIF(current_setting('app.user_id', true), '')::int`;
 
 const SCENARIO = `
   CREATE ROLE app_user LOGIN;
+  -- the role a hosting platform's auth server connects as
+  CREATE ROLE supabase_auth_admin NOLOGIN;
   CREATE TABLE organizations (id int PRIMARY KEY);
   INSERT INTO organizations VALUES (1), (2);
   ${TABLES.map(
@@ -125,6 +127,25 @@ describe('read-not-tenant-scoped', () => {
     expect(fix.sql).toContain('CREATE POLICY "tenant_isolation" ON "public"."notes" AS RESTRICTIVE FOR ALL TO');
     const after = problemsByObject(rule, await ruleContextAfter(db, fix.sql));
     expect(after.has('notes')).toBe(false);
+  });
+
+  it("is info for a hosting platform's own service role, an error for the same access by any other role", async () => {
+    const sql = 'GRANT SELECT ON projects TO supabase_auth_admin; CREATE POLICY auth_server ON projects FOR SELECT TO supabase_auth_admin USING (true);';
+    const platform = problemsByObject(rule, await ruleContextAfter(db, sql, { platformRoles: [db.role('supabase_auth_admin')] })).get('projects')!;
+    expect(platform.severity).toBe('info');
+    expect(platform.message).toContain(`${db.role('supabase_auth_admin')} is a role the hosting platform's own servers use, not the app's users`);
+    const ordinary = problemsByObject(rule, await ruleContextAfter(db, sql, { platformRoles: [] })).get('projects')!;
+    expect(ordinary.severity).toBeUndefined();
+    expect(ordinary.message).toContain(`${db.role('supabase_auth_admin')} can SELECT rows of any organization in public.projects`);
+    // and it does read both organizations
+    await db.client.query('BEGIN');
+    try {
+      await db.client.query(db.sql(sql));
+      await db.client.query(db.sql('SET LOCAL ROLE supabase_auth_admin'));
+      expect((await db.client.query('SELECT organization_id FROM projects ORDER BY 1')).rows).toEqual([{ organization_id: 1 }, { organization_id: 2 }]);
+    } finally {
+      await db.client.query('ROLLBACK');
+    }
   });
 
   it('judges only the configured app role when one is given', async () => {

@@ -86,7 +86,13 @@ export function readFixture(root: URL, name: string): Fixture {
 /** Audits the database the fixture's schema was applied to, with every registered rule. */
 export async function auditFixture(db: TestDatabase, fixture: Fixture): Promise<Finding[]> {
   const { config: overrides } = fixture;
-  const config: Config = { ...DEFAULT_CONFIG, ...overrides, appRole: overrides.appRole ? db.role(overrides.appRole) : null };
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    ...overrides,
+    appRole: overrides.appRole ? db.role(overrides.appRole) : null,
+    // an audit knows a platform's roles by their real names; here every role of the schema is namespaced
+    platformRoles: (overrides.platformRoles ?? DEFAULT_CONFIG.platformRoles).map((r) => db.role(r)),
+  };
   const context = await buildRuleContext(await introspect(db.client, { schemas: config.schemas }), config);
   // Roles are cluster-wide: tests running beside this one create and drop their own roles, which
   // this audit may see; findings about them say nothing about this fixture.
