@@ -28,6 +28,7 @@ const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
   bin: Record<string, string>;
   engines: Record<string, string>;
+  overrides?: Record<string, unknown>;
 };
 const tarballName = `${pkg.name}-${pkg.version}.tgz`;
 
@@ -60,6 +61,18 @@ async function lockfileFor(tarball: string): Promise<object> {
   return { name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
 }
 
+/** This package's overrides as an installing project writes them ("$name" references resolved to versions). */
+function projectOverrides(): { overrides?: Record<string, unknown> } {
+  if (!pkg.overrides) return {};
+  const resolve = (value: unknown): unknown =>
+    typeof value === 'string' && value.startsWith('$')
+      ? pkg.dependencies[value.slice(1)]
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]))
+        : value;
+  return { overrides: resolve(pkg.overrides) as Record<string, unknown> };
+}
+
 const npm = (args: string[], cwd: string) => execa('npm', args, { cwd, reject: false, env: { npm_config_update_notifier: 'false' } });
 
 describe('the npm package', () => {
@@ -83,7 +96,13 @@ describe('the npm package', () => {
     await cp(tarball, join(project, tarballName));
     await writeFile(
       join(project, 'package.json'),
-      JSON.stringify({ name: 'app', version: '1.0.0', private: true, devDependencies: { [pkg.name]: `file:${tarballName}` } }, null, 2),
+      // The project repeats this package's overrides: npm applies overrides only from the root project, and
+      // @electric-sql/pglite-pgvector asks for an older @electric-sql/pglite than the one tenantguard runs.
+      JSON.stringify(
+        { name: 'app', version: '1.0.0', private: true, devDependencies: { [pkg.name]: `file:${tarballName}` }, ...projectOverrides() },
+        null,
+        2,
+      ),
     );
     await writeFile(join(project, 'package-lock.json'), JSON.stringify(await lockfileFor(tarball), null, 2));
     const install = await npm(['install', '--offline', '--no-audit', '--no-fund'], project);
