@@ -54,8 +54,12 @@ export async function startPglite(options: EngineStartOptions): Promise<StartedE
   for (const name of new Set(options.extensions ?? [])) {
     const module = EMBEDDED_EXTENSIONS.get(name);
     if (!module) continue; // CREATE EXTENSION then fails with Postgres' own "is not available"
-    // pgvector is built for PGlite in a package of its own
-    const loaded = (await import(module === 'vector' ? '@electric-sql/pglite-pgvector' : `@electric-sql/pglite/contrib/${module}`)) as Record<string, unknown>;
+    // pgvector is built for PGlite in a package of its own, installed beside tenantguard when a
+    // project wants it (its exact peer version of PGlite is not ours); without it, vector is unavailable
+    const loaded = module === 'vector'
+      ? ((await import('@electric-sql/pglite-pgvector').catch(() => null)) as Record<string, unknown> | null)
+      : ((await import(`@electric-sql/pglite/contrib/${module}`)) as Record<string, unknown>);
+    if (!loaded?.[module]) continue;
     extensions[module] = loaded[module];
   }
 
