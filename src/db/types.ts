@@ -11,6 +11,33 @@ export interface MigrationStatement {
   sql: string;
   /** 1-based line in the file where the statement's first token is. */
   line: number;
+  /**
+   * How it may be applied with the rest of its file, from its parse tree;
+   * absent for statements a layout builds itself, which run one by one.
+   */
+  traits?: StatementTraits;
+  /** Why the embedded engine must not run it (it runs a program or touches server files); absent when it may. */
+  hostAccess?: string;
+}
+
+/**
+ * What applying a file as one batch needs to know about each statement,
+ * taken from the parse tree the splitter already has (so nothing is parsed
+ * twice). Statements not classified here (a layout that builds its own
+ * statement objects) make their file run statement by statement.
+ */
+export interface StatementTraits {
+  /**
+   * False when running the statement inside a transaction with the rest of
+   * its file could succeed where running it on its own (its own implicit
+   * transaction, as psql does) fails, or change what later statements see:
+   * transaction control, LOCK and DECLARE CURSOR (an error outside a
+   * transaction block), SET LOCAL / SET CONSTRAINTS / set_config(…, true)
+   * (scoped to the transaction), temporary tables ON COMMIT DROP/DELETE ROWS.
+   */
+  batchable: boolean;
+  /** Effect on the session's transaction block: BEGIN opens one, COMMIT/ROLLBACK/PREPARE TRANSACTION close it. */
+  transaction: 'opens' | 'closes' | null;
 }
 
 /** One migration file, split into statements, in the order it was applied. */

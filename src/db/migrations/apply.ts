@@ -2,7 +2,6 @@ import { basename } from 'node:path';
 import { MigrationError } from '../../errors.js';
 import { EngineFailedError, EngineTimeoutError } from '../engine-stopped.js';
 import type { AppliedMigrations, DiscoveredMigrations, MigrationFile, MigrationStatement, Queryable, SkippedStatement } from '../types.js';
-import { traitsOf } from './batching.js';
 import { objectsCreatedBy, UnavailablePieces, undefinedObjectOf } from './unavailable.js';
 import { codePointToIndex, countNewlines } from './text-position.js';
 
@@ -62,7 +61,7 @@ export async function applyMigrations(
         unavailable.recordSkipped(creates, `${file.displayPath}:${statement.line}`);
         skipped.push({ file: file.displayPath, line: statement.line, reason, ...(creates.length > 0 ? { creates } : {}) });
       }
-      const effect = traitsOf(statement)?.transaction;
+      const effect = statement.traits?.transaction;
       if (effect) inTransaction = effect === 'opens';
     }
   }
@@ -95,7 +94,7 @@ export class BatchTimedOut extends Error {
 }
 
 function canBatch(file: MigrationFile): boolean {
-  return file.statements.length > 1 && file.statements.every((statement) => traitsOf(statement)?.batchable === true);
+  return file.statements.length > 1 && file.statements.every((statement) => statement.traits?.batchable === true);
 }
 
 /**

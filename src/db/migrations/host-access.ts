@@ -18,7 +18,7 @@
 import { MigrationError } from '../../errors.js';
 import { nodeAs, stringsOf, type Node } from '../../sql/parse-tree.js';
 import type { SqlParser } from '../../sql/parser.js';
-import type { DiscoveredMigrations, MigrationStatement } from '../types.js';
+import type { DiscoveredMigrations } from '../types.js';
 
 /** Built-in functions that read, list, write or remove files on the server, and what each does. */
 const SERVER_FILE_FUNCTIONS: ReadonlyMap<string, string> = new Map([
@@ -28,19 +28,11 @@ const SERVER_FILE_FUNCTIONS: ReadonlyMap<string, string> = new Map([
   ...['lo_export', 'pg_file_write', 'pg_file_rename', 'pg_file_unlink', 'pg_file_sync'].map((name) => [name, 'writes a file on the database server'] as const),
 ]);
 
-const refusals = new WeakMap<MigrationStatement, string>();
-
-/** Record why a statement must not run in the embedded engine, if it must not. */
-export function recordHostAccess(statement: MigrationStatement, stmt: Node | undefined, parser: SqlParser): void {
-  const reason = stmt ? hostAccessIn(stmt, parser) : null;
-  if (reason) refusals.set(statement, reason);
-}
-
 /** Throws a MigrationError at the first statement that runs a program or touches server files. */
 export function refuseHostAccess(migrations: DiscoveredMigrations): void {
   for (const file of migrations.files) {
     for (const statement of file.statements) {
-      const reason = refusals.get(statement);
+      const reason = statement.hostAccess;
       if (!reason) continue;
       throw new MigrationError(
         file.displayPath,

@@ -1,8 +1,8 @@
 import type { ParseResult } from '../../sql/parse-tree.js';
 import { loadParser, type SqlParser } from '../../sql/parser.js';
 import type { MigrationStatement } from '../types.js';
-import { recordTraits } from './batching.js';
-import { recordHostAccess } from './host-access.js';
+import { statementTraits } from './batching.js';
+import { hostAccessIn } from './host-access.js';
 import { codePointToIndex, countNewlines, leadingTriviaLength } from './text-position.js';
 
 /** A statement the PostgreSQL parser rejects; `line` is 1-based within the text that was split. */
@@ -103,9 +103,9 @@ function splitPiece(parser: SqlParser, text: string, firstLine: number): Migrati
     const skip = leadingTriviaLength(raw);
     const sql = raw.slice(skip).trimEnd();
     if (sql === '') continue;
-    const statement = { sql, line: line + countNewlines(raw, skip) };
-    recordTraits(statement, stmt);
-    recordHostAccess(statement, stmt, parser);
+    const statement: MigrationStatement = { sql, line: line + countNewlines(raw, skip), traits: statementTraits(sql, stmt) };
+    const hostAccess = stmt ? hostAccessIn(stmt, parser) : null;
+    if (hostAccess) statement.hostAccess = hostAccess;
     statements.push(statement);
   }
   return statements;

@@ -71,7 +71,7 @@ describe('discoverMigrations', () => {
     });
     const found = await discoverMigrations(dir, dir);
     expect(found.files.map((f) => f.displayPath)).toEqual(['0001_second.sql', '0000_first.sql']);
-    expect(found.files[0]!.statements).toEqual([
+    expect(found.files[0]!.statements.map(({ sql, line }) => ({ sql, line }))).toEqual([
       { sql: 'SELECT 2', line: 1 },
       { sql: 'SELECT 3', line: 3 },
     ]);
@@ -83,7 +83,7 @@ describe('discoverMigrations', () => {
       '0000_custom.sql': 'CREATE TABLE a (id int)\n--> statement-breakpoint\nCREATE TABLE b (id int); CREATE TABLE c (id int);\n',
     });
     const [file] = (await discoverMigrations(dir, dir)).files;
-    expect(file!.statements).toEqual([
+    expect(file!.statements.map(({ sql, line }) => ({ sql, line }))).toEqual([
       { sql: 'CREATE TABLE a (id int)', line: 1 },
       { sql: 'CREATE TABLE b (id int)', line: 3 },
       { sql: 'CREATE TABLE c (id int)', line: 3 },
