@@ -26,6 +26,7 @@ import rlsNotForced from './rls-not-forced.js';
 import roleBypassesRls from './role-bypasses-rls.js';
 import rootTableRlsDisabled from './root-table-rls-disabled.js';
 import securityDefinerFunction from './security-definer-function.js';
+import storageRealtimeOpen from './storage-realtime-open.js';
 import tenantColumnMissing from './tenant-column-missing.js';
 import tenantColumnNullable from './tenant-column-nullable.js';
 import tenantColumnUnindexed from './tenant-column-unindexed.js';
@@ -56,6 +57,7 @@ export const rules: readonly Rule[] = [
   contextFailOpen,
   policyToPublic,
   policyNullPredicate,
+  storageRealtimeOpen,
   roleBypassesRls,
   viewBypassesRls,
   materializedViewExposesTenant,
