@@ -108,3 +108,19 @@ export function setNotNull(table: Relation, column: string): string {
 export function createIndex(table: Relation, columns: readonly string[], name: string | null = null): string {
   return `CREATE INDEX ${name === null ? '' : `${quoteIdent(name)} `}ON ${relation(table)} (${quoteIdentList(columns)});`;
 }
+
+/**
+ * Creates `role` NOLOGIN only when pg_roles has no role of that name, so a
+ * migration applied to a fresh database (or to the embedded engine of an
+ * offline audit) finds the role its policies and grants name, and applied
+ * where the role exists changes nothing: no ALTER ROLE, no password, no
+ * attributes of an existing role touched. A concurrent creation between the
+ * check and CREATE ROLE is duplicate_object, which counts as done.
+ */
+export function createRoleIfMissing(role: string): string {
+  return [
+    'IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) ' + quoteLiteral(role) + ') THEN',
+    `  CREATE ROLE ${quoteIdent(role)} NOLOGIN;`,
+    'END IF;',
+  ].join('\n');
+}

@@ -3,7 +3,9 @@
  * plan → review → write) is scaffold/migration/index.ts; the questions asked
  * on a terminal are cli/scaffold-prompts.ts.
  */
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import { LAYOUTS, type LayoutName } from '../../scaffold/migration/layouts/types.js';
 import { REVIEW_KINDS, type ReviewKind } from '../../scaffold/migration/types.js';
 import type { CommandContext, Io } from '../io.js';
@@ -21,6 +23,7 @@ export interface ScaffoldMigrationFlags extends SourceFlags {
   dryRun?: boolean;
   yes?: boolean;
   force?: boolean;
+  createAppRole?: boolean;
 }
 
 /** File-name-safe migration names: drizzle-kit, Supabase and plain folders all put it in a file name. */
@@ -47,6 +50,7 @@ async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io, setExit
   const interactive = io.isTTY && !flags.yes;
   const { auditDetailed } = await import('../../audit.js');
   if (flags.out) await (await import('../../scaffold/migration/out-folder.js')).assertOutFolder(io.cwd, flags.out);
+  if (flags.createAppRole && (flags.migrations !== undefined || flags.offline)) throw createAppRoleNeedsDb();
   const verify = flags.verify !== false;
   const run = await auditDetailed({
     ...sourceOptions(flags, io),
@@ -54,10 +58,23 @@ async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io, setExit
     onSource: (description) => io.stderr.write(`Reading ${description}\n`),
   });
   try {
+    if (flags.createAppRole && run.result.source.kind !== 'database') throw createAppRoleNeedsDb();
     await scaffoldFrom(run, flags, io, interactive, setExitCode);
   } finally {
     await run.source?.close();
   }
+}
+
+/**
+ * An audit of a migrations folder sees the app role only when the migrations
+ * or --setup create it: a guard has nothing to add there. It is for a role
+ * that exists in the live database and nowhere in the migrations.
+ */
+function createAppRoleNeedsDb(): UsageError {
+  return new UsageError(
+    '--create-app-role applies to scaffolding from a live database (--db): a migrations folder has the app role only when its migrations or --setup create it',
+    'scaffold from --db URL, or create the role in a migration of your own',
+  );
 }
 
 async function scaffoldFrom(
@@ -85,6 +102,7 @@ async function scaffoldFrom(
       dryRun: Boolean(flags.dryRun),
       force: Boolean(flags.force),
       drizzleSchema: Boolean(flags.drizzleSchema),
+      createAppRole: Boolean(flags.createAppRole),
       verifyOn: run.source?.connection ?? null,
       now: new Date(),
     },
@@ -99,10 +117,12 @@ async function scaffoldFrom(
   if (result.drizzleSchema !== null) io.stdout.write(`\n${result.drizzleSchema}`);
   if (run.result.source.kind === 'database' && result.written.length > 0) {
     const appRole = result.appRole;
-    if (appRole && !(await folderCreatesRole(result.written[0]!, appRole))) {
+    const { folderCreatesRole } = await import('../../scaffold/migration/role-origin.js');
+    if (appRole && !(await folderCreatesRole(path.dirname(result.written[0]!), appRole))) {
       io.stderr.write(
         `note: no migration in this folder creates ${appRole}; \`tenantguard audit --offline\` on it needs the SQL that does ` +
-          `(and its grants): pass it with --setup FILE, or "setup" in tenantguard.config.json (e.g. docker/init.sql)\n`,
+          `(and its grants): pass it with --setup FILE, or "setup" in tenantguard.config.json (e.g. docker/init.sql), ` +
+          `or re-run with --create-app-role to create it NOLOGIN when missing\n`,
       );
     }
   }
@@ -120,22 +140,6 @@ async function scaffoldFrom(
   for (const r of v.regressions) io.stderr.write(`  lost: ${r}\n`);
   for (const i of v.inconclusive) io.stderr.write(`  inconclusive: ${i}\n`);
   if (failed > 0) setExitCode(1);
-}
-
-/** Whether any .sql file beside `file` (or in its folder's subfolders one level down) creates `role`. */
-async function folderCreatesRole(file: string, role: string): Promise<boolean> {
-  const { readdir, readFile } = await import('node:fs/promises');
-  const path = await import('node:path');
-  const folder = path.dirname(file);
-  const escaped = role.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const creates = new RegExp(`create\\s+(role|user)\\s+(if\\s+not\\s+exists\\s+)?"?${escaped}"?(\\s|;|$)`, 'i');
-  const entries = await readdir(folder, { withFileTypes: true, recursive: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile() || !entry.name.endsWith('.sql')) continue;
-    const text = await readFile(path.join(entry.parentPath ?? folder, entry.name), 'utf8').catch(() => '');
-    if (creates.test(text)) return true;
-  }
-  return false;
 }
 
 async function printResult(io: Io, written: string[], nextCommand: string, dryRun: boolean): Promise<void> {
@@ -163,6 +167,7 @@ export function registerScaffoldMigration(scaffold: Command, context: CommandCon
     .option('--drizzle-schema', 'also print the pgPolicy(...) / .enableRLS() code for the Drizzle schema')
     .option('--dry-run', 'print the migration instead of writing it')
     .option('-y, --yes', 'accept the defaults instead of prompting')
+    .option('--create-app-role', 'when no migration creates the app role, open the migration with a guard that creates it NOLOGIN if missing (--db only)')
     .option('--force', 'overwrite files that already exist')
     .action((flags: ScaffoldMigrationFlags) => runScaffoldMigration(flags, context));
 }

@@ -57,6 +57,11 @@ export interface MigrationRequest {
   verifyOn: Connection | null;
   /** Also render the Drizzle schema code (`--drizzle-schema`). */
   drizzleSchema: boolean;
+  /**
+   * `--create-app-role`: when no migration in the target folder creates the
+   * app role, open the file with a guard that creates it NOLOGIN if missing.
+   */
+  createAppRole: boolean;
   now: Date;
 }
 
@@ -137,6 +142,7 @@ export async function scaffoldMigration(
     parser,
     options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables, include: request.include },
   });
+  if (request.createAppRole) plan = await withAppRoleGuard(plan, layout.layout, request, output);
   let rendered = renderMigration(plan, templates);
   let verification: Verification | null = null;
   if (request.verifyOn) {
@@ -183,6 +189,29 @@ export async function scaffoldMigration(
   });
   const drizzleSchema = request.drizzleSchema ? (await import('./drizzle-schema.js')).renderDrizzleSchema(plan, audit.catalog) : null;
   return { written: result.written, nextCommand: result.nextCommand, drizzleSchema, verification, appRole };
+}
+
+/**
+ * --create-app-role: the guard goes in only when the folder the migration is
+ * written to has no CREATE ROLE for the app role (otherwise the role is the
+ * migrations' own and the guard would only hide a second definition).
+ */
+async function withAppRoleGuard(plan: MigrationPlan, layout: LayoutName, request: MigrationRequest, output: MigrationOutput): Promise<MigrationPlan> {
+  const role = plan.appRole;
+  if (role.toLowerCase() === 'public' || role.startsWith('pg_')) {
+    throw new UsageError(`--create-app-role cannot create ${role}: it is ${role.toLowerCase() === 'public' ? 'the PUBLIC pseudo-role' : 'a name reserved for predefined roles'}`, 'pass the role the app connects as with --app-role');
+  }
+  const { folderCreatesRole, migrationsFolderFor } = await import('./role-origin.js');
+  const folder = await migrationsFolderFor(layout, request.cwd, request.out);
+  if (await folderCreatesRole(folder, role)) {
+    output.note(`--create-app-role: a migration in ${folder} already creates ${role}; no guard written`);
+    return plan;
+  }
+  return {
+    ...plan,
+    createAppRole: true,
+    notes: [...plan.notes, `Creates ${displayName(null, role)} NOLOGIN first when it is missing (--create-app-role): no migration creates it. Where it exists, nothing about it changes; it still needs its LOGIN and password from outside the migrations.`],
+  };
 }
 
 /** The plan as the copy showed it: only findings that disappeared are claimed; the rest is said in the header. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { QualifiedName } from '../../catalog/types.js';
 import { TenantguardError } from '../../errors.js';
 import { displayName, quoteIdent, quoteLiteral, quoteQualified, quoteRole, quoteRoleList } from '../../sql/quote.js';
-import { enableRls, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../sql/statements.js';
+import { createRoleIfMissing, enableRls, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../sql/statements.js';
 import { TEMPLATES_DIR, fillTemplate, readTemplate } from '../fill-template.js';
 import { commentText, display, objectDisplay, wrapComment } from './comment-text.js';
 import { renderHeader } from './render-header.js';
@@ -36,7 +36,15 @@ export interface RenderedMigration {
 const DO_TAG = '$tenantguard$';
 
 export function renderMigration(plan: MigrationPlan, templates: MigrationTemplates): RenderedMigration {
-  return { header: renderHeader(plan, templates), statements: renderSteps(plan.steps, templates, true), review: renderReview(plan, templates) };
+  const guard = plan.createAppRole ? [appRoleGuard(plan.appRole, templates)] : [];
+  return { header: renderHeader(plan, templates), statements: [...guard, ...renderSteps(plan.steps, templates, true)], review: renderReview(plan, templates) };
+}
+
+/** The idempotent CREATE ROLE that opens the file (--create-app-role): before the policies and grants that name the role. */
+function appRoleGuard(role: string, templates: MigrationTemplates): string {
+  const createRole = createRoleIfMissing(role);
+  if (createRole.includes(DO_TAG)) throw new TenantguardError(`the app role's name contains ${DO_TAG}, which this migration uses as a quote tag`, 'create the role in a migration of your own instead of --create-app-role');
+  return fill(templates, 'create-app-role', { role_display: commentText(displayName(null, role)), create_role: createRole.replace(/\n/g, '\n  ') }).join('\n');
 }
 
 /**

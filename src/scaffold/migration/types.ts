@@ -128,4 +128,9 @@ export interface MigrationPlan {
   review: ReviewStep[];
   /** Kinds selected with --include that had steps (written as statements). */
   included: ReviewKind[];
+  /**
+   * `--create-app-role`, when no migration creates the app role: the file
+   * opens by creating it NOLOGIN if it is missing (render.ts).
+   */
+  createAppRole?: boolean;
 }
