@@ -6,7 +6,7 @@ import { TEMPLATES_DIR, fillTemplate, placeholdersOf } from '../../src/scaffold/
 import { boundedName, truncateUtf8 } from '../../src/scaffold/migration/names.js';
 import { commentText } from '../../src/scaffold/migration/comment-text.js';
 import { loadMigrationTemplates, type MigrationTemplates } from '../../src/scaffold/migration/render.js';
-import { enableRls, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../src/sql/statements.js';
+import { createRoleIfMissing, enableRls, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../src/sql/statements.js';
 
 /** A plausible, already-quoted value for each placeholder, by what it stands for. */
 const SAMPLES: Record<string, string> = {
@@ -39,6 +39,7 @@ const SAMPLES: Record<string, string> = {
   force_rls: forceRls({ schema: 'Tenant Data', name: 'Order Items' }),
   set_not_null: setNotNull({ schema: 'Tenant Data', name: 'Order Items' }, 'organization_id'),
   security_invoker: securityInvokerView({ schema: 'public', name: 'project_summary' }),
+  create_role: createRoleIfMissing('App "Role"').replace(/\n/g, '\n  '),
 };
 
 /** Placeholders that stand on a line of their own and become whole `--` comment lines. */

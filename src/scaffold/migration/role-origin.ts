@@ -6,12 +6,15 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { quoteIdent } from '../../sql/quote.js';
 import type { LayoutName } from './layouts/types.js';
 
 /** Whether any .sql file in `folder` (or below it) creates `role`: CREATE ROLE or CREATE USER, quoted or not. */
 export async function folderCreatesRole(folder: string, role: string): Promise<boolean> {
-  const escaped = role.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const creates = new RegExp(`create\\s+(role|user)\\s+(if\\s+not\\s+exists\\s+)?"?${escaped}"?(\\s|;|$)`, 'i');
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // Bare or quoted as written by hand, or as quoteIdent spells it (a name with `"` doubles it).
+  const name = `("?${escape(role)}"?|${escape(quoteIdent(role))})`;
+  const creates = new RegExp(`create\\s+(role|user)\\s+(if\\s+not\\s+exists\\s+)?${name}(\\s|;|$)`, 'i');
   const entries = await readdir(folder, { withFileTypes: true, recursive: true }).catch(() => []);
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.endsWith('.sql')) continue;
