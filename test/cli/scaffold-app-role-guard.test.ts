@@ -102,6 +102,7 @@ describe('scaffold migration --create-app-role', () => {
       expect(run.stderr).not.toContain('tenantguard:');
       expect(run.code).toBe(0);
       expect(run.stderr).not.toContain('note: no migration in this folder creates');
+      expect(run.stderr).toContain(`note: the guard creates ${role} without grants, and it holds grants on 2 tables and views here`);
       const file = (await readdir(path.join(cwd, 'migrations'))).find((f) => f !== '0001_schema.sql')!;
       const text = await readFile(path.join(cwd, 'migrations', file), 'utf8');
       const guardAt = text.indexOf(`CREATE ROLE ${quoteIdent(role)} NOLOGIN;`);

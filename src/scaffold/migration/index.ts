@@ -142,7 +142,7 @@ export async function scaffoldMigration(
     parser,
     options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables, include: request.include },
   });
-  if (request.createAppRole) plan = await withAppRoleGuard(plan, layout.layout, request, output);
+  if (request.createAppRole) plan = await withAppRoleGuard(plan, layout.layout, request, output, audit.catalog);
   let rendered = renderMigration(plan, templates);
   let verification: Verification | null = null;
   if (request.verifyOn) {
@@ -196,7 +196,7 @@ export async function scaffoldMigration(
  * written to has no CREATE ROLE for the app role (otherwise the role is the
  * migrations' own and the guard would only hide a second definition).
  */
-async function withAppRoleGuard(plan: MigrationPlan, layout: LayoutName, request: MigrationRequest, output: MigrationOutput): Promise<MigrationPlan> {
+async function withAppRoleGuard(plan: MigrationPlan, layout: LayoutName, request: MigrationRequest, output: MigrationOutput, catalog: Catalog): Promise<MigrationPlan> {
   const role = plan.appRole;
   if (role.toLowerCase() === 'public' || role.startsWith('pg_')) {
     throw new UsageError(`--create-app-role cannot create ${role}: it is ${role.toLowerCase() === 'public' ? 'the PUBLIC pseudo-role' : 'a name reserved for predefined roles'}`, 'pass the role the app connects as with --app-role');
@@ -206,6 +206,14 @@ async function withAppRoleGuard(plan: MigrationPlan, layout: LayoutName, request
   if (await folderCreatesRole(folder, role)) {
     output.note(`--create-app-role: a migration in ${folder} already creates ${role}; no guard written`);
     return plan;
+  }
+  // The guard makes the role exist, not its privileges: grants kept outside the migrations decide what the offline audit sees it reach.
+  const granted = [...catalog.tables, ...catalog.views].filter((r) => r.grants.some((g) => g.grantee === role && g.privileges.length > 0)).length;
+  if (granted > 0) {
+    output.note(
+      `note: the guard creates ${role} without grants, and it holds grants on ${granted} ${granted === 1 ? 'table or view' : 'tables and views'} here: ` +
+        'unless a migration grants them, pass the SQL that does with --setup FILE so `tenantguard audit --offline` judges them as the live audit does',
+    );
   }
   return {
     ...plan,
