@@ -10,7 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { introspect } from '../../src/catalog/introspect.js';
+import { buildRuleContext } from '../../src/check/context.js';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { openSource, type OpenedSource } from '../../src/db/source.js';
+import storageRealtimeOpen from '../../src/rules/storage-realtime-open.js';
 import { MigrationError } from '../../src/errors.js';
 import { dirWith } from '../support/cli.js';
 
@@ -70,6 +74,23 @@ insert into public.organizations default values;
     // Default privileges grant new public tables to the API roles, as on the platform.
     const grants = await client.query(`SELECT has_table_privilege('authenticated', 'public.embeddings', 'TRUNCATE') AS truncate`);
     expect(grants.rows).toEqual([{ truncate: true }]);
+  });
+
+  it('has realtime.messages, so policies on private channels are created and audited', async () => {
+    const source = await offline({
+      'supabase/migrations/20240601000000_init.sql': `
+create table public.organizations (id uuid primary key default gen_random_uuid());
+create policy "join any channel" on realtime.messages for select to authenticated using (true);
+create policy "org channels" on realtime.messages for insert to authenticated
+  with check (realtime.topic() = 'org:' || (select auth.uid())::text);
+`,
+    });
+    expect(source.migrations!.skipped).toEqual([]);
+    const { client } = source.connection;
+    const ctx = await buildRuleContext(await introspect(client, { schemas: null }), { ...DEFAULT_CONFIG });
+    const found = storageRealtimeOpen.check(ctx).map((p) => [p.object.schema, p.object.name, p.key, p.message.split(':')[0]]);
+    // anon holds SELECT too, but the policy is only for authenticated; INSERT is bounded by the topic
+    expect(found).toEqual([['realtime', 'messages', 'authenticated', 'authenticated can SELECT every private channel, including ones that broadcast tenant rows in realtime.messages']]);
   });
 
   it('loads no extension a migration does not use', async () => {

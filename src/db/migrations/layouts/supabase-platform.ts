@@ -7,7 +7,9 @@
  * supabase_functions schemas, the auth.uid() / auth.jwt() / auth.role() /
  * auth.email() helpers (read from the request's JWT claims settings, as
  * Supabase's own definitions do), auth.users, the storage tables with the
- * columns policies use (owner_id included), supabase_functions.http_request
+ * columns policies use (owner_id included), realtime.messages and
+ * realtime.topic() (private broadcast channels are authorized by policies on
+ * it), supabase_functions.http_request
  * (database webhooks; here it sends nothing), the search_path with
  * `extensions` on it, and the default privileges that grant every new table
  * in public to the API roles — which is why RLS is the only barrier there.
@@ -174,6 +176,27 @@ $$;
 ALTER FUNCTION supabase_functions.http_request() OWNER TO supabase_functions_admin;
 REVOKE ALL ON FUNCTION supabase_functions.http_request() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION supabase_functions.http_request() TO anon, authenticated, service_role;
+
+-- Private Realtime channels: joining is a SELECT on realtime.messages as the user's role, sending an INSERT,
+-- with the channel's topic in realtime.topic(). A plain table here (partitioned by day on the platform).
+CREATE SCHEMA IF NOT EXISTS realtime;
+GRANT USAGE ON SCHEMA realtime TO anon, authenticated, service_role;
+CREATE TABLE realtime.messages (
+  topic text NOT NULL,
+  extension text NOT NULL,
+  payload jsonb,
+  event text,
+  private boolean DEFAULT false,
+  updated_at timestamp NOT NULL DEFAULT now(),
+  inserted_at timestamp NOT NULL DEFAULT now(),
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  PRIMARY KEY (id, inserted_at)
+);
+ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE ON realtime.messages TO anon, authenticated, service_role;
+CREATE FUNCTION realtime.topic() RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT NULLIF(current_setting('realtime.topic', true), '')
+$$;
 
 CREATE PUBLICATION supabase_realtime;
 `;
