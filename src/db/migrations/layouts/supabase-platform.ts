@@ -1,4 +1,18 @@
 /**
+ * auth.<name>() as the platform defines it: one claim of the request's JWT,
+ * from the per-claim setting older PostgREST versions set or from the claims
+ * document newer ones set.
+ */
+function claimHelper(name: string, claim: string, type: string): string {
+  return `CREATE FUNCTION auth.${name}() RETURNS ${type} LANGUAGE sql STABLE AS $$
+  SELECT coalesce(
+    nullif(current_setting('request.jwt.claim.${claim}', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> '${claim}')
+  )::${type}
+$$;`;
+}
+
+/**
  * Stand-ins for what every Supabase project has before its first migration
  * runs, reduced to what migrations and policies reference (docs/offline.md
  * lists them): the API roles (PostgREST logs in as authenticator and
@@ -67,24 +81,9 @@ CREATE TABLE auth.users (
 );
 GRANT SELECT ON auth.users TO service_role;
 
-CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
-  SELECT coalesce(
-    nullif(current_setting('request.jwt.claim.sub', true), ''),
-    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
-  )::uuid
-$$;
-CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT coalesce(
-    nullif(current_setting('request.jwt.claim.role', true), ''),
-    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
-  )::text
-$$;
-CREATE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT coalesce(
-    nullif(current_setting('request.jwt.claim.email', true), ''),
-    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
-  )::text
-$$;
+${claimHelper('uid', 'sub', 'uuid')}
+${claimHelper('role', 'role', 'text')}
+${claimHelper('email', 'email', 'text')}
 CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT coalesce(
     nullif(current_setting('request.jwt.claim', true), ''),
