@@ -7,7 +7,6 @@
  * functions created in a real database and read back from its catalog.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RoutineInfo } from '../../src/catalog/types.js';
 import { evaluator } from '../../src/policy/evaluator.js';
 import { functionAccess } from '../../src/policy/function-access.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -154,11 +153,7 @@ describe('caller checks in function bodies', () => {
   });
   afterAll(() => db?.close());
 
-  const fn = (name: string): RoutineInfo => {
-    const found = ev.catalog.functions.find((f) => f.name === name);
-    if (!found) throw new Error(`no function ${name}`);
-    return found;
-  };
+  const fn = (name: string) => ev.routine(name);
   const decisions = (name: string) =>
     Object.fromEntries(
       functionAccess(fn(name), ev.lookup)

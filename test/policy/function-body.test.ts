@@ -5,7 +5,6 @@
  * read back from its catalog.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RoutineInfo } from '../../src/catalog/types.js';
 import { functionAccess } from '../../src/policy/function-access.js';
 import { parseBody } from '../../src/policy/function-body.js';
 import { printExpr, printQuery } from '../../src/policy/print.js';
@@ -58,11 +57,7 @@ describe('function bodies', () => {
   });
   afterAll(() => db?.close());
 
-  const fn = (name: string): RoutineInfo => {
-    const found = ev.catalog.functions.find((f) => f.name === name);
-    if (!found) throw new Error(`no function ${name}`);
-    return found;
-  };
+  const fn = (name: string) => ev.routine(name);
 
   describe('parseBody', () => {
     it('a SQL body: a bare SELECT is a returned value, a SELECT with FROM a returned query', () => {

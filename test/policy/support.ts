@@ -4,7 +4,7 @@
  * real database.
  */
 import { introspect } from '../../src/catalog/introspect.js';
-import type { Catalog, Table } from '../../src/catalog/types.js';
+import type { Catalog, RoutineInfo, Table } from '../../src/catalog/types.js';
 import { createLookup, type Env, type Lookup, type Notes } from '../../src/policy/env.js';
 import { tableEnv } from '../../src/policy/evaluator.js';
 import { toExpr, toQuery, type Expr, type Query } from '../../src/policy/model.js';
@@ -18,6 +18,8 @@ export interface Evaluation {
   lookup: Lookup;
   parser: SqlParser;
   table(name: string): Table;
+  /** The function of that name read back from the catalog. */
+  routine(name: string): RoutineInfo;
   /** The environment of a policy on `table`; `role` decides how the RLS of tables read in subqueries limits them. */
   env(table: string, role?: string | null): Env & { notes: Notes };
   expr(text: string): Expr;
@@ -42,6 +44,11 @@ export async function evaluation(
     lookup,
     parser,
     table,
+    routine(name) {
+      const found = catalog.functions.find((f) => f.name === name);
+      if (!found) throw new Error(`no function ${name}`);
+      return found;
+    },
     env: (name, role = null) => tableEnv(lookup, table(name), { role, notes: { casts: [], unwrapped: [], settings: [] } }) as Env & { notes: Notes },
     expr(text) {
       const node = parser.parseExpression(text);
