@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeTenantFolder } from './tenant-folder.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!existsSync(join(root, 'dist', 'diff', 'index.js'))) {
@@ -26,36 +27,17 @@ if (!existsSync(join(root, 'dist', 'diff', 'index.js'))) {
 }
 
 const TABLES = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 200;
-const PER_FILE = 5;
 const RUNS = 3;
-const tenant = "organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)";
-
-function tableSql(i) {
-  const t = `items_${String(i).padStart(4, '0')}`;
-  return `CREATE TABLE ${t} (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), organization_id uuid NOT NULL REFERENCES organizations (id), name text NOT NULL);
-CREATE INDEX ${t}_organization_id_idx ON ${t} (organization_id);
-ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ${t} FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_access ON ${t} AS PERMISSIVE FOR ALL TO bench_app USING (${tenant}) WITH CHECK (${tenant});
-GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO bench_app;`;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'tenantguard-diff-bench-'));
 const folder = join(dir, 'migrations');
 mkdirSync(folder);
-writeFileSync(join(folder, '0000_init.sql'), 'CREATE ROLE bench_app;\nCREATE TABLE organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);\n');
-const files = Math.ceil(TABLES / PER_FILE);
-for (let file = 0; file < files; file++) {
-  const body = [];
-  for (let i = file * PER_FILE; i < Math.min(TABLES, (file + 1) * PER_FILE); i++) body.push(tableSql(i));
-  writeFileSync(join(folder, `${String(file + 1).padStart(4, '0')}_items.sql`), `${body.join('\n')}\n`);
-}
+const files = writeTenantFolder(folder, TABLES, { restrictive: false });
 const git = (...args) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com' } });
 git('init', '-q', '-b', 'main');
 git('add', '-A');
 git('commit', '-q', '-m', 'base');
 git('checkout', '-q', '-b', 'feature');
-writeFileSync(join(folder, `${String(files + 1).padStart(4, '0')}_public.sql`), 'CREATE POLICY browse ON items_0000 FOR SELECT TO bench_app USING (true);\n');
+writeFileSync(join(folder, `${String(files).padStart(4, '0')}_public.sql`), 'CREATE POLICY browse ON items_0000 FOR SELECT TO bench_app USING (true);\n');
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const cacheDir = join(dir, 'cache');
@@ -81,7 +63,7 @@ function measure(args) {
 
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 try {
-  console.log(`${TABLES} tenant tables in ${files + 1} files, + 1 file in the working tree; load average ${loadavg()[0].toFixed(1)}`);
+  console.log(`${TABLES} tenant tables in ${files} files, + 1 file in the working tree; load average ${loadavg()[0].toFixed(1)}`);
   run(['audit', '--offline', '--format', 'json', '--app-role', 'bench_app']); // creates the engine cache
   const audit = measure(['audit', '--offline', '--format', 'json', '--app-role', 'bench_app']);
   const diff = measure(['diff', '--format', 'json', '--app-role', 'bench_app']);

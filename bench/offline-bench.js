@@ -14,10 +14,11 @@
  *   node bench/offline-bench.js 500        # another size
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeTenantFolder } from './tenant-folder.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!existsSync(join(root, 'dist', 'audit.js'))) {
@@ -26,32 +27,12 @@ if (!existsSync(join(root, 'dist', 'audit.js'))) {
 }
 
 const TABLES = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 200;
-const PER_FILE = 5;
 const RUNS = 3;
 const TARGET_MS = 4000;
-const tenant = "organization_id = (SELECT NULLIF(current_setting('app.current_org_id', true), '')::uuid)";
-
-function tableSql(i) {
-  const t = `items_${String(i).padStart(4, '0')}`;
-  return `CREATE TABLE ${t} (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), organization_id uuid NOT NULL REFERENCES organizations (id), name text NOT NULL);
-CREATE INDEX ${t}_organization_id_idx ON ${t} (organization_id);
-ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ${t} FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_access ON ${t} AS PERMISSIVE FOR ALL TO bench_app USING (${tenant}) WITH CHECK (${tenant});
-CREATE POLICY tenant_isolation ON ${t} AS RESTRICTIVE FOR ALL TO bench_app USING (${tenant}) WITH CHECK (${tenant});
-GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO bench_app;`;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'tenantguard-offline-bench-'));
 const folder = join(dir, 'migrations');
 mkdirSync(folder);
-writeFileSync(join(folder, '0000_init.sql'), 'CREATE ROLE bench_app;\nCREATE TABLE organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);\n');
-for (let file = 0; file * PER_FILE < TABLES; file++) {
-  const body = [];
-  for (let i = file * PER_FILE; i < Math.min(TABLES, (file + 1) * PER_FILE); i++) body.push(tableSql(i));
-  writeFileSync(join(folder, `${String(file + 1).padStart(4, '0')}_items.sql`), `${body.join('\n')}\n`);
-}
-const files = Math.ceil(TABLES / PER_FILE) + 1;
+const files = writeTenantFolder(folder, TABLES, { restrictive: true });
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (value) => `${Math.round(value)} ms`;
