@@ -1,18 +1,45 @@
 import type { RoutineInfo } from '../catalog/types.js';
-import type { Touch } from '../policy/function-access.js';
+import type { FunctionAccess, Touch } from '../policy/function-access.js';
 import type { Decision } from '../policy/verdict.js';
 import { displayName } from '../sql/quote.js';
-import { pinSearchPath } from '../sql/statements.js';
+import { pinSearchPath, securityInvokerFunction } from '../sql/statements.js';
 import { tableLabel, tenantNoun } from '../tenancy/describe-policy.js';
 import type { PolicySemantics } from '../tenancy/effective.js';
 import { roleNames } from '../tenancy/policy-severity.js';
 import { executeGrants, rolesHolding } from '../tenancy/readers.js';
+import { hasTablePrivilege, PUBLIC } from '../tenancy/roles.js';
 import type { Tenancy } from '../tenancy/types.js';
 import { defineRule } from './define-rule.js';
-import type { Problem } from './types.js';
+import type { Fix, Problem } from './types.js';
 
 function labels(touches: readonly Touch[]): string {
   return touches.map((t) => tableLabel(t.table)).join(', ');
+}
+
+/**
+ * Pinning the search_path closes only the search_path hole. When the body
+ * reads or writes tenant rows past the callers' policies, the function is run
+ * with its caller's rights instead (SECURITY INVOKER, as security_invoker does
+ * for a view): the caller's own privileges and policies then decide which
+ * rows it reaches, and no function of this kind is left. Offered only when
+ * that keeps it working for its callers: it can be called directly (a trigger
+ * function writing around RLS usually does so on purpose), its whole body was
+ * read (no dynamic SQL), and every role named as a caller holds the table
+ * privileges its statements need (SELECT on what it reads, and INSERT, UPDATE
+ * and DELETE on what it writes: which of them a write uses is not recorded).
+ */
+function fixFor(tenancy: Tenancy, fn: RoutineInfo, label: string, access: FunctionAccess | null, callers: readonly string[], aroundRls: boolean): Fix | null {
+  const named = callers.filter((r) => r !== PUBLIC);
+  const needs = (t: Touch) => (t.write ? (['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const) : (['SELECT'] as const));
+  const keepsWorking =
+    access !== null &&
+    access.callable &&
+    !access.dynamic &&
+    access.problem === null &&
+    named.length > 0 &&
+    named.every((r) => access.touches.every((t) => needs(t).every((p) => hasTablePrivilege(tenancy.roles, r, t.table, p))));
+  if (aroundRls && keepsWorking) return { title: `Run ${label} with the caller's rights`, sql: securityInvokerFunction(fn) };
+  return fn.searchPath === null ? { title: `Pin the search_path of ${label}`, sql: pinSearchPath(fn) } : null;
 }
 
 function problemFor(tenancy: Tenancy, policies: PolicySemantics, fn: RoutineInfo): Problem | null {
@@ -61,13 +88,7 @@ function problemFor(tenancy: Tenancy, policies: PolicySemantics, fn: RoutineInfo
     message:
       `SECURITY DEFINER function ${label} runs with the rights of its owner ${displayName(null, fn.owner)}` +
       `${why.length > 0 ? `; ${why.join('; ')}` : ''}; ${who}`,
-    fix:
-      fn.searchPath === null
-        ? {
-            title: `Pin the search_path of ${label}`,
-            sql: pinSearchPath(fn),
-          }
-        : null,
+    fix: fixFor(tenancy, fn, label, access, callers, openWrites.length + openReads.length > 0),
   };
 }
 

@@ -5,7 +5,7 @@
  * same text (the scaffold skips a fix it already wrote by comparing texts).
  * Every identifier and literal goes through quote.ts.
  */
-import { quoteIdent, quoteIdentList, quoteLiteral, quoteQualified, quoteRoleList } from './quote.js';
+import { quoteIdent, quoteIdentList, quoteLiteral, quoteQualified, quoteRole, quoteRoleList } from './quote.js';
 
 /** A schema-qualified table, view or function name. */
 export interface Relation {
@@ -98,6 +98,58 @@ export function securityInvokerView(view: Relation): string {
  */
 export function pinSearchPath(fn: Relation & { identityArguments: string }): string {
   return `ALTER FUNCTION ${relation(fn)}(${fn.identityArguments}) SET search_path = pg_catalog, ${quoteIdent(fn.schema)}, pg_temp;`;
+}
+
+/**
+ * The function runs with its caller's rights from now on: the caller's
+ * privileges and row level security apply to what its body reads and writes
+ * (docs/postgres-rls.md#security-definer).
+ */
+export function securityInvokerFunction(fn: Relation & { identityArguments: string }): string {
+  return `ALTER FUNCTION ${relation(fn)}(${fn.identityArguments}) SECURITY INVOKER;`;
+}
+
+/** What a materialized view is rebuilt from: its query, owner, grants and comment as the catalog shows them. */
+export interface MaterializedViewShape extends Relation {
+  owner: string;
+  /** pg_get_viewdef text (names schema-qualified as the catalog prints them). */
+  definition: string;
+  grants: readonly { grantee: string; privileges: readonly string[] }[];
+  comment: string | null;
+}
+
+/**
+ * A materialized view cannot have row level security; a view with
+ * security_invoker runs the same query with the caller's rights and policies
+ * (docs/postgres-rls.md#materialized-and-foreign, #views), so each tenant
+ * reads its own rows of it. Same name, owner, grants and comment; done only
+ * while the relation is still a materialized view, so a second run changes
+ * nothing. The view is computed when read: REFRESH MATERIALIZED VIEW no
+ * longer applies to it, and the materialized view's indexes go with it.
+ */
+export function materializedViewAsInvokerView(view: MaterializedViewShape): string {
+  const name = relation(view);
+  const query = view.definition.trim().replace(/;$/, '');
+  const grants = view.grants.filter((g) => g.grantee !== view.owner && g.privileges.length > 0);
+  const body = [
+    `DROP MATERIALIZED VIEW ${name};`,
+    `CREATE VIEW ${name} WITH (security_invoker = true) AS ${query};`,
+    `ALTER VIEW ${name} OWNER TO ${quoteIdent(view.owner)};`,
+    ...grants.map((g) => `GRANT ${g.privileges.join(', ')} ON ${name} TO ${quoteRole(g.grantee)};`),
+    ...(view.comment === null ? [] : [`COMMENT ON VIEW ${name} IS ${quoteLiteral(view.comment)};`]),
+  ];
+  let tag = '$tenantguard$';
+  for (let i = 1; body.some((line) => line.includes(tag)); i++) tag = `$tenantguard${i}$`;
+  return [
+    `DO ${tag}`,
+    'BEGIN',
+    '  IF EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace',
+    `             WHERE n.nspname OPERATOR(pg_catalog.=) ${quoteLiteral(view.schema)} AND c.relname OPERATOR(pg_catalog.=) ${quoteLiteral(view.name)}`,
+    "               AND c.relkind OPERATOR(pg_catalog.=) 'm') THEN",
+    ...body.map((line) => `    ${line.replaceAll('\n', '\n    ')}`),
+    '  END IF;',
+    `END ${tag};`,
+  ].join('\n');
 }
 
 export function setNotNull(table: Relation, column: string): string {

@@ -56,6 +56,16 @@ const SCENARIO = `
   -- nothing to do with tenants: not reported
   CREATE FUNCTION server_time() RETURNS timestamptz LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$ SELECT now() $$;
   GRANT SELECT ON projects TO app_user;
+  -- writes around RLS, and app_user holds what the body needs on a table whose policy scopes it: the fix runs it as the caller
+  CREATE TABLE tasks (id int PRIMARY KEY, organization_id int NOT NULL REFERENCES organizations, title text NOT NULL);
+  INSERT INTO tasks VALUES (1, 1, 'a'), (2, 2, 'b');
+  ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE tasks OWNER TO migrator;
+  CREATE POLICY tenant ON tasks TO app_user USING (organization_id = NULLIF(current_setting('app.current_org_id', true), '')::int);
+  GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO app_user;
+  CREATE FUNCTION rename_task(p_id int, p_title text) RETURNS SETOF int LANGUAGE sql SECURITY DEFINER SET search_path = public AS
+    $$ UPDATE tasks SET title = p_title WHERE id = p_id RETURNING id $$;
+  ALTER FUNCTION rename_task(int, text) OWNER TO migrator;
 `;
 
 describe('security-definer-function', () => {
@@ -74,6 +84,7 @@ describe('security-definer-function', () => {
       'rename_opaque',
       'rename_own_project',
       'rename_project',
+      'rename_task',
       'touch_projects',
     ]);
     expect(problems.get('project_names')).toMatchObject({ severity: 'error' });
@@ -132,5 +143,24 @@ describe('security-definer-function', () => {
     expect(fix.sql).toBe('ALTER FUNCTION "public"."rename_project"(p_id integer, p_name text) SET search_path = pg_catalog, "public", pg_temp;');
     const after = problemsByObject(rule, await ruleContextAfter(db, fix.sql));
     expect(after.get('rename_project')!.message).not.toContain('search_path');
+  });
+
+  it('runs a function that writes around RLS as its caller when the caller holds what the body needs; pins the search_path otherwise', async () => {
+    const config = { appRole: db.role('app_user') };
+    const problems = problemsByObject(rule, await ruleContext(db, config));
+    // app_user holds only SELECT on projects: as the caller the update would be refused, so only the search_path is pinned
+    expect(problems.get('rename_project')!.fix!.title).toBe('Pin the search_path of public.rename_project(p_id integer, p_name text)');
+    const fix = problems.get('rename_task')!.fix!;
+    expect(fix.sql).toBe('ALTER FUNCTION "public"."rename_task"(p_id integer, p_title text) SECURITY INVOKER;');
+    expect(problemsByObject(rule, await ruleContextAfter(db, fix.sql, config)).has('rename_task')).toBe(false);
+  });
+
+  it("proves that fix as app_user: another organization's task is renamed before it and left alone after, its own still renamed", async () => {
+    const rename = (id: number) =>
+      db.asRole('app_user', async (c) => (await c.query(`SELECT * FROM rename_task(${id}, 'renamed')`)).rows.map((r) => r.rename_task), { value: '1' });
+    expect(await rename(2)).toEqual([2]);
+    await db.exec('ALTER FUNCTION rename_task(int, text) SECURITY INVOKER');
+    expect(await rename(2)).toEqual([]);
+    expect(await rename(1)).toEqual([1]);
   });
 });

@@ -19,6 +19,18 @@ const STATEMENTS: [string, string, number][] = [
   ['revokeTruncate', build.revokeTruncate(table, ['app user']), 1],
   ['securityInvokerView', build.securityInvokerView(view), 1],
   ['pinSearchPath', build.pinSearchPath(fn), 1],
+  ['securityInvokerFunction', build.securityInvokerFunction(fn), 1],
+  [
+    'materializedViewAsInvokerView',
+    build.materializedViewAsInvokerView({
+      ...view,
+      owner: 'Mig"rator',
+      definition: " SELECT 'it''s $tenantguard$' AS label\n   FROM \"Tenant Data\".\"Order \"\"Items\"\"\";",
+      grants: [{ grantee: 'public', privileges: ['SELECT'] }, { grantee: 'Mig"rator', privileges: ['SELECT', 'UPDATE'] }],
+      comment: "o'clock",
+    }),
+    1,
+  ],
   ['setNotNull', build.setNotNull(table, 'organization id'), 1],
   ['createIndex', build.createIndex(table, ['organization id', 'id'], 'by "org"'), 1],
   ['createIndex without a name', build.createIndex(table, ['organization id']), 1],
@@ -46,5 +58,13 @@ describe('sql/statements', () => {
     );
     expect(build.revoke('SELECT', view, ['public', 'Reporting'])).toBe(`REVOKE SELECT ON "select"."${'ü'.repeat(31)}" FROM PUBLIC, "Reporting";`);
     expect(build.pinSearchPath(fn)).toBe('ALTER FUNCTION "a""b"."current org"(uuid, text) SET search_path = pg_catalog, "a""b", pg_temp;');
+    expect(build.securityInvokerFunction(fn)).toBe('ALTER FUNCTION "a""b"."current org"(uuid, text) SECURITY INVOKER;');
+  });
+
+  it('rebuild a materialized view under a quote tag its query does not contain, granting again what others held', () => {
+    const sql = build.materializedViewAsInvokerView({ ...view, owner: 'o', definition: " SELECT '$tenantguard$' AS t;", grants: [{ grantee: 'public', privileges: ['SELECT'] }, { grantee: 'o', privileges: ['SELECT'] }], comment: null });
+    expect(sql).toMatch(/^DO \$tenantguard1\$\n/);
+    expect(sql).toContain(`GRANT SELECT ON "select"."${'ü'.repeat(31)}" TO PUBLIC;`);
+    expect(sql).not.toMatch(/GRANT .* TO "o"/);
   });
 });
