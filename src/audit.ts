@@ -97,7 +97,9 @@ export async function auditDetailed(options: AuditOptions = {}): Promise<AuditRu
       import('./db/transaction.js'),
       import('./catalog/introspect.js'),
     ]);
-    const catalog = await withReadOnlyTransaction(opened.connection, (client) => introspect(client, { schemas: config.schemas }));
+    const catalog = await withReadOnlyTransaction(opened.connection, (client) =>
+      introspect(client, { schemas: config.schemas, schemaPerTenant: config.schemaPerTenant }),
+    );
     const [{ buildRuleContext }, { runRules }, { summarize }, { collapseRootCauses }] = await Promise.all([
       import('./check/context.js'),
       import('./check/run-rules.js'),

@@ -460,6 +460,28 @@ describe('docs/postgres-rls.md', () => {
     expect(jwt).toEqual([2]);
   });
 
+  fact('schema-usage', 'a table needs USAGE on its schema and a table privilege; search_path skips a schema without USAGE', async () => {
+    await db.exec(`
+      CREATE SCHEMA f30; CREATE SCHEMA f30_other;
+      CREATE TABLE f30.t (secret text); INSERT INTO f30.t VALUES ('f30');
+      CREATE TABLE f30_other.t (secret text); INSERT INTO f30_other.t VALUES ('f30_other');
+      CREATE ROLE f30_reader;
+      GRANT SELECT ON f30.t, f30_other.t TO f30_reader;
+    `);
+    const read = (sql: string) => inRole('f30_reader', undefined, (c) => attempt(c, sql));
+    expect(failure(await read('SELECT secret FROM f30.t'))).toBe('42501'); // the table grant alone
+    await db.exec('GRANT USAGE ON SCHEMA f30 TO f30_reader; REVOKE SELECT ON f30.t FROM f30_reader');
+    expect(failure(await read('SELECT secret FROM f30.t'))).toBe('42501'); // USAGE alone
+    await db.exec('GRANT SELECT ON f30.t TO f30_reader');
+    expect(failure(await read('SELECT secret FROM f30.t'))).toBe('allowed');
+    // f30_other comes first on the path, but without USAGE on it the name resolves to f30.t
+    const resolved = await inRole('f30_reader', undefined, async (c) => {
+      await c.query('SET LOCAL search_path = f30_other, f30');
+      return (await c.query('SELECT secret FROM t')).rows;
+    });
+    expect(resolved).toEqual([{ secret: 'f30' }]);
+  });
+
   fact('embedded-timeouts', 'the embedded engine does not enforce statement_timeout (the server does)', async () => {
     await db.client.query('BEGIN');
     try {

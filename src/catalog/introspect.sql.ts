@@ -2,7 +2,9 @@
  * The one catalog statement. Every per-table detail is pre-aggregated in a CTE
  * grouped by relation (hash joins, not one lookup per table), so the cost
  * grows with the catalog, not with round trips. $1 = schema filter (text[]
- * or NULL for every non-system schema); it is a parameter, never interpolated.
+ * or NULL for every non-system schema); $2 = the tenant-schema pattern (an
+ * anchored regular expression made from the `schemaPerTenant` glob by
+ * sql/glob.ts, or NULL); both are parameters, never interpolated.
  *
  * Version notes: pg_auth_members.inherit_option / set_option exist from PG 16;
  * they are read through to_jsonb() so the same text runs on PG 13+ (before 16,
@@ -15,12 +17,14 @@
  * win) or is named OPERATOR(pg_catalog.…). It is also only ever sent with
  * search_path pinned to pg_catalog, pg_temp (src/db/transaction.ts).
  */
+import { TENANT_SCHEMA_CTES, TENANT_SCHEMAS_JSON } from './tenant-schemas.sql.js';
+
 /** The oid of a system catalog, as an oid (not a regclass, which would need a cast to compare). */
 const catalogOid = (name: string) => `'pg_catalog.${name}'::pg_catalog.regclass::pg_catalog.oid`;
 
 export const CATALOG_QUERY = /* sql */ `
 WITH params AS (
-  SELECT $1::pg_catalog.text[] AS wanted
+  SELECT $1::pg_catalog.text[] AS wanted, $2::pg_catalog.text AS tenant_pattern
 ),
 ns AS (
   SELECT n.oid, n.nspname
@@ -209,6 +213,7 @@ funcs AS (
     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                     WHERE e.classid = ${catalogOid('pg_proc')} AND e.objid = p.oid AND e.deptype = 'e')
 )
+${TENANT_SCHEMA_CTES}
 SELECT pg_catalog.json_build_object(
   'serverVersion', pg_catalog.current_setting('server_version_num')::pg_catalog.int4,
   'database', pg_catalog.current_database(),
@@ -319,6 +324,7 @@ SELECT pg_catalog.json_build_object(
       'value', pg_catalog.substr(c, pg_catalog.strpos(c, '=') + 1)
     ) ORDER BY pg_catalog.pg_get_userbyid(s.setrole), c), '[]')
     FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) AS c
-    WHERE s.setdatabase IN (0::pg_catalog.oid, (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())))
+    WHERE s.setdatabase IN (0::pg_catalog.oid, (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))),
+  'tenantSchemas', ${TENANT_SCHEMAS_JSON}
 ) AS catalog
 `;

@@ -1,11 +1,14 @@
 import type { Queryable } from '../db/types.js';
 import { TenantguardError } from '../errors.js';
+import { globToRegex } from '../sql/glob.js';
 import { CATALOG_QUERY } from './introspect.sql.js';
-import type { Catalog, Constraint, Index, Table } from './types.js';
+import type { Catalog, Constraint, Index, Table, TenantSchema } from './types.js';
 
 export interface IntrospectOptions {
   /** Schemas to read; null/undefined = every non-system schema. */
   schemas?: readonly string[] | null;
+  /** Glob of the tenant schemas of a schema-per-tenant layout (`tenant_*`); null/undefined = not such a layout. */
+  schemaPerTenant?: string | null;
 }
 
 /** Constraint and index key columns arrive as attnums; names are resolved here. */
@@ -14,8 +17,9 @@ type RawTable = Omit<Table, 'constraints' | 'indexes'> & {
   indexes: (Omit<Index, 'columns'> & { columns: number[] })[];
 };
 
-interface CatalogRow extends Omit<Catalog, 'tables'> {
+interface CatalogRow extends Omit<Catalog, 'tables' | 'tenantSchemas'> {
   tables: RawTable[];
+  tenantSchemas: TenantSchema[] | null;
   missingSchemas: string[];
   /** Every non-system schema; only filled in when a requested one is missing. */
   existingSchemas: string[] | null;
@@ -41,7 +45,8 @@ function resolveColumnNames(table: RawTable): Table {
 export async function introspect(client: Queryable, options: IntrospectOptions = {}): Promise<Catalog> {
   const schemas = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
   await client.query('SET LOCAL jit = off');
-  const result = await client.query<{ catalog: CatalogRow | string }>(CATALOG_QUERY, [schemas]);
+  const glob = options.schemaPerTenant ?? null;
+  const result = await client.query<{ catalog: CatalogRow | string }>(CATALOG_QUERY, [schemas, glob === null ? null : globToRegex(glob)]);
   const raw = result.rows[0]!.catalog;
   const row: CatalogRow = typeof raw === 'string' ? JSON.parse(raw) : raw;
   if (row.missingSchemas.length > 0) {
@@ -51,6 +56,10 @@ export async function introspect(client: Queryable, options: IntrospectOptions =
       `existing schemas: ${row.existingSchemas?.join(', ') || '(none)'}; check --schema or "schemas" in the config`,
     );
   }
-  const { missingSchemas: _missing, existingSchemas: _existing, tables, ...rest } = row;
-  return { ...rest, tables: tables.map(resolveColumnNames) };
+  const { missingSchemas: _missing, existingSchemas: _existing, tables, tenantSchemas, ...rest } = row;
+  return {
+    ...rest,
+    tables: tables.map(resolveColumnNames),
+    tenantSchemas: glob === null ? null : { glob, schemas: tenantSchemas ?? [] },
+  };
 }

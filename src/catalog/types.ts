@@ -196,6 +196,43 @@ export interface SettingDefault {
   value: string;
 }
 
+export type SchemaPrivilege = 'USAGE' | 'CREATE';
+
+/** One grantee's privileges on a schema (nspacl, or the owner's default when it is NULL). `grantee` is `PUBLIC` for everyone. */
+export interface SchemaGrant {
+  grantee: string;
+  privileges: SchemaPrivilege[];
+}
+
+/** A table, view or materialized view of a tenant schema, with who may touch its rows. */
+export interface TenantSchemaRelation {
+  name: string;
+  kind: TableKind | ViewKind;
+  owner: string;
+  rlsEnabled: boolean;
+  rlsForced: boolean;
+  /** Table-level grants (relacl, or the owner's default). */
+  grants: Grant[];
+  /** Column-level grants (attacl), merged over the columns: a column grant reads those columns' values. */
+  columnGrants: Grant[];
+}
+
+/** A schema the `schemaPerTenant` glob matched: one tenant's namespace. */
+export interface TenantSchema {
+  name: string;
+  owner: string;
+  grants: SchemaGrant[];
+  relations: TenantSchemaRelation[];
+}
+
+/** The schema-per-tenant layout, read only when `schemaPerTenant` is set. */
+export interface TenantSchemas {
+  /** The glob, as configured (`tenant_*`). */
+  glob: string;
+  /** Matching schemas, sorted by name; independent of the `schemas` filter. */
+  schemas: TenantSchema[];
+}
+
 export interface Catalog {
   /** server_version_num, e.g. 150019 */
   serverVersion: number;
@@ -208,6 +245,8 @@ export interface Catalog {
   functions: RoutineInfo[];
   roles: Role[];
   settingDefaults: SettingDefault[];
+  /** Tenant schemas (`--schema-per-tenant`); null when no glob is configured. */
+  tenantSchemas: TenantSchemas | null;
 }
 
 /** `schema.name` key for maps; not for display (see sql/quote.ts displayName). */

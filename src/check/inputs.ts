@@ -26,10 +26,22 @@ function list(items: readonly string[]): string {
 /**
  * A database with no table at all, or with tables none of which is a tenant
  * table, almost always means the wrong database, schema or tenant column:
- * reporting "0 problems" there would be a false all-clear.
+ * reporting "0 problems" there would be a false all-clear. In a
+ * schema-per-tenant layout the tenant schemas must exist instead.
  */
 export function assertSomethingToAudit(catalog: Catalog, context: RuleContext, source: Source): void {
   const schemas = catalog.schemas.length > 0 ? ` (schemas: ${catalog.schemas.join(', ')})` : '';
+  if (catalog.tenantSchemas !== null) {
+    // a glob that matches nothing would report a clean schema-per-tenant layout that was never looked at
+    if (catalog.tenantSchemas.schemas.length === 0) {
+      throw new TenantguardError(
+        `no schema in ${where(source)} matches the tenant-schema glob ${JSON.stringify(catalog.tenantSchemas.glob)}${schemas}`,
+        'check --schema-per-tenant or "schemaPerTenant": * stands for any run of characters and ? for one, matched against the whole, case-sensitive schema name',
+      );
+    }
+    // the tenant schemas are what is audited; a tenant column is needed only when some table has it (a hybrid layout)
+    if (!context.tenancy.tenantTables.some((tenantTable) => tenantTable.direct)) return;
+  }
   if (catalog.tables.length === 0) {
     throw new TenantguardError(
       `no tables found in ${where(source)}${schemas}`,

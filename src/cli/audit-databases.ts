@@ -28,6 +28,7 @@ export interface DatabasesFlags extends CiFlags, Omit<SourceFlags, 'db'> {
   failOn: FailOn;
   probe?: boolean;
   concurrency?: number;
+  schemaPerTenant?: string;
 }
 
 /**
@@ -49,6 +50,7 @@ export async function runDatabasesAudit(databases: string[], flags: DatabasesFla
   const { auditMany } = await import('../audit-many.js');
   const { result: merged, runs } = await auditMany({
     ...sourceOptions({ ...flags, db: undefined }, io),
+    schemaPerTenant: flags.schemaPerTenant,
     databases,
     concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
     onSource: (description) => {

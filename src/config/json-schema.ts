@@ -43,6 +43,12 @@ export function configJsonSchema(ruleIds: readonly string[]): object {
         ...orNull({ type: 'array', items: nonEmpty, minItems: 1 }),
         default: null,
       },
+      schemaPerTenant: {
+        description:
+          'Schema-per-tenant layouts: a glob naming the tenant schemas (`*` any run of characters, `?` one character, matched against the whole name), e.g. tenant_*; roles that reach more than one of them through grants, membership or search_path are reported. null = not such a layout.',
+        ...orNull(nonEmpty),
+        default: null,
+      },
       globalTables: {
         type: 'array',
         items: nonEmpty,

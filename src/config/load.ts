@@ -10,7 +10,10 @@ export const CONFIG_FILE_NAME = 'tenantguard.config.json';
 
 /** Settings that can come from flags or the environment (the rest live in the file). */
 export type ConfigOverrides = Partial<
-  Pick<Config, 'tenantColumn' | 'tenantTable' | 'contextSetting' | 'appRole' | 'schemas' | 'statementTimeoutMs' | 'lockTimeoutMs' | 'docsBaseUrl'>
+  Pick<
+    Config,
+    'tenantColumn' | 'tenantTable' | 'contextSetting' | 'appRole' | 'schemas' | 'schemaPerTenant' | 'statementTimeoutMs' | 'lockTimeoutMs' | 'docsBaseUrl'
+  >
 >;
 
 /** The overrides among a command's or an API call's options; an empty schema list overrides nothing. */
@@ -21,6 +24,7 @@ export function configOverrides(options: ConfigOverrides): ConfigOverrides {
     contextSetting: options.contextSetting,
     appRole: options.appRole,
     schemas: options.schemas && options.schemas.length > 0 ? options.schemas : undefined,
+    schemaPerTenant: options.schemaPerTenant,
     statementTimeoutMs: options.statementTimeoutMs,
     lockTimeoutMs: options.lockTimeoutMs,
     docsBaseUrl: options.docsBaseUrl,
@@ -57,6 +61,7 @@ export const CONFIG_ENV_VARS = {
   TENANTGUARD_CONTEXT_SETTING: 'contextSetting',
   TENANTGUARD_APP_ROLE: 'appRole',
   TENANTGUARD_SCHEMAS: 'schemas',
+  TENANTGUARD_SCHEMA_PER_TENANT: 'schemaPerTenant',
   TENANTGUARD_STATEMENT_TIMEOUT_MS: 'statementTimeoutMs',
   TENANTGUARD_LOCK_TIMEOUT_MS: 'lockTimeoutMs',
   TENANTGUARD_DOCS_BASE_URL: 'docsBaseUrl',

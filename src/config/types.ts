@@ -19,6 +19,11 @@ export interface Config {
   appRole: string | null;
   /** null = every non-system schema. */
   schemas: string[] | null;
+  /**
+   * Schema-per-tenant layouts: a glob (`*` any run of characters, `?` one) naming the tenant schemas
+   * (`tenant_*`); their grants and roles' search_path are checked for crossings. null = not such a layout.
+   */
+  schemaPerTenant: string | null;
   /** `table` or `schema.table` */
   globalTables: string[];
   /**
@@ -47,6 +52,7 @@ export const DEFAULT_CONFIG: Config = {
   contextSetting: 'app.current_org_id',
   appRole: null,
   schemas: null,
+  schemaPerTenant: null,
   globalTables: [],
   platformRoles: [
     'service_role',

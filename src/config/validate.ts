@@ -14,6 +14,7 @@ export const KNOWN_KEYS = [
   'contextSetting',
   'appRole',
   'schemas',
+  'schemaPerTenant',
   'globalTables',
   'platformRoles',
   'rules',
@@ -144,6 +145,9 @@ export function validateFileConfig(raw: unknown, options: ValidateOptions): File
       case 'schemas':
         out.schemas = value === null ? null : stringList(options, key, value);
         if (out.schemas?.length === 0) fail(options, key, 'expected at least one schema (or null for every non-system schema)');
+        break;
+      case 'schemaPerTenant':
+        out.schemaPerTenant = value === null ? null : nonEmptyString(options, key, value);
         break;
       case 'globalTables':
         out.globalTables = stringList(options, key, value);

@@ -108,7 +108,7 @@ export type MigrationAction = 'create' | 'alter' | 'enable-rls' | 'disable-rls' 
 
 /** An object a migration created, with where it was created and changed afterwards (in apply order). */
 export interface TrackedObject {
-  kind: Exclude<ObjectKind, 'role' | 'database'>;
+  kind: Exclude<ObjectKind, 'role' | 'schema' | 'database'>;
   schema: string;
   name: string;
   /** The table a policy, column, constraint or index belongs to. */

@@ -25,6 +25,9 @@ import rlsEnabledNoPolicy from './rls-enabled-no-policy.js';
 import rlsNotForced from './rls-not-forced.js';
 import roleBypassesRls from './role-bypasses-rls.js';
 import rootTableRlsDisabled from './root-table-rls-disabled.js';
+import schemaSearchPathCrossing from './schema-search-path-crossing.js';
+import schemaTenantCrossing from './schema-tenant-crossing.js';
+import schemaTenantSharedRole from './schema-tenant-shared-role.js';
 import securityDefinerFunction from './security-definer-function.js';
 import storageRealtimeOpen from './storage-realtime-open.js';
 import tenantColumnMissing from './tenant-column-missing.js';
@@ -66,6 +69,9 @@ export const rules: readonly Rule[] = [
   foreignTableTenant,
   truncateGranted,
   tenantContextDefault,
+  schemaTenantCrossing,
+  schemaSearchPathCrossing,
+  schemaTenantSharedRole,
   crossTenantForeignKey,
   uniqueNotTenantScoped,
   tenantColumnUnindexed,

@@ -15,9 +15,10 @@ export type ObjectKind =
   | 'column'
   | 'constraint'
   | 'index'
+  | 'schema'
   | 'database';
 
-/** What a finding is about. `schema` is null for roles and the database. */
+/** What a finding is about. `schema` is null for roles, schemas (named by `name`) and the database. */
 export interface FindingObject {
   kind: ObjectKind;
   schema: string | null;

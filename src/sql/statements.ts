@@ -176,3 +176,20 @@ export function createRoleIfMissing(role: string): string {
     'END IF;',
   ].join('\n');
 }
+
+/** USAGE and CREATE on a schema: without USAGE nothing in it can be used, whatever the table grants (docs/postgres-rls.md#schema-usage). */
+export function revokeSchema(schema: string, grantees: readonly string[]): string {
+  return `REVOKE ALL ON SCHEMA ${quoteIdent(schema)} FROM ${quoteRoleList(grantees)};`;
+}
+
+/**
+ * A search_path default set again with `schemas` (or reset when none is
+ * left), where it was set: `role` null = the database (or every role, with
+ * `database` null too), `database` null = every database of the role.
+ */
+export function setSearchPathDefault(role: string | null, database: string | null, currentDatabase: string, schemas: readonly string[]): string {
+  const change = schemas.length > 0 ? `SET search_path = ${quoteIdentList(schemas)}` : 'RESET search_path';
+  if (role === null && database === null) return `ALTER ROLE ALL ${change};`;
+  if (role === null) return `ALTER DATABASE ${quoteIdent(currentDatabase)} ${change};`;
+  return `ALTER ROLE ${quoteIdent(role)}${database === null ? '' : ` IN DATABASE ${quoteIdent(currentDatabase)}`} ${change};`;
+}

@@ -79,6 +79,14 @@ describe('precedence', () => {
     expect(config.statementTimeoutMs).toBe(DEFAULT_CONFIG.statementTimeoutMs);
   });
 
+  it('schemaPerTenant: file < environment < flag', async () => {
+    const dir = await project('schema-per-tenant', { 'tenantguard.config.json': JSON.stringify({ schemaPerTenant: 'file_*' }) });
+    const load = (env: Record<string, string>, flag?: string) => loadConfig({ cwd: dir, env, flags: { schemaPerTenant: flag } });
+    expect((await load({})).config.schemaPerTenant).toBe('file_*');
+    expect((await load({ TENANTGUARD_SCHEMA_PER_TENANT: ' env_* ' })).config.schemaPerTenant).toBe('env_*');
+    expect((await load({ TENANTGUARD_SCHEMA_PER_TENANT: 'env_*' }, 'flag_?')).config.schemaPerTenant).toBe('flag_?');
+  });
+
   it('--config overrides the search, relative to the working directory', async () => {
     const dir = await project('explicit', {
       'tenantguard.config.json': '{"appRole":"found"}',

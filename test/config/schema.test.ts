@@ -24,11 +24,14 @@ const SAMPLES: [string, unknown][] = [
   ['full', {
     $schema: './node_modules/tenantguard/schema/tenantguard.config.schema.json',
     tenantColumn: 'organization_id', tenantTable: 'organizations', contextSetting: 'app.current_org_id', appRole: 'app_user',
-    schemas: ['public'], globalTables: ['plans'], rules: { 'rls-not-forced': 'error', 'tenant-column-missing': 'off' },
+    schemas: ['public'], schemaPerTenant: 'tenant_?*', globalTables: ['plans'], rules: { 'rls-not-forced': 'error', 'tenant-column-missing': 'off' },
     ignore: [{ rule: 'rls-disabled', object: 'public.audit_log', reason: 'append-only, no tenant data' }],
     statementTimeoutMs: 0, lockTimeoutMs: 1000,
   }],
-  ['nulls', { tenantTable: null, appRole: null, schemas: null }],
+  ['nulls', { tenantTable: null, appRole: null, schemas: null, schemaPerTenant: null }],
+  ['schema-per-tenant glob', { schemaPerTenant: 'tenant_*' }],
+  ['empty schema-per-tenant glob', { schemaPerTenant: '' }],
+  ['schema-per-tenant list', { schemaPerTenant: ['tenant_*'] }],
   ['unknown key', { tenantColum: 'x' }],
   ['empty tenant column', { tenantColumn: '' }],
   ['blank tenant column', { tenantColumn: '   ' }],
@@ -63,6 +66,6 @@ describe('schema/tenantguard.config.schema.json', () => {
 
   it('has samples on both sides', () => {
     const verdicts = SAMPLES.map(([, config]) => accepted(config));
-    expect(verdicts.filter(Boolean).length).toBe(3);
+    expect(verdicts.filter(Boolean).length).toBe(4);
   });
 });

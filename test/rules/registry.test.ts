@@ -19,6 +19,7 @@ const PUBLIC_IDS = [
   'tenant-column-unindexed', 'policy-casts-tenant-column', 'context-not-wrapped', 'context-cast-fails-on-empty',
   'probe-cross-tenant-read', 'probe-cross-tenant-write',
   'migration-disables-rls', 'offline-table-skipped', 'storage-realtime-open',
+  'schema-tenant-crossing', 'schema-search-path-crossing', 'schema-tenant-shared-role',
 ];
 
 const ruleFiles = readdirSync(join(root, 'src', 'rules'))

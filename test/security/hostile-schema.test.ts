@@ -55,7 +55,9 @@ async function unpinned(sql: string, searchPath: string | null): Promise<Error |
   if (db.url) await client.connect();
   try {
     if (searchPath) await client.query(`SET search_path = ${searchPath}`);
-    const error = await client.query('BEGIN READ ONLY').then(() => client.query(sql, sql.includes('$1') ? [null] : [])).then(
+    // the catalog statement with every part switched on: all schemas, and every schema read as a tenant schema too
+    const params = sql.includes('$2') ? [null, '^.*$'] : sql.includes('$1') ? [null] : [];
+    const error = await client.query('BEGIN READ ONLY').then(() => client.query(sql, params)).then(
       () => null,
       (e: unknown) => e as Error,
     );
@@ -89,6 +91,7 @@ describe('a schema that shadows built-ins and operators', () => {
 
   it('cannot run code as the role that audits it', async () => {
     expectNoHostileCode(await runCli(['audit', ...source, '--format', 'json']));
+    expectNoHostileCode(await runCli(['audit', ...source, '--format', 'json', '--schema-per-tenant', '*']));
   });
 
   it('cannot run code as the role init reads settings with', async () => {

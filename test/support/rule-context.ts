@@ -10,7 +10,7 @@ import type { TestDatabase } from './db.js';
 
 export async function ruleContext(db: TestDatabase, config: Partial<Config> = {}): Promise<RuleContext> {
   const full: Config = { ...DEFAULT_CONFIG, schemas: ['public'], ...config };
-  return buildRuleContext(await introspect(db.client, { schemas: full.schemas }), full);
+  return buildRuleContext(await introspect(db.client, { schemas: full.schemas, schemaPerTenant: full.schemaPerTenant }), full);
 }
 
 /** The rule's problems keyed by object (`table`, or `table.name` for objects on a table). */

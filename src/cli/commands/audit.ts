@@ -22,6 +22,8 @@ export interface AuditFlags extends CiFlags, Omit<SourceFlags, 'db'> {
   /** Repeatable: two or more audit each database (see cli/audit-databases.ts). */
   db?: string[];
   concurrency?: number;
+  /** Glob of the tenant schemas of a schema-per-tenant layout. */
+  schemaPerTenant?: string;
   format?: Format;
   output?: string;
   failOn: FailOn;
@@ -62,6 +64,7 @@ async function runAuditCommand(flags: AuditFlags, { io, setExitCode }: CommandCo
     run = await auditDetailed({
       probe: probing?.probe,
       ...sourceOptions({ ...flags, db: flags.db?.[0] }, io),
+      schemaPerTenant: flags.schemaPerTenant,
       onSource: (description) => {
         if (pretty && !flags.quiet) io.stderr.write(`Auditing ${description}\n`);
       },
@@ -99,6 +102,10 @@ export function registerAudit(program: Command, context: CommandContext): void {
     appRole: APP_ROLE_DEFAULT_HELP,
     db: { help: 'database URL (default: $TENANTGUARD_DATABASE_URL, $DATABASE_URL, .env.local, .env); repeat it to audit several databases into one report', excludesMigrations: true, repeatable: true },
   })
+    .option(
+      '--schema-per-tenant <glob>',
+      "schema-per-tenant layouts: the tenant schemas, e.g. 'tenant_*' (* any characters, ? one); checks that no role's grants or search_path cross them",
+    )
     .option('--concurrency <n>', `with several databases: how many are audited at once (default: ${DEFAULT_CONCURRENCY})`, concurrency)
     .addOption(new Option('--format <format>', 'report format (default: pretty)').choices(formats))
     .option('--output <file>', 'write the report to a file instead of stdout')
