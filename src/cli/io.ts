@@ -6,6 +6,8 @@ export interface Io {
   cwd: string;
   /** stdout is a terminal: colours and progress are allowed. */
   isTTY: boolean;
+  /** stdin is a terminal too, so a person can answer questions; absent: as `isTTY`. */
+  stdinIsTTY?: boolean;
 }
 
 /** What a command's action needs besides its options. */

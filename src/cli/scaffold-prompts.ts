@@ -8,6 +8,7 @@ import { TenantguardError } from '../errors.js';
 import { findingTableKey, isActionable } from '../scaffold/migration/select.js';
 import { displayName } from '../sql/quote.js';
 import type { MigrationSettings as Settings } from '../scaffold/migration/index.js';
+import type { HeldKind, ReviewKind } from '../scaffold/migration/types.js';
 import type { Tenancy } from '../tenancy/types.js';
 
 async function ask<T extends string>(questions: import('prompts').PromptObject<T>[]): Promise<import('prompts').Answers<T>> {
@@ -81,4 +82,21 @@ export async function promptTables(tenancy: Tenancy, findings: readonly Finding[
 export async function confirmWrite(summary: string): Promise<boolean> {
   const answers = await ask([{ type: 'confirm', name: 'write', message: `Write ${summary}?`, initial: true }]);
   return Boolean(answers.write);
+}
+
+/**
+ * One question per behaviour-changing kind the plan holds back, default No:
+ * what steps of that kind take away and the objects they would change. The
+ * kinds answered yes are written as statements, as with --include.
+ */
+export async function promptIncludeKinds(held: readonly HeldKind[]): Promise<ReviewKind[]> {
+  const answers = await ask(
+    held.map((h) => ({
+      type: 'confirm' as const,
+      name: h.kind,
+      message: `Write the ${h.kind} ${h.objects.length === 1 ? 'step' : 'steps'} as statements (behaviour-changing: ${h.reason})?\n  ${h.objects.join('\n  ')}\n`,
+      initial: false,
+    })),
+  );
+  return held.filter((h) => answers[h.kind] === true).map((h) => h.kind);
 }

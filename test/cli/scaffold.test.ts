@@ -10,6 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { dirWith, emptyDir, runCli } from '../support/cli.js';
 
 const EXAMPLE_APP = path.resolve(import.meta.dirname, '../../fixtures/example-app');
+const REAL_APP = path.resolve(import.meta.dirname, '../../fixtures/scaffold/real-app/schema.sql');
+
+/** The real-app case as a migrations folder: its plan holds not-null, restrictive-policy and unique-scope steps for review. */
+async function realApp(): Promise<string> {
+  return dirWith({ 'migrations/0001_init.sql': await readFile(REAL_APP, 'utf8') });
+}
+
+/** Lines of the file that run (not comments). */
+const executable = (sql: string) => sql.split('\n').filter((l) => !l.trim().startsWith('--')).join('\n');
 
 /** The example app's migrations without its config: nothing says which role the app uses. */
 async function appWithoutConfig(): Promise<string> {
@@ -82,6 +91,35 @@ describe('scaffold migration', () => {
     const text = await readFile(path.join(cwd, 'migrations', file!), 'utf8');
     expect(text).toMatch(/^-- tenantguard: tenant isolation for public.invitations\n/);
     expect(text).toContain('AS PERMISSIVE FOR ALL TO "app_user"');
+  });
+
+  it('on a terminal asks once per held kind, default no: the kinds answered yes are written as statements', async () => {
+    const cwd = await realApp();
+    const tables = ['public.audit_logs', 'public.invites', 'public.projects', 'public.refresh_tokens'];
+    // settings, tables, then not-null, restrictive-policy, unique-scope (sorted), then the confirmation
+    prompts.inject(['organization_id', 'app.current_org_id', 'app_user', tables, false, false, true, true]);
+    const run = await runCli(['scaffold', 'migration', '--migrations', 'migrations', '--layout', 'plain', '--out', 'out'], { cwd, isTTY: true });
+    expect(run.stderr).not.toContain('tenantguard:');
+    const [file] = await readdir(path.join(cwd, 'out'));
+    const text = await readFile(path.join(cwd, 'out', file!), 'utf8');
+    expect(executable(text)).toContain('ADD CONSTRAINT "projects_slug_key" UNIQUE ("organization_id", "slug")');
+    expect(text).toContain('Written as statements because --include selected them: unique-scope');
+    expect(executable(text)).not.toContain('SET NOT NULL');
+    expect(text).toMatch(/-- \[not-null\] /);
+    expect(text).toMatch(/-- \[restrictive-policy\] /);
+  });
+
+  it('asks nothing about held kinds when stdin is not a terminal, or when --include decides', async () => {
+    const cwd = await realApp();
+    const piped = await runCli(['scaffold', 'migration', '--migrations', 'migrations', '--app-role', 'app_user', '--dry-run'], { cwd, isTTY: true, stdinIsTTY: false });
+    expect(piped.stderr).not.toContain('tenantguard:');
+    for (const kind of ['not-null', 'restrictive-policy', 'unique-scope']) expect(piped.stdout).toContain(`-- [${kind}] `);
+    // settings and tables are asked, the held kinds are not: --include decided them
+    prompts.inject(['organization_id', 'app.current_org_id', 'app_user', ['public.audit_logs', 'public.projects']]);
+    const included = await runCli(['scaffold', 'migration', '--migrations', 'migrations', '--include', 'unique-scope', '--dry-run'], { cwd, isTTY: true });
+    expect(included.stderr).not.toContain('tenantguard:');
+    expect(executable(included.stdout)).toContain('ADD CONSTRAINT "projects_slug_key" UNIQUE ("organization_id", "slug")');
+    expect(included.stdout).toContain('-- [not-null] ');
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heldKinds } from '../../src/scaffold/migration/review.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { audit, scaffold, type Audited, type Scaffolded } from './support.js';
 
@@ -64,6 +65,16 @@ describe('scaffold migration on the real-app case', () => {
     expect(executable(sql)).not.toMatch(/"tenant_isolation" ON "public"."projects"/);
     expect(executable(sql)).not.toContain('projects_slug_key');
     expect(sql).toMatch(/--include not-null --include restrictive-policy\s+(--\s+)?--include unique-scope/);
+  });
+
+  it('presents each held kind once, with what it takes away and the objects it would change (the question asked on a terminal)', () => {
+    const held = heldKinds(scaffolded.plan.review);
+    expect(held.map((h) => [h.kind, h.objects])).toEqual([
+      ['not-null', ['column public.audit_logs.organization_id']],
+      ['restrictive-policy', ['policy public.projects.tenant_isolation']],
+      ['unique-scope', ['constraint public.projects.projects_slug_key']],
+    ]);
+    expect(held.find((h) => h.kind === 'restrictive-policy')!.reason).toContain('deliberate cross-tenant path');
   });
 
   it('claims in its header only what it writes', () => {

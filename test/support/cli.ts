@@ -19,6 +19,8 @@ export interface CliOptions {
   /** Default: empty — the test's own environment (DATABASE_URL…) must not leak in. */
   env?: Record<string, string | undefined>;
   isTTY?: boolean;
+  /** Default: as isTTY. */
+  stdinIsTTY?: boolean;
 }
 
 export async function emptyDir(prefix = 'tenantguard-cli-'): Promise<string> {
@@ -44,6 +46,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     env: options.env ?? {},
     cwd: options.cwd ?? (await emptyDir()),
     isTTY: options.isTTY ?? false,
+    stdinIsTTY: options.stdinIsTTY ?? options.isTTY ?? false,
   });
   return { code, stdout, stderr };
 }

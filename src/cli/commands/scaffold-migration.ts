@@ -46,8 +46,8 @@ function includeKinds(value: string, previous: ReviewKind[] | undefined): Review
 }
 
 async function runScaffoldMigration(flags: ScaffoldMigrationFlags, { io, setExitCode }: CommandContext): Promise<void> {
-  // Prompts need a person at a terminal; --yes or a pipe means "use what flags and config say".
-  const interactive = io.isTTY && !flags.yes;
+  // Prompts need a person at a terminal (stdin and stdout); --yes or a pipe means "use what flags and config say".
+  const interactive = io.isTTY && (io.stdinIsTTY ?? io.isTTY) && !flags.yes;
   const { auditDetailed } = await import('../../audit.js');
   if (flags.out) await (await import('../../scaffold/migration/out-folder.js')).assertOutFolder(io.cwd, flags.out);
   if (flags.createAppRole && (flags.migrations !== undefined || flags.offline)) throw createAppRoleNeedsDb();
@@ -106,7 +106,15 @@ async function scaffoldFrom(
       verifyOn: run.source?.connection ?? null,
       now: new Date(),
     },
-    prompts ? { settings: prompts.promptSettings, tables: prompts.promptTables, confirmWrite: prompts.confirmWrite } : {},
+    prompts
+      ? {
+          settings: prompts.promptSettings,
+          tables: prompts.promptTables,
+          // --include decides which held kinds are written; without it each kind present is asked about
+          ...(flags.include === undefined ? { include: prompts.promptIncludeKinds } : {}),
+          confirmWrite: prompts.confirmWrite,
+        }
+      : {},
     {
       note: (line) => io.stderr.write(`${line}\n`),
       stdout: (text) => io.stdout.write(text),

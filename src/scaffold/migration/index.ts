@@ -14,7 +14,7 @@ import type { Tenancy } from '../../tenancy/types.js';
 import { appRoleCandidates } from './app-role.js';
 import type { LayoutName } from './layouts/types.js';
 import type { Connection } from '../../db/transaction.js';
-import type { MigrationPlan, ReviewKind } from './types.js';
+import type { HeldKind, MigrationPlan, ReviewKind } from './types.js';
 import type { Verification } from './verify.js';
 
 /** What the fix is written for: the chosen tenant column, the setting the app keeps the tenant in, and the role policies apply TO. */
@@ -69,6 +69,11 @@ export interface MigrationRequest {
 export interface MigrationQuestions {
   settings?(settings: MigrationSettings, candidates: readonly string[]): Promise<MigrationSettings>;
   tables?(tenancy: Tenancy, findings: readonly Finding[]): Promise<string[]>;
+  /**
+   * Asked once per behaviour-changing kind the plan holds for review, when
+   * no --include decided: the kinds to write as statements (default none).
+   */
+  include?(held: readonly HeldKind[]): Promise<ReviewKind[]>;
   /** Asked before writing (not on a dry run); false writes nothing. */
   confirmWrite?(summary: string): Promise<boolean>;
 }
@@ -134,14 +139,21 @@ export async function scaffoldMigration(
     import('./render.js'),
   ]);
   const [parser, templates] = await Promise.all([loadParser(), loadMigrationTemplates()]);
-  let plan = planMigration({
-    catalog: audit.catalog,
-    tenancy: audit.context.tenancy,
-    findings: audit.findings,
-    policies: audit.context.policies,
-    parser,
-    options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables, include: request.include },
-  });
+  const planWith = (include: readonly ReviewKind[]) =>
+    planMigration({
+      catalog: audit.catalog,
+      tenancy: audit.context.tenancy,
+      findings: audit.findings,
+      policies: audit.context.policies,
+      parser,
+      options: { appRole, tenantColumn: settings.tenantColumn, contextSetting: settings.contextSetting, tables, include },
+    });
+  let plan = planWith(request.include);
+  if (ask.include && plan.review.length > 0) {
+    const { heldKinds } = await import('./review.js');
+    const chosen = await ask.include(heldKinds(plan.review));
+    if (chosen.length > 0) plan = planWith([...request.include, ...chosen]);
+  }
   if (request.createAppRole) plan = await withAppRoleGuard(plan, layout.layout, request, output, audit.catalog);
   let rendered = renderMigration(plan, templates);
   let verification: Verification | null = null;

@@ -8,9 +8,10 @@
 import { tableKey, type Policy, type Table } from '../../catalog/types.js';
 import type { Finding } from '../../check/types.js';
 import type { PolicySemantics } from '../../tenancy/effective.js';
+import { describeObject } from '../../sql/object-name.js';
 import { displayName } from '../../sql/quote.js';
 import { findingTableKey } from './select.js';
-import type { MigrationStep, ReviewKind, ReviewStep } from './types.js';
+import type { HeldKind, MigrationStep, ReviewKind, ReviewStep } from './types.js';
 
 /** Policy names that say the policy is an intended way across tenants. */
 const ADMIN_NAME = /(admin|superuser|super_user|bypass|platform|staff|support|internal|service|operator|system)/i;
@@ -133,4 +134,38 @@ export function holdForReview(
     } else review.push({ ...found, step });
   }
   return { steps: kept, review, included: [...included].sort() };
+}
+
+/** What a step of each held kind takes away, for the question asked on a terminal (docs/scaffold-migration.md#review-required). */
+const KIND_REASONS: Record<ReviewKind, string> = {
+  'unique-scope': 'two tenants may then hold the same value, and a lookup by the value alone (before the tenant is known) finds several rows',
+  'not-null': 'fails while rows with NULL exist, then rejects every insert that writes none (rows written before a tenant is known)',
+  'restrictive-policy': "AND-ed with every permissive policy, it closes the app's deliberate cross-tenant path (an admin or bypass policy)",
+  'policy-rewrite': 'every other role the policy admitted loses the rows it reached through it',
+  'cluster-setting': "changes a default every database of the cluster applies, other apps' included",
+};
+
+/** The object a held step changes, as the header and reports name objects. */
+function heldObject(step: MigrationStep): string {
+  switch (step.kind) {
+    case 'set-not-null':
+      return `column ${displayName(step.table.schema, step.table.name)}.${displayName(null, step.column)}`;
+    case 'replace-policy':
+    case 'tenant-policy':
+      return `policy ${displayName(step.table.schema, step.table.name)}.${displayName(null, step.name)}`;
+    case 'rule-fix':
+      return describeObject(step.finding.object);
+    default:
+      return step.kind;
+  }
+}
+
+/** The held steps grouped by kind (sorted), with what the kind takes away and the objects it would change. */
+export function heldKinds(review: readonly ReviewStep[]): HeldKind[] {
+  const kinds = [...new Set(review.map((r) => r.kind))].sort();
+  return kinds.map((kind) => ({
+    kind,
+    reason: KIND_REASONS[kind],
+    objects: [...new Set(review.filter((r) => r.kind === kind).map((r) => heldObject(r.step)))].sort(),
+  }));
 }

@@ -48,6 +48,15 @@ export interface ReviewStep {
   step: MigrationStep;
 }
 
+/** The held steps of one kind, as the question on a terminal presents them. */
+export interface HeldKind {
+  kind: ReviewKind;
+  /** What steps of this kind take away (plain text). */
+  reason: string;
+  /** The objects they would change, displayed. */
+  objects: string[];
+}
+
 export interface MigrationOptions {
   /** The role the app connects as; policies are created `TO` it. */
   appRole: string;
