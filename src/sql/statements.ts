@@ -161,6 +161,16 @@ export function createIndex(table: Relation, columns: readonly string[], name: s
   return `CREATE INDEX ${name === null ? '' : `${quoteIdent(name)} `}ON ${relation(table)} (${quoteIdentList(columns)});`;
 }
 
+/** Idempotent: granting a privilege the role already holds changes nothing. */
+export function grantOnRelation(privileges: readonly string[], on: Relation, role: string): string {
+  return `GRANT ${privileges.join(', ')} ON TABLE ${relation(on)} TO ${quoteRole(role)};`;
+}
+
+/** Idempotent, like every GRANT. */
+export function grantExecute(fn: Relation & { identityArguments: string }, role: string): string {
+  return `GRANT EXECUTE ON FUNCTION ${relation(fn)}(${fn.identityArguments}) TO ${quoteRole(role)};`;
+}
+
 /**
  * Creates `role` NOLOGIN only when pg_roles has no role of that name, so a
  * migration applied to a fresh database (or to the embedded engine of an

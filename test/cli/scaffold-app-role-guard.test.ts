@@ -1,8 +1,9 @@
 /**
  * `scaffold migration --create-app-role`: when the app role lives outside the
  * migrations (docker/init.sql, the platform), the migration opens with a
- * guard that creates it NOLOGIN if missing, so the migration applies on a
- * fresh database and the offline audit of the folder runs. Only with the
+ * guard that creates it NOLOGIN if missing, then grants it what it holds in
+ * the audited database, so the migration applies on a fresh database and the
+ * offline audit of the folder sees the role reach what the live audit saw. Only with the
  * flag, only when no migration creates the role, only from --db; the guard
  * is a no-op where the role exists and never alters it.
  */
@@ -102,7 +103,7 @@ describe('scaffold migration --create-app-role', () => {
       expect(run.stderr).not.toContain('tenantguard:');
       expect(run.code).toBe(0);
       expect(run.stderr).not.toContain('note: no migration in this folder creates');
-      expect(run.stderr).toContain(`note: the guard creates ${role} without grants, and it holds grants on 2 tables and views here`);
+      expect(run.stderr).toContain(`--create-app-role: the guard also grants ${role} what it holds on 2 objects here`);
       const file = (await readdir(path.join(cwd, 'migrations'))).find((f) => f !== '0001_schema.sql')!;
       const text = await readFile(path.join(cwd, 'migrations', file), 'utf8');
       const guardAt = text.indexOf(`CREATE ROLE ${quoteIdent(role)} NOLOGIN;`);
@@ -110,6 +111,10 @@ describe('scaffold migration --create-app-role', () => {
       expect(guardAt).toBeLessThan(text.indexOf('CREATE POLICY'));
       expect(text).not.toMatch(/ALTER\s+ROLE/i);
       expect(text.match(/CREATE ROLE/g)).toHaveLength(1);
+      const grantAt = text.indexOf(`GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."projects" TO ${quoteIdent(role)};`);
+      expect(grantAt).toBeGreaterThan(guardAt);
+      expect(grantAt).toBeLessThan(text.indexOf('CREATE POLICY'));
+      expect(text).toContain(`GRANT SELECT ON TABLE "public"."organizations" TO ${quoteIdent(role)};`);
 
       // The offline audit of the updated folder applies it to the embedded engine, which has no such role.
       const offline = await runCli(['audit', '--migrations', 'migrations', '--app-role', role], { cwd });
@@ -124,6 +129,12 @@ describe('scaffold migration --create-app-role', () => {
       expect(await roleRow(fresh.client, role)).toEqual([{ rolcanlogin: false }]);
       await fresh.client.query(text);
       expect(await roleRow(fresh.client, role)).toEqual([{ rolcanlogin: false }]);
+      // it got the grants it holds in the audited database, and no more
+      const privileges = await fresh.client.query(
+        `SELECT pg_catalog.has_table_privilege($1, 'public.projects', 'UPDATE') AS update_projects, pg_catalog.has_table_privilege($1, 'public.organizations', 'UPDATE') AS update_organizations`,
+        [role],
+      );
+      expect(privileges.rows).toEqual([{ update_projects: true, update_organizations: false }]);
     } finally {
       await db.close().catch(() => {});
       if (fresh) {

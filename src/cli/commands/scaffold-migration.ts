@@ -130,7 +130,7 @@ async function scaffoldFrom(
       io.stderr.write(
         `note: no migration in this folder creates ${appRole}; \`tenantguard audit --offline\` on it needs the SQL that does ` +
           `(and its grants): pass it with --setup FILE, or "setup" in tenantguard.config.json (e.g. docker/init.sql), ` +
-          `or re-run with --create-app-role to create it NOLOGIN when missing\n`,
+          `or re-run with --create-app-role to create it NOLOGIN, with its grants here, when missing\n`,
       );
     }
   }

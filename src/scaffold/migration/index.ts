@@ -14,7 +14,8 @@ import type { Tenancy } from '../../tenancy/types.js';
 import { appRoleCandidates } from './app-role.js';
 import type { LayoutName } from './layouts/types.js';
 import type { Connection } from '../../db/transaction.js';
-import type { HeldKind, MigrationPlan, ReviewKind } from './types.js';
+import type { AppRoleGrant, HeldKind, MigrationPlan, ReviewKind } from './types.js';
+import { compareNames } from './tenant-column.js';
 import type { Verification } from './verify.js';
 
 /** What the fix is written for: the chosen tenant column, the setting the app keeps the tenant in, and the role policies apply TO. */
@@ -219,19 +220,50 @@ async function withAppRoleGuard(plan: MigrationPlan, layout: LayoutName, request
     output.note(`--create-app-role: a migration in ${folder} already creates ${role}; no guard written`);
     return plan;
   }
-  // The guard makes the role exist, not its privileges: grants kept outside the migrations decide what the offline audit sees it reach.
-  const granted = [...catalog.tables, ...catalog.views].filter((r) => r.grants.some((g) => g.grantee === role && g.privileges.length > 0)).length;
-  if (granted > 0) {
+  // What the role is granted by name travels with the guard, so a fresh database and the offline audit see it reach what the live audit saw.
+  const grants = appRoleGrantsIn(catalog, role);
+  if (grants.length > 0) {
     output.note(
-      `note: the guard creates ${role} without grants, and it holds grants on ${granted} ${granted === 1 ? 'table or view' : 'tables and views'} here: ` +
-        'unless a migration grants them, pass the SQL that does with --setup FILE so `tenantguard audit --offline` judges them as the live audit does',
+      `--create-app-role: the guard also grants ${role} what it holds on ${grants.length} ${grants.length === 1 ? 'object' : 'objects'} here ` +
+        '(idempotent GRANTs: where the role exists with them, nothing changes)',
+    );
+  }
+  const memberOf = catalog.roles.find((r) => r.name === role)?.memberOf ?? [];
+  if (memberOf.length > 0) {
+    output.note(
+      `note: ${role} is a member of ${memberOf.map((m) => m.role).join(', ')} here; the guard does not create those roles or the memberships: ` +
+        'unless a migration does, pass the SQL that does with --setup FILE so `tenantguard audit --offline` judges them as the live audit does',
     );
   }
   return {
     ...plan,
     createAppRole: true,
-    notes: [...plan.notes, `Creates ${displayName(null, role)} NOLOGIN first when it is missing (--create-app-role): no migration creates it. Where it exists, nothing about it changes; it still needs its LOGIN and password from outside the migrations.`],
+    appRoleGrants: grants,
+    notes: [
+      ...plan.notes,
+      `Creates ${displayName(null, role)} NOLOGIN first when it is missing (--create-app-role): no migration creates it. Where it exists, nothing about it changes; it still needs its LOGIN and password from outside the migrations.` +
+        (grants.length > 0 ? ` Then grants it what it holds in the audited database (${grants.length} ${grants.length === 1 ? 'object' : 'objects'}).` : ''),
+    ],
   };
+}
+
+/** GRANT's privileges in the order Postgres documents them. */
+const PRIVILEGE_ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
+
+/** The app role's own grants (to it by name; PUBLIC's come with every database) on the audited tables, views and functions. */
+function appRoleGrantsIn(catalog: Catalog, role: string): AppRoleGrant[] {
+  const relations = [...catalog.tables, ...catalog.views]
+    .flatMap((r) => {
+      const held = new Set<string>(r.grants.filter((g) => g.grantee === role).flatMap((g) => g.privileges));
+      const privileges = PRIVILEGE_ORDER.filter((p) => held.has(p));
+      return privileges.length > 0 && r.owner !== role ? [{ kind: 'relation' as const, relation: { schema: r.schema, name: r.name }, privileges }] : [];
+    })
+    .sort((a, b) => compareNames(a.relation, b.relation));
+  const functions = catalog.functions
+    .filter((f) => f.owner !== role && f.executeGrantees.includes(role))
+    .map((f) => ({ kind: 'function' as const, function: { schema: f.schema, name: f.name, identityArguments: f.identityArguments } }))
+    .sort((a, b) => compareNames(a.function, b.function) || a.function.identityArguments.localeCompare(b.function.identityArguments));
+  return [...relations, ...functions];
 }
 
 /** The plan as the copy showed it: only findings that disappeared are claimed; the rest is said in the header. */

@@ -9,11 +9,11 @@ import path from 'node:path';
 import type { QualifiedName } from '../../catalog/types.js';
 import { TenantguardError } from '../../errors.js';
 import { displayName, quoteIdent, quoteLiteral, quoteQualified, quoteRole, quoteRoleList } from '../../sql/quote.js';
-import { createRoleIfMissing, enableRls, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../sql/statements.js';
+import { createRoleIfMissing, enableRls, grantExecute, grantOnRelation, forceRls, securityInvokerView, setNotNull, tenantContext, tenantPredicate } from '../../sql/statements.js';
 import { TEMPLATES_DIR, fillTemplate, readTemplate } from '../fill-template.js';
 import { commentText, display, objectDisplay, wrapComment } from './comment-text.js';
 import { renderHeader } from './render-header.js';
-import type { MigrationPlan, MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
+import type { AppRoleGrant, MigrationPlan, MigrationStep, PolicyExpression, TenantPredicate } from './types.js';
 
 export type MigrationTemplates = Readonly<Record<string, string>>;
 
@@ -36,7 +36,7 @@ export interface RenderedMigration {
 const DO_TAG = '$tenantguard$';
 
 export function renderMigration(plan: MigrationPlan, templates: MigrationTemplates): RenderedMigration {
-  const guard = plan.createAppRole ? [appRoleGuard(plan.appRole, templates)] : [];
+  const guard = plan.createAppRole ? [appRoleGuard(plan.appRole, templates), ...appRoleGrants(plan.appRole, plan.appRoleGrants ?? [], templates)] : [];
   return { header: renderHeader(plan, templates), statements: [...guard, ...renderSteps(plan.steps, templates, true)], review: renderReview(plan, templates) };
 }
 
@@ -45,6 +45,18 @@ function appRoleGuard(role: string, templates: MigrationTemplates): string {
   const createRole = createRoleIfMissing(role);
   if (createRole.includes(DO_TAG)) throw new TenantguardError(`the app role's name contains ${DO_TAG}, which this migration uses as a quote tag`, 'create the role in a migration of your own instead of --create-app-role');
   return fill(templates, 'create-app-role', { role_display: commentText(displayName(null, role)), create_role: createRole.replace(/\n/g, '\n  ') }).join('\n');
+}
+
+/**
+ * The app role's grants after its guard: plain GRANTs (idempotent), the
+ * first under the comment that says why. Before the steps, so a REVOKE the
+ * migration makes (TRUNCATE) still has the last word.
+ */
+function appRoleGrants(role: string, grants: readonly AppRoleGrant[], templates: MigrationTemplates): string[] {
+  const statements = grants.map((g) => (g.kind === 'relation' ? grantOnRelation(g.privileges, g.relation, role) : grantExecute(g.function, role)));
+  if (statements.length === 0) return [];
+  const [comment] = fill(templates, 'app-role-grants', { role_display: commentText(displayName(null, role)) });
+  return [`${comment}\n${statements[0]}`, ...statements.slice(1)];
 }
 
 /**

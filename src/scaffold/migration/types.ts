@@ -142,4 +142,15 @@ export interface MigrationPlan {
    * opens by creating it NOLOGIN if it is missing (render.ts).
    */
   createAppRole?: boolean;
+  /**
+   * With `createAppRole`: the grants the app role holds in the audited
+   * database, written after the guard so that a database the guard creates
+   * the role in (and the offline audit's embedded engine) gets them too.
+   */
+  appRoleGrants?: AppRoleGrant[];
 }
+
+/** One object the app role holds privileges on (grants to it by name, not through PUBLIC or a group role). */
+export type AppRoleGrant =
+  | { kind: 'relation'; relation: QualifiedName; privileges: string[] }
+  | { kind: 'function'; function: QualifiedName & { identityArguments: string } };

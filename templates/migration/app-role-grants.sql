@@ -1,0 +1,3 @@
+-- What {{role_display}} is granted in the audited database (--create-app-role): where the guard creates the
+-- role, it gets the same grants, so `tenantguard audit --offline` on this folder sees it reach what the live
+-- audit saw. Granting a privilege a role already holds changes nothing.
