@@ -46,7 +46,7 @@ export interface StartedEngine {
  * segments are files in that memory too: by default up to 1 GB accumulates
  * before a checkpoint and 80 MB are kept for reuse after it.
  */
-const ENGINE_SETTINGS = ['shared_buffers = 32MB', 'min_wal_size = 32MB', 'max_wal_size = 64MB'];
+export const ENGINE_SETTINGS: readonly string[] = ['shared_buffers = 32MB', 'min_wal_size = 32MB', 'max_wal_size = 64MB'];
 
 export async function startPglite(options: EngineStartOptions): Promise<StartedEngine> {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -67,7 +67,7 @@ export async function startPglite(options: EngineStartOptions): Promise<StartedE
   const pristine = (await cache?.load()) ?? null;
   const pglite = new PGlite({
     extensions: extensions as never,
-    postgresqlconf: ENGINE_SETTINGS,
+    postgresqlconf: [...ENGINE_SETTINGS],
     ...(pristine ? { loadDataDir: pristine } : {}),
   });
   try {
