@@ -63,6 +63,12 @@ export function configJsonSchema(ruleIds: readonly string[]): object {
           "Roles a hosting platform's own servers use, never the app's users; their access across tenants is by design and reported as info. Replaces the default list (Supabase's platform roles).",
         default: [...DEFAULT_CONFIG.platformRoles],
       },
+      anonRole: {
+        description:
+          "The role API requests without a signed-in user run as (Supabase's anon); a signed-in check such as auth.uid() IS NOT NULL admits none of its rows. null = no such role.",
+        ...orNull(nonEmpty),
+        default: DEFAULT_CONFIG.anonRole,
+      },
       rules: {
         type: 'object',
         description: 'Severity per rule id (`tenantguard rules` lists them).',

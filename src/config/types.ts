@@ -31,6 +31,11 @@ export interface Config {
    * supabase_auth_admin, …): their access across tenants is by design, so it is info, not an error.
    */
   platformRoles: string[];
+  /**
+   * The role API requests without a signed-in user run as (Supabase's `anon`, PostgREST's db-anon-role):
+   * its requests carry no user id, so a signed-in check (`auth.uid() IS NOT NULL`) admits none of its rows.
+   */
+  anonRole: string | null;
   rules: Record<string, SeveritySetting>;
   ignore: IgnoreEntry[];
   statementTimeoutMs: number;
@@ -66,6 +71,7 @@ export const DEFAULT_CONFIG: Config = {
     'supabase_read_only_user',
     'dashboard_user',
   ],
+  anonRole: 'anon',
   rules: {},
   ignore: [],
   statementTimeoutMs: 30_000,

@@ -17,6 +17,7 @@ export const KNOWN_KEYS = [
   'schemaPerTenant',
   'globalTables',
   'platformRoles',
+  'anonRole',
   'rules',
   'ignore',
   'statementTimeoutMs',
@@ -154,6 +155,9 @@ export function validateFileConfig(raw: unknown, options: ValidateOptions): File
         break;
       case 'platformRoles':
         out.platformRoles = stringList(options, key, value);
+        break;
+      case 'anonRole':
+        out.anonRole = value === null ? null : nonEmptyString(options, key, value);
         break;
       case 'rules':
         out.rules = ruleSettings(options, value);

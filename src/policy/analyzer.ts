@@ -7,7 +7,7 @@
  */
 import type { Catalog, Policy, RoutineInfo, Table } from '../catalog/types.js';
 import { loadParser } from '../sql/parser.js';
-import { createLookup, type Lookup, type Notes } from './env.js';
+import { createLookup, NO_API_ROLES, type ApiRoles, type Lookup, type Notes } from './env.js';
 import { evaluator, tableEnv } from './evaluator.js';
 import { functionAccess, type FunctionAccess } from './function-access.js';
 import { toExpr, type Expr } from './model.js';
@@ -34,9 +34,14 @@ export interface PolicyAnalyzer {
 
 export type RowScope = (table: Table, role: string | null) => Scope | null;
 
-export async function createPolicyAnalyzer(catalog: Catalog, tenantColumn: string, rowScope: RowScope): Promise<PolicyAnalyzer> {
+export async function createPolicyAnalyzer(
+  catalog: Catalog,
+  tenantColumn: string,
+  rowScope: RowScope,
+  apiRoles: ApiRoles = NO_API_ROLES,
+): Promise<PolicyAnalyzer> {
   const parser = await loadParser();
-  const lookup: Lookup = createLookup(catalog, tenantColumn, rowScope, parser);
+  const lookup: Lookup = createLookup(catalog, tenantColumn, rowScope, parser, apiRoles);
   const cache = new Map<string, ClauseAnalysis>();
   // identical texts (the same policy on many tables) are parsed once
   const expressions = new Map<string, Expr | null>();

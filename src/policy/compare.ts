@@ -5,6 +5,7 @@
  * already evaluated, so nothing here recurses into the analysis.
  */
 import type { Env, SetPin } from './env.js';
+import { roleClaimEquals } from './signed-in.js';
 import type { ContextValue, Term } from './terms.js';
 import { DENY, open, owner, TENANT, unknown, type Verdict } from './verdict.js';
 
@@ -111,7 +112,8 @@ export function compareTerms(left: Term, right: Term, env: Env, text: string): V
   }
   if (a.t === 'context') {
     if (b.t === 'const' && b.value === '') return open({ kind: 'fail-open', text, setting: a.ctx.setting });
-    if (b.t === 'const' || b.t === 'context') return gate(a.ctx, text);
+    if (b.t === 'const') return roleClaimEquals(a.ctx, b.value, env, text) ?? gate(a.ctx, text);
+    if (b.t === 'context') return gate(a.ctx, text);
     return unconstrained(text);
   }
   if (a.t === 'const' && b.t === 'const') return looseEqual(a.value, b.value) ? alwaysTrue(text) : DENY;

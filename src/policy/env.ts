@@ -46,9 +46,22 @@ export interface Notes {
   settings: string[];
 }
 
+/**
+ * The API roles the Supabase auth helpers tell apart: PostgREST runs a request as the role its token
+ * names, so `auth.role()` is that role, and the anonymous role's token carries no user (config
+ * `anonRole`); a platform's own roles (config `platformRoles`) are no signed-in users.
+ */
+export interface ApiRoles {
+  anon: string | null;
+  platform: ReadonlySet<string>;
+}
+
+export const NO_API_ROLES: ApiRoles = { anon: null, platform: new Set() };
+
 export interface Lookup {
   catalog: Catalog;
   tenantColumn: string;
+  apiRoles: ApiRoles;
   table(schema: string | null, name: string, near: string): Table | null;
   func(name: string[], argCount: number, hints: readonly QualifiedName[]): RoutineInfo | null;
   /**
@@ -77,6 +90,8 @@ export interface Env {
   params: Params | null;
   /** Role whose rights subqueries run with (SECURITY DEFINER bodies: the owner). */
   role: string | null;
+  /** The role the request runs as, whose token the auth helpers read: the same inside SECURITY DEFINER bodies. */
+  caller: string | null;
   /** Inside a subquery (an InitPlan/SubPlan), not evaluated per row of the policy table. */
   inSubquery: boolean;
   notes: Notes | null;
@@ -165,6 +180,7 @@ export function createLookup(
   tenantColumn: string,
   rowScope: Lookup['rowScope'],
   parser: SqlParser,
+  apiRoles: ApiRoles = NO_API_ROLES,
 ): Lookup {
   const tablesByName = new Map<string, Table[]>();
   for (const t of catalog.tables) tablesByName.set(t.name, [...(tablesByName.get(t.name) ?? []), t]);
@@ -183,6 +199,7 @@ export function createLookup(
   return {
     catalog,
     tenantColumn,
+    apiRoles,
     parser,
     consulted,
     cache: new Map(),

@@ -72,6 +72,7 @@ export function tableEnv(lookup: Lookup, table: Table, options: TableEnvOptions)
     focus: root,
     params: null,
     role: options.role,
+    caller: options.role,
     inSubquery: false,
     notes: options.notes,
     callChain: [],

@@ -114,6 +114,7 @@ export function functionAccess(fn: RoutineInfo, lookup: Lookup): FunctionAccess 
     focus: entryFor(null, '?', lookup.tenantColumn),
     params: { functionName: fn.name, names: body.paramNames, values: params, columnsFirst: fn.language === 'sql' },
     role: fn.securityDefiner ? fn.owner : null,
+    caller: null,
     inSubquery: true,
     notes: null,
     callChain: [`${fn.schema}.${fn.name}(${fn.identityArguments})`],

@@ -61,7 +61,7 @@ function prepare(fn: RoutineInfo, call: Extract<Expr, { kind: 'call' }>, env: En
   }
   const role = fn.securityDefiner ? fn.owner : env.role;
   const nearSchema = fn.searchPath?.split(',')[0]?.trim().replace(/^"|"$/g, '') || fn.schema;
-  const key = `${purpose}|${fn.oid}|${role}|${env.focus.table?.oid ?? ''}|${args.map((a) => signature(a, env)).join(',')}`;
+  const key = `${purpose}|${fn.oid}|${role}|${env.caller}|${env.focus.table?.oid ?? ''}|${args.map((a) => signature(a, env)).join(',')}`;
   return {
     fn,
     body,
@@ -73,6 +73,7 @@ function prepare(fn: RoutineInfo, call: Extract<Expr, { kind: 'call' }>, env: En
       focus: env.focus,
       params: { functionName: fn.name, names: body.paramNames, values: args, columnsFirst: fn.language === 'sql' },
       role,
+      caller: env.caller,
       inSubquery: true,
       notes: null,
       callChain: [...env.callChain, id],

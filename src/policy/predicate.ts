@@ -10,6 +10,7 @@ import type { Env } from './env.js';
 import { plainComparison, pushNot } from './logic.js';
 import type { Expr, Query } from './model.js';
 import { printExpr } from './print.js';
+import { claimPresent } from './signed-in.js';
 import type { Term } from './terms.js';
 import { allOf, anyOf, DENY, open, unknown, type Verdict } from './verdict.js';
 
@@ -25,7 +26,8 @@ function nullTest(e: Extract<Expr, { kind: 'null-test' }>, env: Env): Verdict {
   const term = env.evaluator.term(e.arg, env);
   if (term.t === 'context') {
     // `<context> IS NULL` holds exactly when no tenant was chosen (docs/postgres-rls.md#custom-settings)
-    return e.isNull ? open({ kind: 'fail-open', text, setting: term.ctx.setting }) : gate(term.ctx, text);
+    if (e.isNull) return open({ kind: 'fail-open', text, setting: term.ctx.setting });
+    return claimPresent(term.ctx, env, text) ?? gate(term.ctx, text);
   }
   if (term.t === 'const') return (term.value === null) === e.isNull ? alwaysTrue(text) : DENY;
   if (term.t === 'keyed' && !e.isNull && term.fallback === null) return keyedVerdict(term, env, text);

@@ -7,6 +7,7 @@
 import { resolveColumn, type Env, type RangeEntry, type SetPin } from './env.js';
 import type { Expr } from './model.js';
 import { printExpr } from './print.js';
+import { derivedKey } from './surface-keys.js';
 
 export interface ContextValue {
   /** setting: current_setting(); auth: Supabase auth.*(); role: current_user and friends. */
@@ -15,8 +16,16 @@ export interface ContextValue {
   setting: string | null;
   /** Identifies the session's tenant or user; false for role-name values such as auth.role(). */
   principal: boolean;
+  /**
+   * Which claim of the request's token a Supabase auth helper reads: the user id (`auth.uid()`,
+   * `auth.jwt() ->> 'sub'`), the email, the role, or the whole token; null for other context values.
+   */
+  claim: AuthClaim | null;
   text: string;
 }
+
+export type AuthClaim = 'uid' | 'email' | 'role' | 'jwt';
+const CLAIM_KEYS: Record<string, AuthClaim> = { sub: 'uid', email: 'email', role: 'role' };
 
 export type Term =
   | { t: 'column'; entry: RangeEntry; column: string; cast: string | null; text: string }
@@ -56,10 +65,10 @@ function callTerm(e: Extract<Expr, { kind: 'call' }>, env: Env): Term {
     const first = e.args[0] ? evalTerm(e.args[0], env) : null;
     const setting = first?.t === 'const' && typeof first.value === 'string' ? first.value : null;
     if (setting && env.notes && !env.notes.settings.includes(setting)) env.notes.settings.push(setting);
-    return context(env, { source: 'setting', setting, principal: true, text });
+    return context(env, { source: 'setting', setting, principal: true, claim: null, text });
   }
   if (schema === 'auth' && (AUTH_PRINCIPAL.has(fname) || fname === 'role')) {
-    return context(env, { source: 'auth', setting: null, principal: fname !== 'role', text });
+    return context(env, { source: 'auth', setting: null, principal: fname !== 'role', claim: fname as AuthClaim, text });
   }
   if (PASS_THROUGH.has(fname) && e.args.length === 1 && schema === null) return evalTerm(e.args[0]!, env);
   const fn = env.lookup.func(e.name, e.args.length, env.functionHints);
@@ -116,16 +125,20 @@ export function evalTerm(e: Expr, env: Env): Term {
       return rest.every((r) => r.t === 'const' || r.t === 'context') ? first : other(e);
     }
     case 'call':
-      return callTerm(e, env);
+      return derivedKey(e, env) ?? callTerm(e, env);
     case 'sql-value':
-      return context(env, { source: 'role', setting: null, principal: true, text: e.name });
+      return context(env, { source: 'role', setting: null, principal: true, claim: null, text: e.name });
     case 'op': {
+      if (e.op === '||') return derivedKey(e, env) ?? other(e);
       if (e.left && JSON_ACCESS.has(e.op)) {
         const inner = evalTerm(e.left, env);
         if (inner.t === 'keyed') return { ...inner, text: printExpr(e) };
         if (inner.t !== 'context') return other(e);
         // a fixed path into the caller's claims is still the caller's context; a key from the row looks the row up in them
         const key = evalTerm(e.right, env);
+        // auth.jwt() ->> 'sub' is auth.uid(): a claim the signed-in checks know
+        const claim = inner.ctx.claim === 'jwt' && e.op === '->>' && key.t === 'const' ? CLAIM_KEYS[String(key.value)] : undefined;
+        if (claim) return { t: 'context', ctx: { ...inner.ctx, claim, principal: claim !== 'role', text: printExpr(e) } };
         if (key.t === 'const' || key.t === 'context') return inner;
         return { t: 'keyed', ctx: inner.ctx, key, fallback: null, text: printExpr(e) };
       }
@@ -140,6 +153,6 @@ export function evalTerm(e: Expr, env: Env): Term {
       return first?.t === 'context' && items.every((i) => i.t === 'context') ? first : other(e);
     }
     default:
-      return other(e);
+      return derivedKey(e, env) ?? other(e);
   }
 }

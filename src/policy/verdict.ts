@@ -36,8 +36,12 @@ export type Reason =
   | { kind: 'bypass-setting'; text: string; setting: string }
   /** True when the tenant context is unset or empty (docs/postgres-rls.md#custom-settings). */
   | { kind: 'fail-open'; text: string; setting: string | null }
-  /** A condition on the session only (role, claim, admin membership): admits every row when it holds. */
-  | { kind: 'gate'; text: string }
+  /**
+   * A condition on the session only (role, claim, admin membership): admits every row when it holds.
+   * `signedIn`: it only says a user is signed in or which API role the request runs as
+   * (`auth.uid() IS NOT NULL`, `auth.role() = 'authenticated'`), so every user of every tenant passes it.
+   */
+  | { kind: 'gate'; text: string; signedIn?: true }
   /** A condition on the row that does not involve the tenant column. */
   | { kind: 'unconstrained'; text: string }
   /** A subquery correlated with the tenant column whose rows are not limited to the current user or tenant. */

@@ -30,6 +30,7 @@ import schemaTenantCrossing from './schema-tenant-crossing.js';
 import schemaTenantSharedRole from './schema-tenant-shared-role.js';
 import securityDefinerFunction from './security-definer-function.js';
 import storageRealtimeOpen from './storage-realtime-open.js';
+import storageRealtimeUnscoped from './storage-realtime-unscoped.js';
 import tenantColumnMissing from './tenant-column-missing.js';
 import tenantColumnNullable from './tenant-column-nullable.js';
 import tenantColumnUnindexed from './tenant-column-unindexed.js';
@@ -61,6 +62,7 @@ export const rules: readonly Rule[] = [
   policyToPublic,
   policyNullPredicate,
   storageRealtimeOpen,
+  storageRealtimeUnscoped,
   roleBypassesRls,
   viewBypassesRls,
   materializedViewExposesTenant,

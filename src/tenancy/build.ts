@@ -186,6 +186,7 @@ export function buildTenancy(catalog: Catalog, config: Config): Tenancy {
     globalTables: catalog.tables.filter((t) => globalKeys.has(tableKey(t))).sort(byKeyOrder),
     appRole: config.appRole,
     platformRoles: new Set(config.platformRoles),
+    anonRole: config.anonRole,
     roles: buildRoleGraph(catalog.roles),
   };
 }

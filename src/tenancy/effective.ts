@@ -198,7 +198,7 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
   };
 
   if (catalog.tables.some((t) => t.policies.length > 0) || catalog.functions.some((f) => f.securityDefiner)) {
-    analyzer = await createPolicyAnalyzer(catalog, tenancy.tenantColumn, rowScope);
+    analyzer = await createPolicyAnalyzer(catalog, tenancy.tenantColumn, rowScope, { anon: tenancy.anonRole, platform: tenancy.platformRoles });
   }
   // BEFORE ROW triggers that may set the tenant of new rows, read once per table
   const pins = new Map<Table, ReadonlyMap<WriteCommand, TenantPinningTrigger>>();

@@ -56,6 +56,8 @@ export interface Tenancy {
   appRole: string | null;
   /** Roles a hosting platform's own servers use (config `platformRoles`): by design across tenants. */
   platformRoles: ReadonlySet<string>;
+  /** The role requests without a signed-in user run as (config `anonRole`), if any. */
+  anonRole: string | null;
   /** Role memberships and attributes (src/tenancy/roles.ts). */
   roles: RoleGraph;
 }

@@ -18,7 +18,7 @@ const PUBLIC_IDS = [
   'cross-tenant-foreign-key', 'unique-not-tenant-scoped',
   'tenant-column-unindexed', 'policy-casts-tenant-column', 'context-not-wrapped', 'context-cast-fails-on-empty',
   'probe-cross-tenant-read', 'probe-cross-tenant-write',
-  'migration-disables-rls', 'offline-table-skipped', 'storage-realtime-open',
+  'migration-disables-rls', 'offline-table-skipped', 'storage-realtime-open', 'storage-realtime-unscoped',
   'schema-tenant-crossing', 'schema-search-path-crossing', 'schema-tenant-shared-role',
 ];
 

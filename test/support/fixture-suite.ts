@@ -92,6 +92,7 @@ export async function auditFixture(db: TestDatabase, fixture: Fixture): Promise<
     appRole: overrides.appRole ? db.role(overrides.appRole) : null,
     // an audit knows a platform's roles by their real names; here every role of the schema is namespaced
     platformRoles: (overrides.platformRoles ?? DEFAULT_CONFIG.platformRoles).map((r) => db.role(r)),
+    anonRole: overrides.anonRole === null ? null : db.role(overrides.anonRole ?? DEFAULT_CONFIG.anonRole!),
   };
   const context = await buildRuleContext(await introspect(db.client, { schemas: config.schemas }), config);
   // Roles are cluster-wide: tests running beside this one create and drop their own roles, which
