@@ -5,7 +5,7 @@
  */
 import { introspect } from '../../src/catalog/introspect.js';
 import type { Catalog, RoutineInfo, Table } from '../../src/catalog/types.js';
-import { createLookup, type Env, type Lookup, type Notes } from '../../src/policy/env.js';
+import { createLookup, type ApiRoles, type Env, type Lookup, type Notes } from '../../src/policy/env.js';
 import { tableEnv } from '../../src/policy/evaluator.js';
 import { toExpr, toQuery, type Expr, type Query } from '../../src/policy/model.js';
 import type { Scope } from '../../src/policy/verdict.js';
@@ -30,10 +30,11 @@ export interface Evaluation {
 export async function evaluation(
   db: TestDatabase,
   rowScope: (table: Table, role: string | null) => Scope | null = () => null,
+  apiRoles?: ApiRoles,
 ): Promise<Evaluation> {
   const catalog = await introspect(db.client);
   const parser = await loadParser();
-  const lookup = createLookup(catalog, 'organization_id', rowScope, parser);
+  const lookup = createLookup(catalog, 'organization_id', rowScope, parser, apiRoles);
   const table = (name: string) => {
     const found = catalog.tables.find((t) => t.name === name);
     if (!found) throw new Error(`no table ${name}`);
