@@ -50,6 +50,22 @@ tenant_col_acl AS (
   WHERE at.attacl IS NOT NULL AND at.attnum > 0 AND NOT at.attisdropped
   GROUP BY at.attrelid, a.grantee
 ),
+-- grouped per relation and per schema, then hash-joined: no per-row subquery over the ACL rows
+tenant_rel_grants AS (
+  SELECT g.oid, pg_catalog.json_agg(pg_catalog.json_build_object('grantee', g.grantee, 'privileges', g.privileges) ORDER BY g.grantee) AS grants
+  FROM tenant_rel_acl g
+  GROUP BY g.oid
+),
+tenant_col_grants AS (
+  SELECT g.oid, pg_catalog.json_agg(pg_catalog.json_build_object('grantee', g.grantee, 'privileges', g.privileges) ORDER BY g.grantee) AS grants
+  FROM tenant_col_acl g
+  GROUP BY g.oid
+),
+tenant_ns_grants AS (
+  SELECT a.oid, pg_catalog.json_agg(pg_catalog.json_build_object('grantee', a.grantee, 'privileges', a.privileges) ORDER BY a.grantee) AS grants
+  FROM tenant_ns_acl a
+  GROUP BY a.oid
+),
 tenant_relations AS (
   SELECT r.relnamespace,
          pg_catalog.json_agg(pg_catalog.json_build_object(
@@ -59,12 +75,12 @@ tenant_relations AS (
            'owner', pg_catalog.pg_get_userbyid(r.relowner),
            'rlsEnabled', r.relrowsecurity,
            'rlsForced', r.relforcerowsecurity,
-           'grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('grantee', g.grantee, 'privileges', g.privileges) ORDER BY g.grantee), '[]')
-                      FROM tenant_rel_acl g WHERE g.oid = r.oid),
-           'columnGrants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('grantee', g.grantee, 'privileges', g.privileges) ORDER BY g.grantee), '[]')
-                            FROM tenant_col_acl g WHERE g.oid = r.oid)
+           'grants', coalesce(g.grants, '[]'),
+           'columnGrants', coalesce(cg.grants, '[]')
          ) ORDER BY r.relname) AS relations
   FROM tenant_rels r
+  LEFT JOIN tenant_rel_grants g ON g.oid = r.oid
+  LEFT JOIN tenant_col_grants cg ON cg.oid = r.oid
   GROUP BY r.relnamespace
 )`;
 
@@ -73,9 +89,9 @@ export const TENANT_SCHEMAS_JSON = /* sql */ `CASE WHEN (SELECT tenant_pattern F
     (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
        'name', t.nspname,
        'owner', pg_catalog.pg_get_userbyid(t.nspowner),
-       'grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('grantee', a.grantee, 'privileges', a.privileges) ORDER BY a.grantee), '[]')
-                  FROM tenant_ns_acl a WHERE a.oid = t.oid),
+       'grants', coalesce(ng.grants, '[]'),
        'relations', coalesce(tr.relations, '[]')
      ) ORDER BY t.nspname), '[]')
      FROM tenant_ns t
+     LEFT JOIN tenant_ns_grants ng ON ng.oid = t.oid
      LEFT JOIN tenant_relations tr ON tr.relnamespace = t.oid) END`;

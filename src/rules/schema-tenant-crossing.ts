@@ -26,8 +26,11 @@ function revokeFix(grantee: string, reach: SchemaReach): Fix | null {
 /** One role's (or PUBLIC's) reach into one tenant schema that is not its own. */
 function crossing(layout: SchemaTenancy, holder: string, reach: SchemaReach, whose: string): Problem {
   const schema = reach.schema.name;
-  const proven = reach.relations.filter((a) => !a.rlsDecides);
-  const filtered = reach.relations.filter((a) => a.rlsDecides);
+  const proven = reach.relations.filter((a) => a.unproven === null);
+  const filtered = reach.relations.filter((a) => a.unproven !== null);
+  const why = filtered.some((a) => a.unproven === 'rls')
+    ? 'only the row level security policies there (not judged in a schema-per-tenant audit) decide which rows it sees'
+    : "a view's rows are whatever its definition selects, which may not be that tenant's";
   const usage = `USAGE on tenant schema ${displayName(null, schema)} (${routeText(reach.usage)})`;
   const create = reach.create ? ` and CREATE (${routeText(reach.create)})` : '';
   const base = { object: { kind: 'schema' as const, schema: null, name: schema }, key: holder, fix: revokeFix(holder, reach) };
@@ -46,7 +49,7 @@ function crossing(layout: SchemaTenancy, holder: string, reach: SchemaReach, who
       severity: 'warning',
       message:
         `could not prove that ${name(holder)}${whose} stays out of another tenant's rows: it holds ${usage}${create} and ${accessText(schema, filtered)}, ` +
-        'and only the row level security policies there (not judged in a schema-per-tenant audit) decide which rows it sees',
+        `and ${why}`,
     };
   }
   return {
@@ -69,13 +72,17 @@ function tenantRoleProblems(layout: SchemaTenancy, entry: TenantSchemaRole): Pro
 function unknownRoleProblem(layout: SchemaTenancy, entry: TenantSchemaRole): Problem {
   const schemas = entry.reaches.map((r) => displayName(null, r.schema.name));
   const rows = entry.reaches.filter((r) => r.relations.length > 0).length;
+  const why =
+    entry.own.length > 0
+      ? `it is the tenant role of ${entry.own.map((s) => displayName(null, s)).join(', ')} but reaches every tenant schema, as a role serving all tenants would`
+      : 'it owns none of them and none is named after it';
   return {
     object: { kind: 'role', schema: null, name: entry.role },
     severity: 'warning',
     message:
       `could not prove that ${name(entry.role)} belongs to one tenant: it holds USAGE on ${entry.reaches.length} of the ${layout.schemas.length} ` +
-      `tenant schemas (${shortList(schemas)})${rows > 0 ? `, with row privileges in ${rows} of them` : ''}, owns none of them and none is named after it — ` +
-      'make it the owner of its own schema (or name it after it) if it is one tenant\'s role, or set it as appRole if it serves every tenant',
+      `tenant schemas (${shortList(schemas)})${rows > 0 ? `, with row privileges in ${rows} of them` : ''}; ${why} — ` +
+      "if it is one tenant's role, revoke the others; if it serves every tenant, set it as appRole",
   };
 }
 

@@ -73,8 +73,12 @@ export interface RelationAccess {
   route: Route;
   /** Only through column grants. */
   columnsOnly: boolean;
-  /** Row level security is on and applies to the role: its policies decide which rows it sees (not read here). */
-  rlsDecides: boolean;
+  /**
+   * Why the rows it reaches cannot be called another tenant's: `rls` — row level security is on and applies to
+   * the role, so its policies (not read here) decide; `view` — a view's rows are whatever its definition selects.
+   * null = a table, partition, foreign table or materialized view of that schema, read as is.
+   */
+  unproven: 'rls' | 'view' | null;
 }
 
 export interface SchemaReach {
@@ -90,7 +94,7 @@ export type RoleKind =
   | 'tenant'
   /** the app role, a platform role, or a role that reaches every tenant schema or owns several: one role for all tenants */
   | 'shared'
-  /** reaches several tenant schemas, none of which is known to be its own */
+  /** reaches several tenant schemas, none of which is known to be its own — or owns one and reaches them all */
   | 'unknown';
 
 export interface TenantSchemaRole {
@@ -133,7 +137,8 @@ function relationAccess(graph: RoleGraph, role: string, relation: TenantSchemaRe
   const owner = role !== PUBLIC && hasPrivilegesOf(graph, role, relation.owner);
   const bypass = role !== PUBLIC && (graph.roles.get(role)?.bypassRls ?? false);
   const rlsDecides = relation.rlsEnabled && !bypass && !(owner && !relation.rlsForced);
-  return { relation, privileges: held, route, columnsOnly, rlsDecides };
+  const unproven = rlsDecides ? 'rls' : relation.kind === 'view' ? 'view' : null;
+  return { relation, privileges: held, route, columnsOnly, unproven };
 }
 
 const ROUTE_RANK: Record<Route['kind'], number> = { own: 0, member: 1, public: 2, 'set-role': 3 };
@@ -169,6 +174,9 @@ function tenantRoles(graph: RoleGraph, schemas: readonly TenantSchema[]): Map<st
 
 function kindOf(tenancy: Tenancy, role: string, own: string[], reaches: number, total: number, ownsMany: boolean): RoleKind {
   if (role === tenancy.appRole || tenancy.platformRoles.has(role)) return 'shared';
+  // owning one schema and reaching all of them fits a tenant role granted everything as well as a shared role
+  // that happens to own one (schemas restored or created by another role): not provable either way
+  if (own.length > 0 && total > 1 && reaches === total) return 'unknown';
   if (own.length > 0) return 'tenant';
   if (ownsMany || (total > 1 && reaches === total)) return 'shared';
   return 'unknown';

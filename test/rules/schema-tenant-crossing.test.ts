@@ -3,7 +3,7 @@ import rule from '../../src/rules/schema-tenant-crossing.js';
 import type { RuleContext } from '../../src/rules/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ruleContext, ruleContextAfter } from '../support/rule-context.js';
-import { ownProblems, summary, tenantSchemasSql } from '../support/tenant-schemas.js';
+import { ownProblems, pad, summary, tenantSchemasSql } from '../support/tenant-schemas.js';
 
 // 50 tenant schemas, each owned by its tenant role, and the holes planted between them.
 const PLANTS = `
@@ -24,7 +24,12 @@ const PLANTS = `
   GRANT SELECT ON tenant_23.items TO tr22;
   GRANT USAGE ON SCHEMA tenant_25 TO tr24;
   GRANT SELECT (id) ON tenant_25.items TO tr24;
+  CREATE VIEW tenant_27.item_ids AS SELECT id FROM tenant_27.items;
+  GRANT USAGE ON SCHEMA tenant_27 TO tr26;
+  GRANT SELECT ON tenant_27.item_ids TO tr26;
 `;
+
+const ALL_SCHEMAS = Array.from({ length: 50 }, (_, i) => `tenant_${pad(i + 1)}`).join(', ');
 
 describe('schema-tenant-crossing', () => {
   let db: TestDatabase;
@@ -51,7 +56,20 @@ describe('schema-tenant-crossing', () => {
       'warning schema tenant_06 tr05',
       'warning schema tenant_07 PUBLIC',
       'warning schema tenant_23 tr22',
+      'warning schema tenant_27 tr26',
     ]);
+  });
+
+  it('a tenant role that reaches every tenant schema is a warning on the role: it may as well serve them all', async () => {
+    const after = await ruleContextAfter(db, `GRANT USAGE ON SCHEMA ${ALL_SCHEMAS} TO tr30; GRANT SELECT ON ALL TABLES IN SCHEMA ${ALL_SCHEMAS} TO tr30`, {
+      schemas: null,
+      schemaPerTenant: 'tenant_*',
+    });
+    const mine = summary(db, rule.check(after), rule.defaultSeverity).filter((line) => line.includes('tr30'));
+    expect(mine).toEqual(['warning role tr30']);
+    expect(ownProblems(db, rule.check(after)).find((p) => p.object.name === db.role('tr30'))!.message).toContain(
+      'it is the tenant role of tenant_30 but reaches every tenant schema',
+    );
   });
 
   it('says how each role gets there, and revokes what was granted to it', () => {
@@ -68,6 +86,7 @@ describe('schema-tenant-crossing', () => {
     expect(byKey.get(`tenant_25 ${db.role('tr24')}`)!.message).toContain('SELECT (some columns) on tenant_25.items');
     expect(byKey.get('tenant_08 PUBLIC')!.fix!.sql).toBe('REVOKE ALL ON SCHEMA "tenant_08" FROM PUBLIC;\nREVOKE ALL ON "tenant_08"."items" FROM PUBLIC;');
     expect(byKey.get(`tenant_23 ${db.role('tr22')}`)!.message).toMatch(/^could not prove that .* only the row level security policies there/);
+    expect(byKey.get(`tenant_27 ${db.role('tr26')}`)!.message).toMatch(/^could not prove that .* a view's rows are whatever its definition selects/);
   });
 
   it("proves the errors: each role reads the other tenant's row", async () => {
