@@ -34,7 +34,8 @@ describe('scaffold migration workflow', () => {
   it('a drizzle project without drizzle-kit stops before any question, and --dry-run does not need it', async () => {
     const cwd = await appDir();
     await writeFile(path.join(cwd, 'drizzle.config.ts'), "export default { dialect: 'postgresql', schema: './schema.ts', out: './drizzle' };\n");
-    const run = await runCli(['scaffold', 'migration', '--migrations', 'drizzle', '--app-role', 'app_user', '--yes'], { cwd });
+    // on a terminal, with no --app-role and nothing injected to answer: a question asked before the check would never return
+    const run = await runCli(['scaffold', 'migration', '--migrations', 'drizzle'], { cwd, isTTY: true });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/tenantguard: drizzle-kit is not installed in /);
     expect(run.stderr).not.toContain('Scaffolding');
@@ -55,6 +56,31 @@ describe('scaffold migration workflow', () => {
     expect(unverified.code).toBe(0);
     expect(unverified.stderr).not.toContain('Verified on a copy');
     expect(unverified.stdout).not.toContain('Verified:');
+  });
+
+  it('exits 1 when a claimed fix is still reported on the copy: left out of the header, named on stderr', async () => {
+    const cwd = await emptyDir('tenantguard-scaffold-flow-');
+    await mkdir(path.join(cwd, 'migrations'));
+    await writeFile(
+      path.join(cwd, 'migrations', '0001_init.sql'),
+      `CREATE ROLE app_user LOGIN;
+CREATE TABLE organizations (id int PRIMARY KEY);
+CREATE TABLE projects (id int PRIMARY KEY, organization_id int NOT NULL REFERENCES organizations, name text NOT NULL);
+CREATE INDEX projects_organization_id_idx ON projects (organization_id);
+GRANT SELECT ON organizations, projects TO app_user;
+-- writes around RLS, and app_user may not UPDATE projects itself: its fix can only pin the search_path, which leaves the write
+CREATE FUNCTION rename_project(p_id int, p_name text) RETURNS void LANGUAGE sql SECURITY DEFINER AS $$ UPDATE projects SET name = p_name WHERE id = p_id $$;
+`,
+    );
+    const run = await runCli(['scaffold', 'migration', '--migrations', 'migrations', '--app-role', 'app_user', '--dry-run'], { cwd });
+    expect(run.stderr).not.toContain('tenantguard:');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Verified on a copy: \d+ findings fixed, 1 claimed by the plan still reported \(left out of the header\)/);
+    expect(run.stderr).toContain('  not fixed: security-definer-function rename_project: ');
+    const header = run.stdout.slice(0, run.stdout.indexOf('\nBEGIN;'));
+    expect(header.replace(/\n--\s+/g, ' ')).toContain('NOT fixed by this migration (the audit of the copy still reports them): security-definer-function public.rename_project');
+    expect(header).not.toMatch(/^-- {3}security-definer-function /m);
+    expect(run.stdout).toContain('SET search_path = pg_catalog, "public", pg_temp;');
   });
 
   it('exits 2 without writing when the included steps fail on the copy', async () => {

@@ -84,6 +84,14 @@ describe('scaffold migration on the real-app case', () => {
     expect(claimed.some((c) => c.startsWith('read-not-tenant-scoped'))).toBe(false);
   });
 
+  it('claims context-not-wrapped only with the rewrap in the file: the recreated policy calls the setting once, in a subquery', () => {
+    const claimed = scaffolded.plan.findings.map((f) => `${f.rule} ${f.object.name}`);
+    expect(claimed).toContain('context-not-wrapped tenant_access');
+    const recreated = executable(scaffolded.sql).match(/CREATE POLICY "tenant_access" ON "public"\."projects"[^;]*;/)![0];
+    expect(recreated).toContain("(SELECT NULLIF(current_setting('app.current_org_id', true), '')::integer)");
+    expect(recreated.replaceAll("(SELECT NULLIF(current_setting('app.current_org_id', true), '')::integer)", '')).not.toContain('current_setting');
+  });
+
   it('does not put the old expression back over a policy it recreates', () => {
     expect(executable(scaffolded.sql)).not.toMatch(/ALTER POLICY "tenant_access"/);
   });
