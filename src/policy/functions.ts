@@ -11,6 +11,7 @@ import type { Env, SetPin } from './env.js';
 import { parseBody, type ParsedBody } from './function-body.js';
 import type { Expr } from './model.js';
 import { printExpr } from './print.js';
+import { surfaceOf } from './surface-keys.js';
 import type { Term } from './terms.js';
 import { anyOf, open, unknown, type Verdict } from './verdict.js';
 
@@ -143,6 +144,10 @@ export function valueHelper(fn: RoutineInfo, call: Extract<Expr, { kind: 'call' 
     const first = values[0];
     if (body.queries.length === 0 && first?.t === 'context' && values.every((v) => v.t === 'context')) {
       return { t: 'context', ctx: { ...first.ctx, text } };
+    }
+    // `org_of(name)` returning a part of the object's path: the tenant key of a storage or channel row
+    if (body.queries.length === 0 && first?.t === 'column' && surfaceOf(env.focus.table) !== null && first.entry === env.focus) {
+      if (values.every((v) => v.t === 'column' && v.entry === first.entry && v.column === first.column)) return { ...first, cast: null, text };
     }
     const pins = [
       ...values.map((v) => (v.t === 'set' ? v.pin : v.t === 'context' && v.ctx.principal ? 'context' : null)),

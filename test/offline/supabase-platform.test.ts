@@ -15,6 +15,7 @@ import { buildRuleContext } from '../../src/check/context.js';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { openSource, type OpenedSource } from '../../src/db/source.js';
 import storageRealtimeOpen from '../../src/rules/storage-realtime-open.js';
+import storageRealtimeUnscoped from '../../src/rules/storage-realtime-unscoped.js';
 import { MigrationError } from '../../src/errors.js';
 import { dirWith } from '../support/cli.js';
 
@@ -91,6 +92,8 @@ create policy "org channels" on realtime.messages for insert to authenticated
     const found = storageRealtimeOpen.check(ctx).map((p) => [p.object.schema, p.object.name, p.key, p.message.split(':')[0]]);
     // anon holds SELECT too, but the policy is only for authenticated; INSERT is bounded by the topic
     expect(found).toEqual([['realtime', 'messages', 'authenticated', 'authenticated can SELECT every private channel, including ones that broadcast tenant rows in realtime.messages']]);
+    // realtime.topic() is the topic being joined: compared with the caller's id, sending is scoped
+    expect(storageRealtimeUnscoped.check(ctx)).toEqual([]);
   });
 
   it('loads no extension a migration does not use', async () => {

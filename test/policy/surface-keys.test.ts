@@ -24,6 +24,7 @@ const SETUP = `
   CREATE TABLE realtime.messages (id uuid PRIMARY KEY, topic text NOT NULL, extension text NOT NULL);
   CREATE FUNCTION realtime.topic() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('realtime.topic', true), '') $$;
   CREATE TABLE documents (id uuid PRIMARY KEY, path text);
+  CREATE FUNCTION org_of(path text) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$ SELECT (storage.foldername(path))[1]::uuid $$;
 `;
 
 describe('storage and realtime keys, signed-in checks', () => {
@@ -63,6 +64,7 @@ describe('storage and realtime keys, signed-in checks', () => {
     ['objects', `(storage.foldername(name))[1]::uuid = ((SELECT auth.jwt()) -> 'app_metadata' ->> 'org_id')::uuid`],
     ['objects', `owner_id = (SELECT auth.uid())::text`],
     ['objects', `bucket_id = 'files' AND is_member((storage.foldername(name))[1]::uuid)`],
+    ['objects', `is_member(org_of(name))`],
     ['messages', `is_member(split_part((SELECT realtime.topic()), ':', 2)::uuid)`],
     ['messages', `EXISTS (SELECT 1 FROM members m WHERE m.user_id = auth.uid() AND 'org:' || m.org_id::text = realtime.topic())`],
     ['messages', `topic = 'user:' || (SELECT auth.uid())::text`],
@@ -74,6 +76,7 @@ describe('storage and realtime keys, signed-in checks', () => {
   it.each([
     ['objects', `bucket_id = 'files'`, 'unconstrained'],
     ['objects', `(storage.foldername(name))[1] = 'public'`, 'unconstrained'],
+    ['objects', `org_of(name) = '00000000-0000-0000-0000-00000000000a'`, 'unconstrained'],
     ['objects', `(storage.foldername(name))[1] IN (SELECT org_id::text FROM members)`, 'unscoped-subquery'],
     ['messages', `realtime.topic() = 'lobby'`, 'unconstrained'],
     // only these two tables carry their tenant inside a column: elsewhere a part of a column is no key

@@ -62,9 +62,13 @@ describe('storage-realtime-unscoped', () => {
     check(await ruleContextAfter(db, policies, config())).map((p: Problem) => ({ table: p.object.name, key: p.key, severity: p.severity ?? 'error', message: p.message }));
 
   /** The first column of `sql`'s rows, run as `role` with the policies created and, for channels, the topic being joined. */
-  const seen = (policies: string, sql: string, options: { user?: string; role?: string; topic?: string } = {}) => {
+  const seen = (policies: string, sql: string, options: { user?: string; role?: string; topic?: string; org?: string } = {}) => {
     const role = options.role ?? 'authenticated';
-    const claims = JSON.stringify({ role: db.role(role), ...(options.user ? { sub: options.user } : {}) });
+    const claims = JSON.stringify({
+      role: db.role(role),
+      ...(options.user ? { sub: options.user } : {}),
+      ...(options.org ? { app_metadata: { org_id: options.org } } : {}),
+    });
     return db.asRole(
       role,
       async (c) => {
@@ -94,6 +98,9 @@ describe('storage-realtime-unscoped', () => {
     expect(await problems(scoped)).toEqual([]);
     expect(await problems(scoped, storageRealtimeOpen.check)).toEqual([]);
     expect(await seen(scoped, FILES, { user: ALICE })).toEqual([`${ORG_A}/plan.pdf`]);
+    expect(await seen(scoped, FILES, { user: ALICE, org: ORG_A })).toEqual([`${ORG_A}/plan.pdf`]);
+    const sendToB = `INSERT INTO realtime.messages (topic, extension) VALUES ('org:${ORG_B}', 'broadcast')`;
+    await expect(seen(scoped, sendToB, { user: ALICE, topic: `org:${ORG_B}` })).rejects.toThrow(/row-level security policy/);
     expect(await seen(scoped, CHANNEL, { user: ALICE, topic: `org:${ORG_B}` })).toEqual([]);
     expect(await seen(scoped, CHANNEL, { user: ALICE, topic: `org:${ORG_A}` })).toEqual(['A']);
     expect(await seen(scoped, `DELETE FROM storage.objects RETURNING name`, { user: ALICE })).toEqual([`${ORG_A}/plan.pdf`]);
