@@ -19,6 +19,18 @@ export interface PristineDataDirCache {
 }
 
 /**
+ * A data directory tar for PGlite's `loadDataDir` without copying it into a
+ * Blob: `new Blob([bytes])` copies tens of megabytes (over half a second of
+ * CPU on a busy machine, and as much memory again), and PGlite only reads the
+ * tar through `arrayBuffer()` and its `type` (gzip or not).
+ */
+export function tarSource(bytes: Buffer): Blob {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const buffer = whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return { type: 'application/x-tar', size: bytes.byteLength, arrayBuffer: () => Promise.resolve(buffer) } as unknown as Blob;
+}
+
+/**
  * $TENANTGUARD_CACHE_DIR, else $XDG_CACHE_HOME/tenantguard, else
  * ~/.cache/tenantguard. TENANTGUARD_CACHE_DIR=off (or empty) disables caching.
  */
@@ -29,17 +41,46 @@ export function embeddedCacheDir(env: Record<string, string | undefined>): strin
 }
 
 /** Data directories are only valid for the PGlite build that wrote them, so the file name carries its version. */
-async function pgliteVersion(): Promise<string> {
-  const entry = fileURLToPath(import.meta.resolve('@electric-sql/pglite'));
-  const manifest = JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: unknown };
-  if (typeof manifest.version !== 'string') throw new Error('no PGlite version');
-  return manifest.version;
+export async function pgliteVersion(): Promise<string> {
+  const version = await packageVersionOf('@electric-sql/pglite');
+  if (version === null) throw new Error('no PGlite version');
+  return version;
+}
+
+/** The installed version of a package (its entry point is in dist/, beside package.json's folder), or null when it is not installed. */
+async function packageVersionOf(name: string): Promise<string | null> {
+  try {
+    const entry = fileURLToPath(import.meta.resolve(name));
+    const manifest = JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The engine build a snapshot of its data directory belongs to, and
+ * pgvector's package (installed beside tenantguard or not), which decides
+ * whether `CREATE EXTENSION vector` runs or is skipped.
+ */
+export async function engineBuild(): Promise<{ pglite: string; pgvector: string | null }> {
+  const [pglite, pgvector] = await Promise.all([pgliteVersion(), packageVersionOf('@electric-sql/pglite-pgvector')]);
+  return { pglite, pgvector };
+}
+
+/**
+ * The pristine data directory's file: for one PGlite build, made by initdb
+ * with 1 MB write-ahead log segments (an older cache, with 16 MB segments,
+ * has another name and is not used).
+ */
+export function pristineFileName(pgliteVersion: string): string {
+  return `pglite-${pgliteVersion}-wal1m-pristine.tar.gz`;
 }
 
 export async function pristineDataDirCache(dir: string): Promise<PristineDataDirCache | null> {
   let file: string;
   try {
-    file = join(dir, `pglite-${await pgliteVersion()}-pristine.tar.gz`);
+    file = join(dir, pristineFileName(await pgliteVersion()));
     // An unwritable cache would cost a data-directory dump on every run for nothing.
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
@@ -54,7 +95,7 @@ export async function pristineDataDirCache(dir: string): Promise<PristineDataDir
         // gunzip checks the CRC and length of the whole content, so a truncated
         // or damaged file is caught here rather than inside PGlite, where a
         // decompression error escapes as an uncaught exception.
-        return new Blob([gunzipSync(compressed)]);
+        return tarSource(gunzipSync(compressed));
       } catch {
         await rm(file, { force: true }).catch(() => {});
         return null;

@@ -5,6 +5,8 @@
  */
 import type { PGlite } from '@electric-sql/pglite';
 import { pristineDataDirCache } from './embedded-cache.js';
+import { readSnapshot } from './embedded-snapshots.js';
+import type { PrefixState } from './types.js';
 
 /** Extensions PGlite ships (contrib, and pgvector's package), by their CREATE EXTENSION name. */
 export const EMBEDDED_EXTENSIONS: ReadonlyMap<string, string> = new Map(
@@ -30,23 +32,36 @@ export interface EngineStartOptions {
    * embedded-cache.ts); without it every start runs initdb.
    */
   cacheDir?: string | null;
+  /**
+   * A snapshot to start from instead of the pristine data directory (see
+   * embedded-snapshots.ts), when it is intact and recorded under `key`.
+   */
+  restore?: { file: string; key: string } | null;
 }
 
 /** A started PGlite and its version (e.g. "18.1"). */
 export interface StartedEngine {
   pglite: PGlite;
   serverVersion: string;
+  /** What the restored snapshot carries; null when the engine started from a pristine data directory. */
+  restored: PrefixState | null;
 }
 
 /**
- * Memory, not disk: the engine's data directory is an in-memory file system.
+ * Memory, not disk: the engine's data directory is an in-memory file system,
+ * copied whole into every snapshot and out of it at every start.
  * PGlite allocates and clears its shared buffers at start (128 MB by
  * default, for every offline audit), yet a page read past them is only a
  * copy; 32 MB hold the catalog of thousands of tables. Write-ahead log
  * segments are files in that memory too: by default up to 1 GB accumulates
- * before a checkpoint and 80 MB are kept for reuse after it.
+ * before a checkpoint and 80 MB are kept for reuse after it. Segments are
+ * made 1 MB instead of 16 MB at initdb (WAL_SEGMENT), so the data directory
+ * holds a few megabytes of log rather than two 16 MB files.
  */
-export const ENGINE_SETTINGS: readonly string[] = ['shared_buffers = 32MB', 'min_wal_size = 32MB', 'max_wal_size = 64MB'];
+export const ENGINE_SETTINGS: readonly string[] = ['shared_buffers = 32MB', 'min_wal_size = 4MB', 'max_wal_size = 64MB'];
+
+/** initdb's write-ahead log segment size; part of the pristine data directory's cache name (see embedded-cache.ts). */
+export const WAL_SEGMENT: readonly string[] = ['--wal-segsize=1'];
 
 export async function startPglite(options: EngineStartOptions): Promise<StartedEngine> {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -63,12 +78,15 @@ export async function startPglite(options: EngineStartOptions): Promise<StartedE
     extensions[module] = loaded[module];
   }
 
-  const cache = options.cacheDir ? await pristineDataDirCache(options.cacheDir) : null;
+  const snapshot = options.restore ? await readSnapshot(options.restore.file, options.restore.key) : null;
+  const cache = options.cacheDir && !snapshot ? await pristineDataDirCache(options.cacheDir) : null;
   const pristine = (await cache?.load()) ?? null;
+  const dataDir = snapshot?.dataDir ?? pristine;
   const pglite = new PGlite({
     extensions: extensions as never,
     postgresqlconf: [...ENGINE_SETTINGS],
-    ...(pristine ? { loadDataDir: pristine } : {}),
+    initDbStartParams: [...WAL_SEGMENT],
+    ...(dataDir ? { loadDataDir: dataDir } : {}),
   });
   try {
     await pglite.waitReady;
@@ -76,7 +94,7 @@ export async function startPglite(options: EngineStartOptions): Promise<StartedE
     if (cache && !pristine) await cache.save(await pglite.dumpDataDir('gzip'));
     // Qualified like every statement tenantguard sends (see transaction.ts).
     const { rows } = await pglite.query<{ version: string }>(`SELECT pg_catalog.current_setting('server_version') AS version`);
-    return { pglite, serverVersion: rows[0]!.version };
+    return { pglite, serverVersion: rows[0]!.version, restored: snapshot?.state ?? null };
   } catch (error) {
     await pglite.close().catch(() => {});
     throw error;

@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { EngineStartOptions } from './embedded-engine.js';
+import type { PrefixState } from './types.js';
 import { EngineWire } from './embedded-wire.js';
+import type { SnapshotHeader } from './embedded-snapshots.js';
 import type { FromEngine, ToEngine } from './embedded-worker.js';
 import { EngineFailedError, EngineTimeoutError } from './engine-stopped.js';
 
@@ -30,6 +32,14 @@ export interface EmbeddedDatabase {
   version: string;
   /** The engine's data directory as a gzip-compressed tar (PGlite's dumpDataDir). */
   dumpDataDir(): Promise<Uint8Array>;
+  /** What the snapshot the engine started from carries (options.restore); null when it started without one. */
+  restored: PrefixState | null;
+  /**
+   * Save a snapshot of the data directory in the cache directory (see
+   * embedded-snapshots.ts); the session must be idle, outside a transaction.
+   * False when it could not be written.
+   */
+  saveSnapshot(cacheDir: string, header: SnapshotHeader): Promise<boolean>;
   /** Ends the client and stops the engine's thread, freeing its memory. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -54,7 +64,8 @@ function workerFile(): URL {
  */
 export async function openEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const { statementTimeoutMs = 0, ...start } = options;
-  const worker = new Worker(workerFile(), { workerData: { extensions: [...(start.extensions ?? [])], cacheDir: start.cacheDir ?? null } satisfies EngineStartOptions });
+  const workerData: EngineStartOptions = { extensions: [...(start.extensions ?? [])], cacheDir: start.cacheDir ?? null, restore: start.restore ?? null };
+  const worker = new Worker(workerFile(), { workerData });
   const engine = new EngineThread(worker, statementTimeoutMs);
   let client: pg.Client | null = null;
   let closed = false;
@@ -65,12 +76,19 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
     await engine.stop();
   };
   try {
-    const serverVersion = await engine.ready;
+    const { serverVersion, restored } = await engine.ready;
     client = new pg.Client({ stream: () => engine.wire, user: 'postgres', database: 'postgres' } as pg.ClientConfig);
     // A stopped engine fails the running query with the reason; the client's own error event must not crash the process.
     client.on('error', () => {});
     await client.connect();
-    return { client, version: `PostgreSQL ${serverVersion} (PGlite)`, dumpDataDir: () => engine.dump(), close };
+    return {
+      client,
+      version: `PostgreSQL ${serverVersion} (PGlite)`,
+      dumpDataDir: () => engine.dump(),
+      restored,
+      saveSnapshot: (cacheDir, header) => engine.snapshot(cacheDir, header),
+      close,
+    };
   } catch (error) {
     await close().catch(() => {});
     throw error;
@@ -79,7 +97,7 @@ export async function openEmbedded(options: EmbeddedOptions = {}): Promise<Embed
 
 /** The worker, its requests in flight, and the watchdog that stops it. */
 class EngineThread {
-  readonly ready: Promise<string>;
+  readonly ready: Promise<{ serverVersion: string; restored: PrefixState | null }>;
   readonly wire: EngineWire;
   /** Answers still to come, in request order; `timed`: a statement the watchdog bounds (a dump is not one). */
   readonly #waiting: { onAnswer: (answer: FromEngine) => void; timed: boolean }[] = [];
@@ -95,7 +113,7 @@ class EngineThread {
       this.#waiting.push({
         timed: false,
         onAnswer: (answer) => {
-          if (answer.kind === 'ready') resolve(answer.serverVersion);
+          if (answer.kind === 'ready') resolve({ serverVersion: answer.serverVersion, restored: answer.restored });
           else reject(new Error(answer.kind === 'failed' ? answer.message : 'the embedded engine did not start'));
         },
       });
@@ -116,6 +134,12 @@ class EngineThread {
   dump(): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       this.#send({ kind: 'dump' }, (answer) => (answer.kind === 'dumped' ? resolve(answer.bytes) : reject(new EngineFailedError(answer.kind === 'broken' ? answer.message : 'no dump'))));
+    });
+  }
+
+  snapshot(cacheDir: string, header: SnapshotHeader): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.#send({ kind: 'snapshot', cacheDir, header }, (answer) => resolve(answer.kind === 'snapshotted' && answer.saved));
     });
   }
 

@@ -97,6 +97,12 @@ async function openDatabase(choice: Extract<SourceChoice, { kind: 'database' }>,
   };
 }
 
+/** TENANTGUARD_SNAPSHOT_MIN_STATEMENTS, when it is a whole number (see prefix-snapshots.ts). */
+function snapshotMinStatements(env: Record<string, string | undefined>): number | undefined {
+  const value = env.TENANTGUARD_SNAPSHOT_MIN_STATEMENTS;
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
+}
+
 async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations' }>, request: SourceRequest): Promise<OpenedSource> {
   const limits = limitsOf(request);
   const found = await discoverMigrations(choice.folder, request.cwd);
@@ -105,25 +111,37 @@ async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations'
   const discovered = setup.length > 0 ? { ...found, files: [...setup, ...found.files] } : found;
   refuseHostAccess(discovered);
   const [{ openEmbedded }, { embeddedCacheDir }] = await Promise.all([import('./embedded.js'), import('./embedded-cache.js')]);
+  const cacheDir = embeddedCacheDir(request.env);
+  const snapshots = cacheDir ? await (await import('./migrations/prefix-snapshots.js')).prefixSnapshots(cacheDir, discovered, snapshotMinStatements(request.env)) : null;
   const oneByOne = new Set<string>();
   for (;;) {
     request.onProgress?.('starting the embedded PostgreSQL engine (PGlite)');
+    const restore = snapshots?.longest() ?? null;
     const engine = await openEmbedded({
       extensions: [...extensionsCreatedBy(discovered), ...(discovered.platformExtensions ?? [])],
-      cacheDir: embeddedCacheDir(request.env),
+      cacheDir,
+      restore,
       statementTimeoutMs: limits.statementTimeoutMs,
     });
     try {
-      const applied = await applyMigrations(engine.client, discovered, request.onProgress, { oneByOne });
+      const resume = engine.restored;
+      if (restore && !resume) snapshots?.missed(restore);
+      if (resume) request.onProgress?.(`restored the engine after ${resume.files} of ${discovered.files.length} files from a cached snapshot`);
+      const applied = await applyMigrations(engine.client, discovered, request.onProgress, {
+        oneByOne,
+        resume,
+        onPrefix: snapshots ? (state) => snapshots.save(engine, state, resume) : undefined,
+      });
       const shown = displayPath(discovered.folder, request.cwd);
       const files = applied.files.length - setup.length;
       const count = `${files} file${files === 1 ? '' : 's'}`;
       const via = choice.origin === '--migrations' ? '' : `, found via ${choice.origin}`;
       const after = setup.length > 0 ? `, after setup ${setup.map((f) => f.displayPath).join(', ')}` : '';
+      const restored = resume ? ` (the first ${resume.files} of ${discovered.files.length} restored from a cached snapshot)` : '';
       return {
         connection: connection(engine.client, limits),
         source: { kind: 'migrations', name: shown },
-        description: `migrations ${shown} (${applied.layout}, ${count}) applied to the embedded ${engine.version}${after}${via}`,
+        description: `migrations ${shown} (${applied.layout}, ${count}) applied to the embedded ${engine.version}${restored}${after}${via}`,
         migrations: applied,
         close: engine.close,
       };

@@ -38,6 +38,12 @@ export interface StatementTraits {
   batchable: boolean;
   /** Effect on the session's transaction block: BEGIN opens one, COMMIT/ROLLBACK/PREPARE TRANSACTION close it. */
   transaction: 'opens' | 'closes' | null;
+  /**
+   * True when it may leave state in the session past its transaction (a
+   * setting, the role, a temporary table, a prepared statement): a data
+   * directory restored from a snapshot taken after it would not carry it.
+   */
+  session: boolean;
 }
 
 /** One migration file, split into statements, in the order it was applied. */
@@ -80,6 +86,25 @@ export interface SkippedStatement {
   reason: string;
   /** What it would have created (a table the audit then cannot see). */
   creates?: CreatedObject[];
+}
+
+/**
+ * What applying the first files left besides the engine's data directory,
+ * and what a snapshot of that directory carries with it: later files'
+ * skipping depends on it, and the report lists every skipped statement.
+ */
+export interface PrefixState {
+  /** How many files (setup files first) were applied. */
+  files: number;
+  skipped: SkippedStatement[];
+  /** Extensions found unavailable, and what the statements skipped for them would have created (see unavailable.ts). */
+  unavailable: UnavailableState;
+}
+
+/** The memory of UnavailablePieces, as plain data. */
+export interface UnavailableState {
+  extensions: string[];
+  skipped: { object: CreatedObject; at: string }[];
 }
 
 /** Migrations that were applied, in order, to the embedded engine. */

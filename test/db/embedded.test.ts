@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedCacheDir } from '../../src/db/embedded-cache.js';
+import { embeddedCacheDir, pristineFileName } from '../../src/db/embedded-cache.js';
 import { EMBEDDED_EXTENSIONS, openEmbedded } from '../../src/db/embedded.js';
 
 /** Starting PGlite runs initdb in WebAssembly: seconds, more on a busy machine. */
@@ -23,7 +23,7 @@ describe('openEmbedded', () => {
 
   it('starts PostgreSQL in a worker thread behind a pg.Client, loads only the extensions asked for, and closes', async () => {
     // A damaged cache file must not matter: the engine starts from initdb and rewrites it.
-    await writeFile(join(cacheDir, `pglite-${await pgliteVersion()}-pristine.tar.gz`), 'not gzip at all');
+    await writeFile(join(cacheDir, pristineFileName(await pgliteVersion())), 'not gzip at all');
     const engine = await openEmbedded({ extensions: ['uuid-ossp', 'not-a-real-extension'], cacheDir });
     try {
       expect(engine.version).toMatch(/^PostgreSQL 1\d\.\d+ \(PGlite\)$/);

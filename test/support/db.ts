@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import pg from 'pg';
-import { ENGINE_SETTINGS } from '../../src/db/embedded-engine.js';
+import { ENGINE_SETTINGS, WAL_SEGMENT } from '../../src/db/embedded-engine.js';
 
 export type Engine = 'server' | 'embedded';
 
@@ -101,10 +101,11 @@ async function loadOrCreatePristine(): Promise<ArrayBuffer> {
   const manifest = JSON.parse(await readFile(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
-  const file = new URL(`../../node_modules/.cache/tenantguard/test-pristine-pglite-${manifest.version}.tar`, import.meta.url);
+  // Made with the product's write-ahead log segment size, which its settings (min_wal_size) assume; the name says so.
+  const file = new URL(`../../node_modules/.cache/tenantguard/test-pristine-pglite-${manifest.version}-wal1m.tar`, import.meta.url);
   const cached = await readFile(file).catch(() => null);
   if (cached) return new Uint8Array(cached).buffer;
-  const db = new PGlite();
+  const db = new PGlite({ initDbStartParams: [...WAL_SEGMENT] });
   await db.waitReady;
   const dump = await (await db.dumpDataDir('none')).arrayBuffer();
   await db.close();

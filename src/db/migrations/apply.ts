@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { MigrationError } from '../../errors.js';
 import { EngineFailedError, EngineTimeoutError } from '../engine-stopped.js';
-import type { AppliedMigrations, DiscoveredMigrations, MigrationFile, MigrationStatement, Queryable, SkippedStatement } from '../types.js';
+import type { AppliedMigrations, DiscoveredMigrations, MigrationFile, MigrationStatement, PrefixState, Queryable, SkippedStatement } from '../types.js';
 import { objectsCreatedBy, UnavailablePieces, undefinedObjectOf } from './unavailable.js';
 import { codePointToIndex, countNewlines } from './text-position.js';
 
@@ -33,6 +33,10 @@ interface PostgresError {
  * and listed, with every later statement that fails on an object that
  * extension (or a skipped statement) would have created — and only those
  * (see unavailable.ts): an unrelated error still stops everything.
+ *
+ * With `resume`, the engine already holds the first files (restored from a
+ * snapshot taken after them, with the prelude): only the files after them
+ * are applied, continuing from the skipping state the snapshot carries.
  */
 export async function applyMigrations(
   client: Queryable,
@@ -41,16 +45,26 @@ export async function applyMigrations(
   options: ApplyOptions = {},
 ): Promise<AppliedMigrations> {
   const total = migrations.files.length;
-  if (migrations.prelude) await client.query(migrations.prelude);
-  const skipped: SkippedStatement[] = [];
-  const unavailable = new UnavailablePieces();
+  const { resume, onPrefix } = options;
+  if (migrations.prelude && !resume) await client.query(migrations.prelude);
+  const skipped: SkippedStatement[] = [...(resume?.skipped ?? [])];
+  const unavailable = new UnavailablePieces(resume?.unavailable);
   // A file may BEGIN without COMMIT; until some later COMMIT, statements run
   // inside that transaction and must not be batched in one of their own.
+  // A snapshot is only ever taken outside a transaction.
   let inTransaction = false;
-  for (const [i, file] of migrations.files.entries()) {
+  // Once a statement changed the session (SET, SET ROLE, a temporary table),
+  // later files run in a session no restored data directory has.
+  let sessionChanged = false;
+  for (let i = resume?.files ?? 0; i < total; i++) {
+    const file = migrations.files[i]!;
     onProgress?.(`applying migration ${i + 1}/${total} ${basename(file.path)}`);
+    sessionChanged ||= file.statements.some((statement) => statement.traits?.session !== false);
     const batch = !inTransaction && canBatch(file) && !options.oneByOne?.has(file.path);
-    if (batch && (await appliedAsBatch(client, file))) continue;
+    if (batch && (await appliedAsBatch(client, file))) {
+      if (onPrefix && !sessionChanged) await onPrefix({ files: i + 1, skipped: [...skipped], unavailable: unavailable.state() });
+      continue;
+    }
     for (const statement of file.statements) {
       try {
         await client.query(statement.sql);
@@ -64,6 +78,7 @@ export async function applyMigrations(
       const effect = statement.traits?.transaction;
       if (effect) inTransaction = effect === 'opens';
     }
+    if (onPrefix && !sessionChanged && !inTransaction) await onPrefix({ files: i + 1, skipped: [...skipped], unavailable: unavailable.state() });
   }
   // A file may leave a transaction open (BEGIN without COMMIT) or change
   // session state (SET search_path, SET ROLE); the catalog must be read as
@@ -77,6 +92,14 @@ export async function applyMigrations(
 export interface ApplyOptions {
   /** Files (absolute paths) to run statement by statement even when they could be batched. */
   oneByOne?: ReadonlySet<string>;
+  /** The engine already holds the prelude and this many first files (a restored snapshot), and this state. */
+  resume?: PrefixState | null;
+  /**
+   * Called after each file when the engine may be snapshotted there: no
+   * transaction left open, no statement so far changed the session. The
+   * engine is idle while it runs.
+   */
+  onPrefix?: (state: PrefixState) => Promise<void>;
 }
 
 /**

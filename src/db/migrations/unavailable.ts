@@ -1,6 +1,6 @@
 import { nodeAs, stringsOf, tagged, type Node } from '../../sql/parse-tree.js';
 import { loadParser } from '../../sql/parser.js';
-import type { CreatedObject } from '../types.js';
+import type { CreatedObject, UnavailableState } from '../types.js';
 import { extensionProvides } from './extension-objects.js';
 
 interface PostgresError {
@@ -100,8 +100,19 @@ const KIND_OF: Record<CreatedObject['kind'], UndefinedObject['kind']> = {
  * unrelated error is still an error.
  */
 export class UnavailablePieces {
-  private readonly extensions = new Set<string>();
-  private readonly skipped: { object: CreatedObject; at: string }[] = [];
+  private readonly extensions: Set<string>;
+  private readonly skipped: { object: CreatedObject; at: string }[];
+
+  /** Empty, or what applying earlier files left (restored with a snapshot of the engine after them). */
+  constructor(earlier?: UnavailableState) {
+    this.extensions = new Set(earlier?.extensions ?? []);
+    this.skipped = [...(earlier?.skipped ?? [])];
+  }
+
+  /** What a snapshot of the engine must carry for later files to be skipped as they would be without it. */
+  state(): UnavailableState {
+    return { extensions: [...this.extensions], skipped: this.skipped.map(({ object, at }) => ({ object, at })) };
+  }
 
   /** Why the failed statement may be skipped, or null when its error is real. */
   reasonToSkip(error: unknown): string | null {

@@ -106,3 +106,24 @@ describe('compareNatural', () => {
     ]);
   });
 });
+
+describe('statements that change the session (no snapshot of the engine after them)', () => {
+  it('tells settings, roles, temporary objects and prepared statements from statements that only change the database', async () => {
+    const text = `SET search_path = app;
+SET LOCAL statement_timeout = 0;
+RESET ROLE;
+CREATE TEMP TABLE scratch (a int);
+CREATE TABLE kept (a int);
+SELECT set_config('app.org', '1', false);
+CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.org', '1', false) $$;
+DO $$ BEGIN ALTER TABLE kept ADD CONSTRAINT c FOREIGN KEY (a) REFERENCES kept (a) ON DELETE set null; EXCEPTION WHEN duplicate_object THEN null; END $$;
+DO $$ BEGIN SET search_path = app; END $$;
+DO $$ BEGIN EXECUTE 'SET ROLE app_user'; END $$;
+DO $$ BEGIN UPDATE kept SET a = 1; END $$;
+PREPARE q AS SELECT 1;
+CREATE VIEW pg_temp.v AS SELECT 1;
+UPDATE kept SET a = 2;`;
+    const statements = await splitSql(text);
+    expect(statements.map((s) => s.traits?.session)).toEqual([true, false, true, true, false, true, false, false, true, true, false, true, true, false]);
+  });
+});
