@@ -46,6 +46,11 @@ export function pinVerdict(column: Extract<Term, { t: 'column' }>, pin: SetPin, 
   return owner({ kind: 'owner', text, column: column.column });
 }
 
+/** The row is pinned to the signed-in user's own id, not to a tenant. */
+function byUser(v: Verdict): Verdict {
+  return v.scope === 'owner' ? { ...v, reasons: v.reasons.map((r) => (r.kind === 'owner' ? { ...r, user: true } : r)) } : v;
+}
+
 const SECRET_NAME = /(^|_)(token|secret|code|hash)($|_)/i;
 const SECRET_TYPES = new Set(['text', 'uuid', 'bytea', 'varchar', 'bpchar']);
 
@@ -94,7 +99,11 @@ export function compareTerms(left: Term, right: Term, env: Env, text: string): V
       if (b.entry === a.entry && b.column === a.column) return open({ kind: 'fail-open', text, setting: b.ctx.setting });
       return unconstrained(text);
     }
-    if (b.t === 'context') return b.ctx.principal ? pinVerdict(a, 'context', env, text) : unconstrained(text);
+    if (b.t === 'context') {
+      if (!b.ctx.principal) return unconstrained(text);
+      const pinned = pinVerdict(a, 'context', env, text);
+      return b.ctx.claim === 'uid' || b.ctx.claim === 'email' ? byUser(pinned) : pinned;
+    }
     if (b.t === 'set') return pinVerdict(a, b.pin, env, text);
     if (b.t === 'other' && b.unverified && isFocusTenantColumn(a, env)) {
       return unknown({ kind: 'unverified', text, detail: b.unverified });

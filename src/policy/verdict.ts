@@ -46,8 +46,11 @@ export type Reason =
   | { kind: 'unconstrained'; text: string }
   /** A subquery correlated with the tenant column whose rows are not limited to the current user or tenant. */
   | { kind: 'unscoped-subquery'; text: string; table: string | null }
-  /** Pins a column other than the tenant column to the current user. */
-  | { kind: 'owner'; text: string; column: string }
+  /**
+   * Pins a column other than the tenant column to the current user. `user`: compared with the
+   * signed-in user's own id or email (`auth.uid()`), not with a membership or a tenant claim.
+   */
+  | { kind: 'owner'; text: string; column: string; user?: true }
   /** A helper whose body could not be analysed. */
   | { kind: 'unverified'; text: string; detail: string };
 

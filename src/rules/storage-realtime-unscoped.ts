@@ -60,12 +60,19 @@ function judge(predicate: EffectivePredicate, surface: Surface, keying: readonly
       doubts.push(`${admission.conditions.join('; ')} does not tie ${key} to the caller's tenant or user`);
       continue;
     }
-    for (const keyedBy of keying) {
-      if (keyedBy.policy.name === culprit.policy.name) continue;
-      const shared = sharedPartition(admission.partition, keyedBy.partition, surface);
-      if (shared !== null) return { kind: 'proven', culprits: [culprit], keyedBy, shared };
-    }
     const values = admission.partition ? [...admission.partition] : [];
+    const overlapping = keying.filter((k) => k.policy.name !== culprit.policy.name && sharedPartition(admission.partition, k.partition, surface) !== null);
+    const byTenant = overlapping.find((k) => !k.perUser);
+    if (byTenant) return { kind: 'proven', culprits: [culprit], keyedBy: byTenant, shared: sharedPartition(admission.partition, byTenant.partition, surface)! };
+    const byUser = overlapping[0];
+    if (byUser) {
+      // per-user files beside a bucket-wide read are often shared on purpose (public avatars)
+      doubts.push(
+        `it admits ${rowsNoun(surface, values)} while ${policyLabel(byUser.policy)} keys them by user, not by tenant, ` +
+          `so tenantguard could not prove they are not meant to be shared with every user; if they are private, add that condition`,
+      );
+      continue;
+    }
     const owners = surface.partition === 'bucket_id' ? `objects in bucket ${quoteList(values)} belong to one tenant` : 'those messages belong to one tenant';
     const keyed = surface.partition === 'bucket_id' ? 'no policy keys the objects of that bucket by the tenant or user in their path' : 'no policy keys topics by tenant or user';
     doubts.push(`it admits ${rowsNoun(surface, values)} and ${keyed}, so tenantguard could not prove ${owners}`);

@@ -163,6 +163,8 @@ export function admissionOf(terms: readonly PolicyTerm[], surface: Surface): Adm
 export interface KeyingPolicy {
   policy: Policy;
   partition: Partition;
+  /** Keyed by the signed-in user's own id (`(storage.foldername(name))[1] = auth.uid()::text`), not by a tenant. */
+  perUser: boolean;
 }
 
 /** Policies on the table whose USING or WITH CHECK pins the path or topic to the caller's tenants or user. */
@@ -172,7 +174,9 @@ export function keyingPolicies(policies: PolicySemantics, table: Table, surface:
     for (const which of ['using', 'withCheck'] as const) {
       const analysis = policies.clause(table, policy, which);
       if (analysis?.expr == null || (analysis.verdict.scope !== 'tenant' && analysis.verdict.scope !== 'owner')) continue;
-      out.push({ policy, partition: partitionOfClause(analysis.expr, surface).partition });
+      const { verdict } = analysis;
+      const perUser = verdict.scope === 'owner' && verdict.reasons.every((r) => r.kind === 'owner' && r.user === true);
+      out.push({ policy, partition: partitionOfClause(analysis.expr, surface).partition, perUser });
       break;
     }
   }
