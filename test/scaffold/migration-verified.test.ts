@@ -13,7 +13,7 @@ import { appRoleCandidates } from '../../src/scaffold/migration/app-role.js';
 import { verifyMigration, type Verification } from '../../src/scaffold/migration/verify.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { listFixtures, readFixture } from '../support/fixture-suite.js';
-import { audit, scaffold } from './support.js';
+import { audit, rejudge, scaffold } from './support.js';
 
 const ROOTS = {
   scenarios: new URL('../../fixtures/scenarios/', import.meta.url),
@@ -51,8 +51,8 @@ beforeAll(async () => {
       await db.close();
       continue;
     }
-    // the probe already audited as the configured app role: one introspection fewer
-    const before = overrides.appRole ? probe : await audit(db, { ...fixture.config, appRole });
+    // one introspection per fixture: the catalog read to find the app role is judged again with it
+    const before = overrides.appRole ? probe : await rejudge(probe, { appRole });
     try {
       const { plan, statements } = await scaffold(before, null, []);
       const verification = await verifyMigration({ connection: connection(db.client, LIMITS), statements, plan, before });

@@ -44,6 +44,13 @@ export async function audit(db: TestDatabase, overrides: Partial<Config> = {}): 
   return { catalog, context, findings: runRules(context, rules, config), config };
 }
 
+/** The same catalog judged with other settings (an app role chosen after a first look): no second introspection. */
+export async function rejudge(audited: Audited, overrides: Partial<Config>): Promise<Audited> {
+  const config: Config = { ...audited.config, ...overrides };
+  const context = await buildRuleContext(audited.catalog, config);
+  return { catalog: audited.catalog, context, findings: runRules(context, rules, config), config };
+}
+
 export interface Scaffolded {
   plan: MigrationPlan;
   sql: string;
