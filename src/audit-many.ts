@@ -64,6 +64,9 @@ function inSource(finding: Finding, source: string): Finding {
   return { ...finding, source, fingerprint };
 }
 
+/** The counts every summary has (`tenantSchemas` only with a schema-per-tenant glob). */
+const COUNTS = ['error', 'warning', 'info', 'tables', 'tenantTables'] as const satisfies readonly (keyof Summary)[];
+
 export async function auditMany(options: ManyAuditOptions): Promise<ManyAuditRun> {
   const env = options.env ?? process.env;
   const urls = options.databases.map((entry) => resolveDatabaseUrl(entry, env));
@@ -90,7 +93,8 @@ export async function auditMany(options: ManyAuditOptions): Promise<ManyAuditRun
   const summary: Summary = { error: 0, warning: 0, info: 0, tables: 0, tenantTables: 0 };
   const perSource: SourceSummary[] = runs.map(({ source, run, error }) => {
     if (!run) return { name: source, failed: (error as Error).message.split('\n')[0]! };
-    for (const key of Object.keys(summary) as (keyof Summary)[]) summary[key] += run.result.summary[key];
+    for (const key of COUNTS) summary[key] += run.result.summary[key];
+    if (run.result.summary.tenantSchemas !== undefined) summary.tenantSchemas = (summary.tenantSchemas ?? 0) + run.result.summary.tenantSchemas;
     return { name: source, summary: run.result.summary };
   });
   const first = runs.find((r) => r.run)?.run?.result;

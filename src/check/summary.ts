@@ -11,5 +11,6 @@ export function summarize(findings: readonly Finding[], context: { catalog: Cata
     info: count('info'),
     tables: context.catalog.tables.length,
     tenantTables: context.tenancy.tenantTables.length,
+    ...(context.catalog.tenantSchemas ? { tenantSchemas: context.catalog.tenantSchemas.schemas.length } : {}),
   };
 }

@@ -51,6 +51,8 @@ export interface Summary {
   info: number;
   tables: number;
   tenantTables: number;
+  /** Schemas the `schemaPerTenant` glob matched; present only when one is configured. */
+  tenantSchemas?: number;
 }
 
 /** One database of an audit of several: its counts, or why it could not be audited. */

@@ -49,6 +49,8 @@ export function renderJson(result: AuditResult, _options?: ReportOptions): strin
       info: result.summary.info,
       tables: result.summary.tables,
       tenantTables: result.summary.tenantTables,
+      // only with --schema-per-tenant: reports of other audits keep their shape
+      ...(result.summary.tenantSchemas === undefined ? {} : { tenantSchemas: result.summary.tenantSchemas }),
     },
     ...(result.sources ? { sources: result.sources } : {}),
   };

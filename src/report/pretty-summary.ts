@@ -34,10 +34,10 @@ export function summaryLine(result: AuditResult, verbose = true): string {
     .filter((f) => f.severity !== 'info')
     .flatMap((f) => [f.object, ...(f.related ?? []).map((r) => r.object)].map((object) => ({ object, source: f.source ?? '' })));
   const flagged = new Set(objects.filter(({ object }) => TABLE_PARTS.has(object.kind)).map(({ object, source }) => `${source}\0${tableOf(object)}`));
-  const { error, warning, info, tables, tenantTables } = result.summary;
+  const { error, warning, info, tables, tenantTables, tenantSchemas } = result.summary;
   const line =
     `${plural(error, 'error')}, ${plural(warning, 'warning')} in ${flagged.size} of ${plural(tables, 'table')} ` +
-    `(${tenantTables} tenant)`;
+    `(${tenantTables} tenant)${tenantSchemas === undefined ? '' : ` and ${plural(tenantSchemas, 'tenant schema')}`}`;
   if (info === 0) return line;
   return verbose ? `${line}; ${info} info` : `${line}; ${info} info hidden (--verbose)`;
 }

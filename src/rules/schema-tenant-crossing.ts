@@ -20,7 +20,8 @@ function revokeFix(grantee: string, reach: SchemaReach): Fix | null {
   if (reach.usage.kind === own) statements.push(revokeSchema(reach.schema.name, [grantee]));
   for (const a of reach.relations) if (a.route.kind === own) statements.push(revoke('ALL', { schema: reach.schema.name, name: a.relation.name }, [grantee]));
   if (statements.length === 0) return null;
-  return { title: `Revoke ${name(grantee)}'s access to tenant schema ${displayName(null, reach.schema.name)}`, sql: statements.join('\n') };
+  const who = grantee === PUBLIC ? 'PUBLIC' : displayName(null, grantee);
+  return { title: `Revoke ${who}'s access to tenant schema ${displayName(null, reach.schema.name)}`, sql: statements.join('\n') };
 }
 
 /** One role's (or PUBLIC's) reach into one tenant schema that is not its own. */

@@ -54,7 +54,9 @@ describe('audit --schema-per-tenant', () => {
   it('reports the crossing as an error on the schema and the shared app role as info (json)', async () => {
     const run = await runCli(['audit', ...source, '--schema-per-tenant', 'tenant_*', '--format', 'json']);
     expect(run.code).toBe(1);
-    const findings = own(JSON.parse(run.stdout).findings as JsonFinding[]);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary.tenantSchemas).toBe(3);
+    const findings = own(report.findings as JsonFinding[]);
     expect(findings.map((f) => [f.rule, f.severity, f.object])).toEqual([
       ['schema-tenant-crossing', 'error', { kind: 'schema', schema: null, name: 'tenant_02' }],
       ['schema-tenant-shared-role', 'info', { kind: 'role', schema: null, name: role('app') }],
@@ -70,6 +72,16 @@ describe('audit --schema-per-tenant', () => {
     expect(crossing.locations[0]!.logicalLocations[0]).toMatchObject({ name: 'tenant_02', kind: 'schema' });
   });
 
+  // several databases take --db URL each: a migrations folder is one source
+  it.runIf(serverUrl)('applies to every database of a several-database audit', async () => {
+    const run = await runCli(['audit', '--db', db!.url!, '--db', db!.url!, '--schema-per-tenant', 'tenant_*', '--format', 'json']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as { findings: (JsonFinding & { source: string })[]; summary: { tenantSchemas: number } };
+    const crossings = report.findings.filter((f) => f.rule === 'schema-tenant-crossing' && f.message.startsWith(role('tr01')));
+    expect(crossings.map((f) => f.source.replace(/^.*\//, ''))).toEqual([db!.name, `${db!.name}#2`]);
+    expect(report.summary.tenantSchemas).toBe(6);
+  });
+
   it('stops on a glob that matches no schema, rather than reporting a clean layout', async () => {
     const run = await runCli(['audit', ...source, '--schema-per-tenant', 'tenants_*', '--format', 'json']);
     expect(run.code).toBe(2);
@@ -82,5 +94,6 @@ describe('audit --schema-per-tenant', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('schema tenant_02');
     expect(run.stdout).toContain('the tenant role of tenant_01');
+    expect(run.stdout).toMatch(/\(0 tenant\) and 3 tenant schemas/);
   });
 });
