@@ -107,7 +107,9 @@ export function booleanHelper(call: Extract<Expr, { kind: 'call' }>, env: Env): 
   const fn = env.lookup.func(call.name, call.args.length, env.functionHints);
   if (!fn) {
     const args = call.args.map((a) => env.evaluator.term(a, env));
-    if (args.some((a) => a.t === 'column' && a.entry === env.focus && a.column === a.entry.tenantColumn)) {
+    // the tenant column, or on storage and channel rows the path or topic that carries the tenant
+    const keyed = (a: Term) => a.t === 'column' && a.entry === env.focus && (a.column === a.entry.tenantColumn || surfaceOf(env.focus.table) !== null);
+    if (args.some(keyed)) {
       return unknown({ kind: 'unverified', text, detail: `${call.name.join('.')}() is not in the audited schemas` });
     }
     return open({ kind: args.some((a) => a.t === 'column') ? 'unconstrained' : 'gate', text });

@@ -66,6 +66,11 @@ export function printExpr(e: Expr): string {
       return q;
     }
     case 'other':
+      // `(storage.foldername(name))[1]`: an element of an array, as policies on storage paths take it
+      if (e.label === 'A_Indirection' && e.children[0] && e.children.slice(1).every((c) => c.kind === 'other' && c.label === 'A_Indices')) {
+        const [base, ...indices] = e.children as [Expr, ...Extract<Expr, { kind: 'other' }>[]];
+        return `(${printExpr(base)})${indices.map((i) => `[${i.children.map(printExpr).join(':')}]`).join('')}`;
+      }
       return `${e.label.toLowerCase()}(…)`;
   }
 }

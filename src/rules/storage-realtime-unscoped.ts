@@ -56,7 +56,7 @@ function judge(predicate: EffectivePredicate, surface: Surface, keying: readonly
   for (const culprit of culprits) {
     const admission = admissionOf([culprit, ...restrictive], surface);
     if (admission.kind === 'unproven') {
-      const key = surface.partition === 'bucket_id' ? "the path or owner of the object" : 'the topic';
+      const key = surface.partition === 'bucket_id' ? 'the path or owner of the object' : 'the topic';
       doubts.push(`${admission.conditions.join('; ')} does not tie ${key} to the caller's tenant or user`);
       continue;
     }

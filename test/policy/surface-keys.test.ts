@@ -73,6 +73,14 @@ describe('storage and realtime keys, signed-in checks', () => {
     expect(decisionOf(classify(table, text).scope)).toBe('scoped');
   });
 
+  it('cannot decide on a helper of the path that is not in the catalog', () => {
+    expect(classify('objects', `missing.is_member((storage.foldername(name))[1])`)).toEqual({
+      scope: 'unknown',
+      alwaysTrue: false,
+      reasons: [{ kind: 'unverified', text: 'missing.is_member((storage.foldername(name))[1])', detail: 'missing.is_member() is not in the audited schemas' }],
+    });
+  });
+
   it.each([
     ['objects', `bucket_id = 'files'`, 'unconstrained'],
     ['objects', `(storage.foldername(name))[1] = 'public'`, 'unconstrained'],
