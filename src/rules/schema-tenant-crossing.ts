@@ -18,7 +18,8 @@ function revokeFix(grantee: string, reach: SchemaReach): Fix | null {
   const own = grantee === PUBLIC ? 'public' : 'own';
   const statements: string[] = [];
   if (reach.usage.kind === own) statements.push(revokeSchema(reach.schema.name, [grantee]));
-  for (const a of reach.relations) if (a.route.kind === own) statements.push(revoke('ALL', { schema: reach.schema.name, name: a.relation.name }, [grantee]));
+  // an object the holder owns keeps its owner's rights; without USAGE on the schema it is out of reach all the same
+  for (const a of reach.relations) if (a.route.kind === own && a.unproven !== 'own-object') statements.push(revoke('ALL', { schema: reach.schema.name, name: a.relation.name }, [grantee]));
   if (statements.length === 0) return null;
   const who = grantee === PUBLIC ? 'PUBLIC' : displayName(null, grantee);
   return { title: `Revoke ${who}'s access to tenant schema ${displayName(null, reach.schema.name)}`, sql: statements.join('\n') };
@@ -31,7 +32,9 @@ function crossing(layout: SchemaTenancy, holder: string, reach: SchemaReach, who
   const filtered = reach.relations.filter((a) => a.unproven !== null);
   const why = filtered.some((a) => a.unproven === 'rls')
     ? 'only the row level security policies there (not judged in a schema-per-tenant audit) decide which rows it sees'
-    : "a view's rows are whatever its definition selects, which may not be that tenant's";
+    : filtered.some((a) => a.unproven === 'view')
+      ? "a view's rows are whatever its definition selects, which may not be that tenant's"
+      : "it owns those objects itself, so they hold that tenant's rows only when its sessions write into them through an unqualified name";
   const usage = `USAGE on tenant schema ${displayName(null, schema)} (${routeText(reach.usage)})`;
   const create = reach.create ? ` and CREATE (${routeText(reach.create)})` : '';
   const base = { object: { kind: 'schema' as const, schema: null, name: schema }, key: holder, fix: revokeFix(holder, reach) };

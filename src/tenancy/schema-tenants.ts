@@ -75,10 +75,12 @@ export interface RelationAccess {
   columnsOnly: boolean;
   /**
    * Why the rows it reaches cannot be called another tenant's: `rls` — row level security is on and applies to
-   * the role, so its policies (not read here) decide; `view` — a view's rows are whatever its definition selects.
-   * null = a table, partition, foreign table or materialized view of that schema, read as is.
+   * the role, so its policies (not read here) decide; `view` — a view's rows are whatever its definition selects;
+   * `own-object` — the role owns it itself (it created it there): its rows are the other tenant's only if that
+   * tenant's sessions wrote them into it. null = a table, partition, foreign table or materialized view of that
+   * schema, read as is.
    */
-  unproven: 'rls' | 'view' | null;
+  unproven: 'rls' | 'view' | 'own-object' | null;
 }
 
 export interface SchemaReach {
@@ -137,7 +139,7 @@ function relationAccess(graph: RoleGraph, role: string, relation: TenantSchemaRe
   const owner = role !== PUBLIC && hasPrivilegesOf(graph, role, relation.owner);
   const bypass = role !== PUBLIC && (graph.roles.get(role)?.bypassRls ?? false);
   const rlsDecides = relation.rlsEnabled && !bypass && !(owner && !relation.rlsForced);
-  const unproven = rlsDecides ? 'rls' : relation.kind === 'view' ? 'view' : null;
+  const unproven = relation.owner === role ? 'own-object' : rlsDecides ? 'rls' : relation.kind === 'view' ? 'view' : null;
   return { relation, privileges: held, route, columnsOnly, unproven };
 }
 

@@ -27,6 +27,9 @@ const PLANTS = `
   CREATE VIEW tenant_27.item_ids AS SELECT id FROM tenant_27.items;
   GRANT USAGE ON SCHEMA tenant_27 TO tr26;
   GRANT SELECT ON tenant_27.item_ids TO tr26;
+  GRANT USAGE, CREATE ON SCHEMA tenant_29 TO tr28;
+  CREATE TABLE tenant_29.drop_box (note text);
+  ALTER TABLE tenant_29.drop_box OWNER TO tr28;
 `;
 
 const ALL_SCHEMAS = Array.from({ length: 50 }, (_, i) => `tenant_${pad(i + 1)}`).join(', ');
@@ -57,6 +60,7 @@ describe('schema-tenant-crossing', () => {
       'warning schema tenant_07 PUBLIC',
       'warning schema tenant_23 tr22',
       'warning schema tenant_27 tr26',
+      'warning schema tenant_29 tr28',
     ]);
   });
 
@@ -86,6 +90,7 @@ describe('schema-tenant-crossing', () => {
     expect(byKey.get(`tenant_25 ${db.role('tr24')}`)!.message).toContain('SELECT (some columns) on tenant_25.items');
     expect(byKey.get('tenant_08 PUBLIC')!.fix!.sql).toBe('REVOKE ALL ON SCHEMA "tenant_08" FROM PUBLIC;\nREVOKE ALL ON "tenant_08"."items" FROM PUBLIC;');
     expect(byKey.get(`tenant_23 ${db.role('tr22')}`)!.message).toMatch(/^could not prove that .* only the row level security policies there/);
+    expect(byKey.get(`tenant_29 ${db.role('tr28')}`)!.message).toMatch(/^could not prove .* and CREATE \(granted to it\) and .* it owns those objects itself/);
     expect(byKey.get(`tenant_27 ${db.role('tr26')}`)!.message).toMatch(/^could not prove that .* a view's rows are whatever its definition selects/);
   });
 
