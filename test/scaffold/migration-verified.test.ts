@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connection } from '../../src/db/transaction.js';
 import { TenantguardError } from '../../src/errors.js';
 import { appRoleCandidates } from '../../src/scaffold/migration/app-role.js';
+import type { ReviewKind } from '../../src/scaffold/migration/types.js';
 import { verifyMigration, type Verification } from '../../src/scaffold/migration/verify.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { listFixtures, readFixture } from '../support/fixture-suite.js';
-import { audit, rejudge, scaffold } from './support.js';
+import { audit, rejudge, scaffold, type Scaffolded } from './support.js';
 
 const ROOTS = {
   scenarios: new URL('../../fixtures/scenarios/', import.meta.url),
@@ -32,10 +33,15 @@ const MUST_FIX: Record<string, string[]> = {
     'view-bypasses-rls project_overview',
   ],
 };
+/** Held kinds a fixture's migration writes, so the fix they hold is verified too. */
+const INCLUDE: Record<string, ReviewKind[]> = {
+  'scenarios/g-bypass-surfaces': ['matview-replace'],
+};
 
 const LIMITS = { statementTimeoutMs: 60_000, lockTimeoutMs: 10_000 };
 
 const results = new Map<string, { verification: Verification; claimed: number } | 'nothing to scaffold'>();
+const heldByDefault = new Map<string, Scaffolded['plan']>();
 let dbs: TestDatabase[] = [];
 
 beforeAll(async () => {
@@ -54,9 +60,10 @@ beforeAll(async () => {
     // one introspection per fixture: the catalog read to find the app role is judged again with it
     const before = overrides.appRole ? probe : await rejudge(probe, { appRole });
     try {
-      const { plan, statements } = await scaffold(before, null, []);
+      const { plan, statements } = await scaffold(before, null, INCLUDE[`${kind}/${name}`] ?? []);
       const verification = await verifyMigration({ connection: connection(db.client, LIMITS), statements, plan, before });
       results.set(`${kind}/${name}`, { verification, claimed: plan.findings.length });
+      if (INCLUDE[`${kind}/${name}`]) heldByDefault.set(`${kind}/${name}`, (await scaffold(before, null, [])).plan);
     } catch (error) {
       if (!(error instanceof TenantguardError) || !/nothing to scaffold|none of the selected/.test(error.message)) throw error;
       results.set(`${kind}/${name}`, 'nothing to scaffold');
@@ -80,6 +87,14 @@ describe.each(CASES)('verified scaffold: fixtures/$kind/$name', ({ kind, name })
     expect(verification.fixed.length + verification.notFixed.length).toBe(result.claimed);
     const fixed = verification.fixed.map((f) => `${f.rule} ${f.object.name}`);
     expect(fixed).toEqual(expect.arrayContaining(MUST_FIX[`${kind}/${name}`] ?? []));
+  });
+});
+
+describe('verified scaffold: held kinds', () => {
+  it('holds the materialized view replacement for review unless included, and then does not claim its finding', () => {
+    const plan = heldByDefault.get('scenarios/g-bypass-surfaces')!;
+    expect(plan.review.map((r) => r.kind)).toContain('matview-replace');
+    expect(plan.findings.map((f) => `${f.rule} ${f.object.name}`)).not.toContain('materialized-view-exposes-tenant project_counts');
   });
 });
 

@@ -8,7 +8,7 @@
 import { tableKey, type Policy, type Table } from '../../catalog/types.js';
 import type { Finding } from '../../check/types.js';
 import type { PolicySemantics } from '../../tenancy/effective.js';
-import { describeObject } from '../../sql/object-name.js';
+import { describeObject, qualifiedObjectName } from '../../sql/object-name.js';
 import { displayName } from '../../sql/quote.js';
 import { findingTableKey } from './select.js';
 import type { HeldKind, MigrationStep, ReviewKind, ReviewStep } from './types.js';
@@ -85,6 +85,15 @@ function classifyRuleFix(finding: Finding, statements: readonly string[]): { kin
     const table = finding.object.table ?? finding.object.name;
     return { kind: 'not-null', reason: notNullReason(displayName(finding.object.schema, table), finding.object.name) };
   }
+  if (finding.rule === 'materialized-view-exposes-tenant' && /\bDROP\s+MATERIALIZED\s+VIEW\b/i.test(text)) {
+    return {
+      kind: 'matview-replace',
+      reason:
+        `replaces the materialized view ${qualifiedObjectName(finding.object)} with a security_invoker view of the same query: its readers keep their own ` +
+        'rows, but REFRESH MATERIALIZED VIEW on it then fails (take it out of scheduled jobs) and the rows are computed on every read. ' +
+        'Include it once nothing refreshes it, or revoke SELECT from its readers instead.',
+    };
+  }
   if (/\bALTER\s+ROLE\s+ALL\b/i.test(text)) {
     return {
       kind: 'cluster-setting',
@@ -142,6 +151,7 @@ const KIND_REASONS: Record<ReviewKind, string> = {
   'not-null': 'fails while rows with NULL exist, then rejects every insert that writes none (rows written before a tenant is known)',
   'restrictive-policy': "AND-ed with every permissive policy, it closes the app's deliberate cross-tenant path (an admin or bypass policy)",
   'policy-rewrite': 'every other role the policy admitted loses the rows it reached through it',
+  'matview-replace': 'REFRESH MATERIALIZED VIEW on it fails afterwards, and its rows are computed on every read instead of stored',
   'cluster-setting': "changes a default every database of the cluster applies, other apps' included",
 };
 

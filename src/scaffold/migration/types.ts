@@ -37,7 +37,7 @@ export const POLICY_REPLACING_RULES: readonly string[] = [
  * rows it reaches. They are written commented out, under "review required",
  * unless `--include <kind>` selects them (docs/scaffold-migration.md#review-required).
  */
-export const REVIEW_KINDS = ['unique-scope', 'not-null', 'restrictive-policy', 'policy-rewrite', 'cluster-setting'] as const;
+export const REVIEW_KINDS = ['unique-scope', 'not-null', 'restrictive-policy', 'policy-rewrite', 'matview-replace', 'cluster-setting'] as const;
 export type ReviewKind = (typeof REVIEW_KINDS)[number];
 
 /** A behaviour-changing step held back for review, and why. */
