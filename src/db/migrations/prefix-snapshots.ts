@@ -11,13 +11,13 @@ export interface PrefixSnapshots {
   /** The engine did not start from `snapshot` (damaged, or deleted meanwhile): it is gone, and may be saved again. */
   missed(snapshot: { key: string }): void;
   /**
-   * Called after each file the engine may be snapshotted after. Saves the
-   * prefixes a next run is likely to ask for: all but the newest file (the
-   * newest edited again) and all files (the same history again, or one more
-   * file) — the latter only when this run applied more than the newest file:
-   * while only the newest one is being edited, applying it again costs less
-   * than a snapshot, which costs about what starting the engine does.
-   * Nothing is saved that the cache has or that the engine was restored past.
+   * Called after each file the engine may be snapshotted after. Saves only
+   * the prefix a next run is likely to ask for: all files but the newest
+   * (the newest edited again, or one more file added: then the next run
+   * restores this and applies two). A snapshot of all files would spare a
+   * next run only the newest file, which costs less to apply again than the
+   * snapshot costs to write (about what starting the engine costs). Nothing
+   * is saved that the cache has or that the engine was restored past.
    */
   save(engine: Pick<EmbeddedDatabase, 'saveSnapshot'>, state: PrefixState, restored: PrefixState | null): Promise<void>;
 }
@@ -49,9 +49,7 @@ export async function prefixSnapshots(cacheDir: string, migrations: DiscoveredMi
     async save(engine, state, restored) {
       const key = keys[state.files]!;
       const from = restored?.files ?? 0;
-      // A one-file history is only ever saved whole.
-      const wanted = state.files === total - 1 || (state.files === total && (from < total - 1 || total === 1));
-      if (!wanted || statementsBefore[state.files]! < minStatements || from >= state.files || cached.has(key)) return;
+      if (state.files !== total - 1 || statementsBefore[state.files]! < minStatements || from >= state.files || cached.has(key)) return;
       if (await engine.saveSnapshot(cacheDir, { key, state })) cached.add(key);
     },
   };
