@@ -15,6 +15,8 @@ export default defineConfig({
     isolate: false,
     // The end-to-end CLI tests run bin/tenantguard.js, which needs an up-to-date dist/.
     globalSetup: ['test/support/build-dist.ts'],
+    // Each file's CPU time, for the slowest-files reporter.
+    setupFiles: ['test/support/file-cpu.ts'],
     // The slowest files after each run of the suite, so a regression shows in the CI log.
     reporters: ['default', './test/support/slowest-files.ts'],
   },
