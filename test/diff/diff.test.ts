@@ -41,6 +41,12 @@ ALTER TABLE tasks OWNER TO app_user;
 `;
 
 const CONFIG = JSON.stringify({ tenantColumn: 'organization_id', appRole: 'app_user' });
+/**
+ * A test's own bound, not the product's: a diff starts two embedded engines and a test runs up to
+ * three diffs, minutes on a loaded machine. A test cut short would also leave its change in the
+ * working tree for the next one.
+ */
+const DIFFS = { timeout: 300_000 };
 
 let repo: Repository;
 beforeAll(async () => {
@@ -63,7 +69,7 @@ async function diff(change: Record<string, string>, flags: string[] = [], env: R
   }
 }
 
-describe('tenantguard diff against the merge base with main', () => {
+describe('tenantguard diff against the merge base with main', DIFFS, () => {
   it('reports a permissive USING (true) SELECT policy as widened, on the CREATE POLICY line, proven by the probe', async () => {
     const run = await diff({
       'migrations/002_public_projects.sql': '-- everyone may browse projects\n\nCREATE POLICY projects_public ON projects FOR SELECT USING (true);\n',
@@ -153,7 +159,7 @@ describe('tenantguard diff against the merge base with main', () => {
   });
 });
 
-describe('tenantguard diff on the surfaces around row level security', () => {
+describe('tenantguard diff on the surfaces around row level security', DIFFS, () => {
   it('reports a view read with its owner\'s rights, TRUNCATE, a SECURITY DEFINER function, a table without RLS and SET ROLE to a BYPASSRLS role', async () => {
     const run = await diff(
       {
@@ -179,14 +185,14 @@ GRANT support TO app_user;
   });
 });
 
-describe('tenantguard diff with a wrong input', () => {
+describe('tenantguard diff with a wrong input', DIFFS, () => {
   it('stops on an app role the head does not create rather than report no change', async () => {
     const run = await diff({}, ['--app-role', 'app_usr']);
     expectUsageFailure(run, /^tenantguard: the app role "app_usr" is not created by the migrations in migrations \(did you mean "app_user"\?\)/);
   });
 });
 
-describe('tenantguard diff when the base does not apply', () => {
+describe('tenantguard diff when the base does not apply', DIFFS, () => {
   let broken: Repository;
   afterAll(async () => {
     await broken?.remove();
