@@ -2,11 +2,14 @@
  * Entry point of policy analysis: one clause (USING or WITH CHECK) of one
  * policy, parsed by the real Postgres parser and judged by the evaluator
  * for its table.
- * Results are memoised; a clause whose subqueries read other tables with RLS
+ * Results are memoised per policy; a clause that reads nothing beyond its own
+ * table's row is judged once for every table where it cannot judge otherwise
+ * (clause-key.ts), and a clause whose subqueries read other tables with RLS
  * is re-judged per role, because those subqueries run with the role's rights.
  */
 import type { Catalog, Policy, RoutineInfo, Table } from '../catalog/types.js';
 import { loadParser } from '../sql/parser.js';
+import { clauseKeys } from './clause-key.js';
 import { createLookup, NO_API_ROLES, type ApiRoles, type Lookup, type Notes } from './env.js';
 import { evaluator, tableEnv } from './evaluator.js';
 import { functionAccess, type FunctionAccess } from './function-access.js';
@@ -42,7 +45,14 @@ export async function createPolicyAnalyzer(
 ): Promise<PolicyAnalyzer> {
   const parser = await loadParser();
   const lookup: Lookup = createLookup(catalog, tenantColumn, rowScope, parser, apiRoles);
-  const cache = new Map<string, ClauseAnalysis>();
+  // per policy and clause: judged without a role, then per role where the verdict depends on it
+  const judged: Record<ClauseName, Map<Policy, { base: ClauseAnalysis; byRole: Map<string, ClauseAnalysis> }>> = {
+    using: new Map(),
+    withCheck: new Map(),
+  };
+  // judgements that read nothing beyond their table's row, by clause-key.ts's key
+  const selfContained = new Map<string, ClauseAnalysis>();
+  const keys = clauseKeys(tenantColumn);
   // identical texts (the same policy on many tables) are parsed once
   const expressions = new Map<string, Expr | null>();
   const parse = (text: string): Expr | null => {
@@ -53,20 +63,34 @@ export async function createPolicyAnalyzer(
     return expressions.get(text)!;
   };
 
-  const analyse = (table: Table, policy: Policy, text: string, role: string | null): ClauseAnalysis => {
+  /** One judgement, and whether it read the catalog beyond the table's row. */
+  const analyse = (table: Table, policy: Policy, text: string, role: string | null): { analysis: ClauseAnalysis; reachedOut: boolean } => {
     const notes: Notes = { casts: [], unwrapped: [], settings: [] };
     const expr = parse(text);
     if (expr === null) {
       const verdict = unknown({ kind: 'unverified', text, detail: 'the expression could not be parsed' });
-      return { text, expr: null, verdict, notes, roleDependent: false };
+      return { analysis: { text, expr: null, verdict, notes, roleDependent: false }, reachedOut: false };
     }
     const env = tableEnv(lookup, table, { role, notes, functionHints: policy.dependsOn.functions });
-    const saved = lookup.consulted.value;
+    const saved = { consulted: lookup.consulted.value, reachedOut: lookup.reachedOut.value };
     lookup.consulted.value = false;
+    lookup.reachedOut.value = false;
     const verdict = evaluator.classify(expr, env);
     const roleDependent = lookup.consulted.value;
-    lookup.consulted.value = saved || roleDependent;
-    return { text, expr, verdict, notes, roleDependent };
+    const reachedOut = lookup.reachedOut.value;
+    lookup.consulted.value = saved.consulted || roleDependent;
+    lookup.reachedOut.value = saved.reachedOut || reachedOut;
+    return { analysis: { text, expr, verdict, notes, roleDependent }, reachedOut };
+  };
+
+  /** The judgement without a role: shared by every table where the clause is self-contained and judged alike. */
+  const judgeBase = (table: Table, policy: Policy, text: string): ClauseAnalysis => {
+    const key = keys.selfContained(table, text, policy.dependsOn.functions);
+    const shared = selfContained.get(key);
+    if (shared) return shared;
+    const { analysis, reachedOut } = analyse(table, policy, text, null);
+    if (!reachedOut && !analysis.roleDependent) selfContained.set(key, analysis);
+    return analysis;
   };
 
   const accesses = new Map<RoutineInfo, FunctionAccess>();
@@ -82,18 +106,16 @@ export async function createPolicyAnalyzer(
     clause(table, policy, which, role) {
       const text = policy[which];
       if (text === null) return null;
-      const key = `${table.oid}|${policy.name}|${which}`;
-      let base = cache.get(key);
-      if (!base) {
-        base = analyse(table, policy, text, null);
-        cache.set(key, base);
+      let entry = judged[which].get(policy);
+      if (!entry) {
+        entry = { base: judgeBase(table, policy, text), byRole: new Map() };
+        judged[which].set(policy, entry);
       }
-      if (role === null || !base.roleDependent) return base;
-      const roleKey = `${key}|${role}`;
-      let forRole = cache.get(roleKey);
+      if (role === null || !entry.base.roleDependent) return entry.base;
+      let forRole = entry.byRole.get(role);
       if (!forRole) {
-        forRole = analyse(table, policy, text, role);
-        cache.set(roleKey, forRole);
+        forRole = analyse(table, policy, text, role).analysis;
+        entry.byRole.set(role, forRole);
       }
       return forRole;
     },

@@ -73,6 +73,12 @@ export interface Lookup {
   parser: SqlParser;
   /** Set whenever rowScope is consulted: the result then depends on the role. */
   consulted: { value: boolean };
+  /**
+   * Set whenever the analysis reads the catalog beyond the row of the policy's own table: another
+   * table (a subquery's FROM), a user-defined function (a helper's body), or a table's RLS. A clause
+   * that reads none of these is judged from its text and its table's columns alone.
+   */
+  reachedOut: { value: boolean };
   /** Memo for helper-function analyses (see functions.ts). */
   cache: Map<string, unknown>;
   /** Helper bodies, parsed once per analysis. */
@@ -196,36 +202,46 @@ export function createLookup(
   };
 
   const consulted = { value: false };
+  const reachedOut = { value: false };
   return {
     catalog,
     tenantColumn,
     apiRoles,
     parser,
     consulted,
+    reachedOut,
     cache: new Map(),
     bodies: new Map(),
     rowScope(table, role) {
       consulted.value = true;
+      reachedOut.value = true;
       return rowScope(table, role);
     },
     table(schema, name, near) {
+      reachedOut.value = true;
       const list = tablesByName.get(name) ?? [];
       if (schema !== null) return list.find((t) => t.schema === schema) ?? null;
       // pg_get_expr prints a relation unqualified only when it is visible on the search_path
       return prefer(list, ['public', near]);
     },
     func(name, argCount, hints) {
-      const fname = name[name.length - 1]!;
-      const schema = name.length > 1 ? name[name.length - 2]! : null;
-      if (schema === 'pg_catalog') return null;
-      const list = (functionsByName.get(fname) ?? []).filter(
-        (f) => (schema === null || f.schema === schema) && countArguments(f.identityArguments) >= argCount,
-      );
-      if (list.length === 0) return null;
-      const exact = list.filter((f) => countArguments(f.identityArguments) === argCount);
-      const pool = exact.length > 0 ? exact : list;
-      const hinted = hints.filter((h) => h.name === fname).map((h) => h.schema);
-      return prefer(pool, [...hinted, 'public']) ?? pool[0]!;
+      const found = findFunction(name, argCount, hints);
+      if (found) reachedOut.value = true;
+      return found;
     },
   };
+
+  function findFunction(name: string[], argCount: number, hints: readonly QualifiedName[]): RoutineInfo | null {
+    const fname = name[name.length - 1]!;
+    const schema = name.length > 1 ? name[name.length - 2]! : null;
+    if (schema === 'pg_catalog') return null;
+    const list = (functionsByName.get(fname) ?? []).filter(
+      (f) => (schema === null || f.schema === schema) && countArguments(f.identityArguments) >= argCount,
+    );
+    if (list.length === 0) return null;
+    const exact = list.filter((f) => countArguments(f.identityArguments) === argCount);
+    const pool = exact.length > 0 ? exact : list;
+    const hinted = hints.filter((h) => h.name === fname).map((h) => h.schema);
+    return prefer(pool, [...hinted, 'public']) ?? pool[0]!;
+  }
 }

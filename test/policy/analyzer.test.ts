@@ -81,6 +81,21 @@ const SETUP = `
   CREATE TABLE projects (id uuid PRIMARY KEY, organization_id uuid NOT NULL REFERENCES organizations);
   CREATE TABLE tasks (id uuid PRIMARY KEY, project_id uuid NOT NULL REFERENCES projects);
   CREATE POLICY by_project ON tasks USING (project_id IN (SELECT id FROM projects WHERE organization_id = ${CTX}));
+  -- the same policy text on tables of the same shape, and on tables that differ only in a column it names
+  CREATE TABLE same_a (id uuid PRIMARY KEY, organization_id uuid NOT NULL, created_by uuid NOT NULL, user_id uuid NOT NULL);
+  CREATE TABLE same_b (id uuid PRIMARY KEY, organization_id uuid NOT NULL, created_by uuid NOT NULL, user_id uuid NOT NULL);
+  CREATE TABLE same_nullable (id uuid PRIMARY KEY, organization_id uuid NOT NULL, created_by uuid NOT NULL, user_id uuid);
+  CREATE POLICY by_tenant ON same_a USING (organization_id = ${CTX});
+  CREATE POLICY by_tenant ON same_b USING (organization_id = ${CTX});
+  CREATE POLICY by_creator ON same_a USING (created_by = ${CTX});
+  CREATE POLICY with_user ON same_a USING (organization_id = ${CTX} OR user_id IS NOT NULL);
+  CREATE POLICY with_user ON same_nullable USING (organization_id = ${CTX} OR user_id IS NOT NULL);
+  -- storage.objects carries the tenant in its path; a table of the same shape beside it does not
+  CREATE SCHEMA storage;
+  CREATE TABLE storage.objects (id uuid PRIMARY KEY, bucket_id text, name text);
+  CREATE TABLE storage.objects_copy (id uuid PRIMARY KEY, bucket_id text, name text);
+  CREATE POLICY by_folder ON storage.objects USING (split_part(name, '/', 1) = (SELECT current_setting('app.current_org_id', true)));
+  CREATE POLICY by_folder ON storage.objects_copy USING (split_part(name, '/', 1) = (SELECT current_setting('app.current_org_id', true)));
   ${Object.entries(CASES)
     .map(
       ([name, using]) => `
@@ -177,5 +192,61 @@ describe('policy analysis on a real catalog', () => {
   it('scopes a table without the tenant column through its parent', () => {
     const t = catalog.tables.find((x) => x.name === 'tasks')!;
     expect(analyzer.clause(t, t.policies[0]!, 'using', null)!.verdict.scope).toBe('tenant');
+  });
+
+  describe('one judgement for identical policies', () => {
+    const table = (name: string) => catalog.tables.find((x) => x.name === name)!;
+    const policy = (tableName: string, policyName: string) => table(tableName).policies.find((p) => p.name === policyName)!;
+    const fresh = () => createPolicyAnalyzer(catalog, 'organization_id', () => null);
+
+    it('shares the judgement of the same text on tables of the same shape', async () => {
+      const analyzer = await fresh();
+      const a = analyzer.clause(table('same_a'), policy('same_a', 'by_tenant'), 'using', null);
+      const b = analyzer.clause(table('same_b'), policy('same_b', 'by_tenant'), 'using', null);
+      expect(a!.verdict.scope).toBe('tenant');
+      expect(b).toBe(a);
+    });
+
+    it('judges apart two policies that differ only in whether the column they pin is the tenant column', async () => {
+      const analyzer = await fresh();
+      const tenant = analyzer.clause(table('same_a'), policy('same_a', 'by_tenant'), 'using', null)!;
+      const creator = analyzer.clause(table('same_a'), policy('same_a', 'by_creator'), 'using', null)!;
+      expect(tenant.verdict.scope).toBe('tenant');
+      expect(creator.verdict).toMatchObject({ scope: 'owner', reasons: [{ kind: 'owner', column: 'created_by' }] });
+    });
+
+    it('judges the same text apart on tables where a column it names differs', async () => {
+      const analyzer = await fresh();
+      const notNull = analyzer.clause(table('same_a'), policy('same_a', 'with_user'), 'using', null)!;
+      const nullable = analyzer.clause(table('same_nullable'), policy('same_nullable', 'with_user'), 'using', null)!;
+      expect(notNull.text).toBe(nullable.text);
+      expect(notNull.verdict).toMatchObject({ scope: 'open', alwaysTrue: true });
+      expect(nullable.verdict).toMatchObject({ scope: 'open', alwaysTrue: false });
+    });
+
+    it('judges the same text apart on storage.objects, whose paths carry the tenant, and on a table of its shape beside it', async () => {
+      const analyzer = await fresh();
+      const objects = catalog.tables.find((x) => x.schema === 'storage' && x.name === 'objects')!;
+      const onSurface = analyzer.clause(objects, objects.policies[0]!, 'using', null)!;
+      const elsewhere = analyzer.clause(table('objects_copy'), policy('objects_copy', 'by_folder'), 'using', null)!;
+      expect(onSurface.text).toBe(elsewhere.text);
+      expect(onSurface.verdict.scope).not.toBe(elsewhere.verdict.scope);
+    });
+
+    it('gives every clause the verdict an analyzer that judged nothing else gives it', async () => {
+      const shared = await fresh();
+      for (const t of catalog.tables) {
+        for (const p of t.policies) {
+          for (const which of ['using', 'withCheck'] as const) {
+            const alone = (await fresh()).clause(t, p, which, null);
+            const together = shared.clause(t, p, which, null);
+            expect({ verdict: together?.verdict, notes: together?.notes }, `${t.name}.${p.name} ${which}`).toEqual({
+              verdict: alone?.verdict,
+              notes: alone?.notes,
+            });
+          }
+        }
+      }
+    });
   });
 });
