@@ -119,7 +119,7 @@ async function timeCatalogQuery(client) {
   for (let i = 0; i < RUNS; i++) {
     await client.query('BEGIN TRANSACTION READ ONLY; SET LOCAL jit = off');
     const started = performance.now();
-    await client.query(CATALOG_QUERY, [null]);
+    await client.query(CATALOG_QUERY, [null, null]);
     times.push(performance.now() - started);
     await client.query('ROLLBACK');
   }

@@ -4,7 +4,9 @@
  * grows with the catalog, not with round trips. $1 = schema filter (text[]
  * or NULL for every non-system schema); $2 = the tenant-schema pattern (an
  * anchored regular expression made from the `schemaPerTenant` glob by
- * sql/glob.ts, or NULL); both are parameters, never interpolated.
+ * sql/glob.ts, or NULL); both are parameters, never interpolated. It returns
+ * one json column, \`catalog\`: the first row holds everything but the tables,
+ * each further row one table, in (schema, name) order.
  *
  * Version notes: pg_auth_members.inherit_option / set_option exist from PG 16;
  * they are read through to_jsonb() so the same text runs on PG 13+ (before 16,
@@ -214,7 +216,9 @@ funcs AS (
                     WHERE e.classid = ${catalogOid('pg_proc')} AND e.objid = p.oid AND e.deptype = 'e')
 )
 ${TENANT_SCHEMA_CTES}
-SELECT pg_catalog.json_build_object(
+SELECT catalog FROM (
+-- first row: everything but the tables
+SELECT 0 AS part, NULL::pg_catalog.name AS nsp, NULL::pg_catalog.name AS rel, pg_catalog.json_build_object(
   'serverVersion', pg_catalog.current_setting('server_version_num')::pg_catalog.int4,
   'database', pg_catalog.current_database(),
   'currentUser', current_user,
@@ -229,37 +233,6 @@ SELECT pg_catalog.json_build_object(
   'missingSchemas', (SELECT coalesce(pg_catalog.json_agg(w ORDER BY w), '[]')
                      FROM params, pg_catalog.unnest(params.wanted) AS w
                      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = w)),
-  'tables', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
-      'oid', r.oid,
-      'schema', r.nspname,
-      'name', r.relname,
-      'kind', CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned-table' ELSE 'foreign-table' END,
-      'owner', pg_catalog.pg_get_userbyid(r.relowner),
-      'rlsEnabled', r.relrowsecurity,
-      'rlsForced', r.relforcerowsecurity,
-      'partitionOf', (SELECT pg_catalog.json_build_object('schema', pn.nspname, 'name', pc.relname)
-                      FROM pg_catalog.pg_inherits inh
-                      JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
-                      JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-                      WHERE r.relispartition AND inh.inhrelid = r.oid),
-      'comment', descr.description,
-      'estimatedRows', r.reltuples,
-      'columns', coalesce(cols.columns, '[]'),
-      'constraints', coalesce(cons.constraints, '[]'),
-      'indexes', coalesce(idx.indexes, '[]'),
-      'policies', coalesce(pol.policies, '[]'),
-      'grants', coalesce(grants.grants, '[]'),
-      'triggers', coalesce(trg.triggers, '[]')
-    ) ORDER BY r.nspname, r.relname), '[]')
-    FROM rels r
-    LEFT JOIN descr ON descr.objoid = r.oid
-    LEFT JOIN trg ON trg.tgrelid = r.oid
-    LEFT JOIN cols ON cols.attrelid = r.oid
-    LEFT JOIN cons ON cons.conrelid = r.oid
-    LEFT JOIN idx ON idx.indrelid = r.oid
-    LEFT JOIN pol ON pol.polrelid = r.oid
-    LEFT JOIN grants ON grants.oid = r.oid
-    WHERE r.relkind IN ('r', 'p', 'f')),
   'views', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'oid', r.oid,
       'schema', r.nspname,
@@ -327,4 +300,40 @@ SELECT pg_catalog.json_build_object(
     WHERE s.setdatabase IN (0::pg_catalog.oid, (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))),
   'tenantSchemas', ${TENANT_SCHEMAS_JSON}
 ) AS catalog
+UNION ALL
+-- then one row per table, in (schema, name) order: many small values rather than one of tens
+-- of megabytes, which the client would hold as one text beside its parsed form
+SELECT 1, r.nspname, r.relname, pg_catalog.json_build_object(
+    'oid', r.oid,
+    'schema', r.nspname,
+    'name', r.relname,
+    'kind', CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned-table' ELSE 'foreign-table' END,
+    'owner', pg_catalog.pg_get_userbyid(r.relowner),
+    'rlsEnabled', r.relrowsecurity,
+    'rlsForced', r.relforcerowsecurity,
+    'partitionOf', (SELECT pg_catalog.json_build_object('schema', pn.nspname, 'name', pc.relname)
+                    FROM pg_catalog.pg_inherits inh
+                    JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent
+                    JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+                    WHERE r.relispartition AND inh.inhrelid = r.oid),
+    'comment', descr.description,
+    'estimatedRows', r.reltuples,
+    'columns', coalesce(cols.columns, '[]'),
+    'constraints', coalesce(cons.constraints, '[]'),
+    'indexes', coalesce(idx.indexes, '[]'),
+    'policies', coalesce(pol.policies, '[]'),
+    'grants', coalesce(grants.grants, '[]'),
+    'triggers', coalesce(trg.triggers, '[]')
+  )
+  FROM rels r
+  LEFT JOIN descr ON descr.objoid = r.oid
+  LEFT JOIN trg ON trg.tgrelid = r.oid
+  LEFT JOIN cols ON cols.attrelid = r.oid
+  LEFT JOIN cons ON cons.conrelid = r.oid
+  LEFT JOIN idx ON idx.indrelid = r.oid
+  LEFT JOIN pol ON pol.polrelid = r.oid
+  LEFT JOIN grants ON grants.oid = r.oid
+  WHERE r.relkind IN ('r', 'p', 'f')
+) AS parts
+ORDER BY part, nsp, rel
 `;

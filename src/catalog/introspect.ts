@@ -17,22 +17,21 @@ type RawTable = Omit<Table, 'constraints' | 'indexes'> & {
   indexes: (Omit<Index, 'columns'> & { columns: number[] })[];
 };
 
-interface CatalogRow extends Omit<Catalog, 'tables' | 'tenantSchemas'> {
-  tables: RawTable[];
+/** The statement's first row: everything but the tables, which follow one per row. */
+interface CatalogHeader extends Omit<Catalog, 'tables' | 'tenantSchemas'> {
   tenantSchemas: TenantSchema[] | null;
   missingSchemas: string[];
   /** Every non-system schema; only filled in when a requested one is missing. */
   existingSchemas: string[] | null;
 }
 
+/** In place: the parsed row is this module's own, and a copy of every table would double what the audit holds. */
 function resolveColumnNames(table: RawTable): Table {
-  const byNumber = new Map(table.columns.map((c) => [c.position, c.name]));
-  return {
-    ...table,
-    constraints: table.constraints.map((c) => ({ ...c, columns: c.columns.map((n) => byNumber.get(n) ?? `#${n}`) })),
-    // attnum 0 marks an expression key part
-    indexes: table.indexes.map((i) => ({ ...i, columns: i.columns.map((n) => (n === 0 ? null : (byNumber.get(n) ?? null))) })),
-  };
+  const name = (n: number) => table.columns.find((c) => c.position === n)?.name;
+  for (const c of table.constraints as { columns: (number | string)[] }[]) c.columns = c.columns.map((n) => name(n as number) ?? `#${n}`);
+  // attnum 0 marks an expression key part
+  for (const i of table.indexes as { columns: (number | string | null)[] }[]) i.columns = i.columns.map((n) => (n === 0 ? null : (name(n as number) ?? null)));
+  return table as unknown as Table;
 }
 
 /**
@@ -46,9 +45,9 @@ export async function introspect(client: Queryable, options: IntrospectOptions =
   const schemas = options.schemas && options.schemas.length > 0 ? [...options.schemas] : null;
   await client.query('SET LOCAL jit = off');
   const glob = options.schemaPerTenant ?? null;
-  const result = await client.query<{ catalog: CatalogRow | string }>(CATALOG_QUERY, [schemas, glob === null ? null : globToRegex(glob)]);
-  const raw = result.rows[0]!.catalog;
-  const row: CatalogRow = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  const result = await client.query<{ catalog: CatalogHeader | RawTable | string }>(CATALOG_QUERY, [schemas, glob === null ? null : globToRegex(glob)]);
+  const rows = result.rows.map((r) => (typeof r.catalog === 'string' ? JSON.parse(r.catalog) : r.catalog));
+  const row = rows[0] as CatalogHeader;
   if (row.missingSchemas.length > 0) {
     const missing = row.missingSchemas.map((s) => `"${s}"`).join(', ');
     throw new TenantguardError(
@@ -56,10 +55,12 @@ export async function introspect(client: Queryable, options: IntrospectOptions =
       `existing schemas: ${row.existingSchemas?.join(', ') || '(none)'}; check --schema or "schemas" in the config`,
     );
   }
-  const { missingSchemas: _missing, existingSchemas: _existing, tables, tenantSchemas, ...rest } = row;
+  const { missingSchemas: _missing, existingSchemas: _existing, tenantSchemas, ...rest } = row;
+  const tables: Table[] = [];
+  for (let i = 1; i < rows.length; i++) tables.push(resolveColumnNames(rows[i] as RawTable));
   return {
     ...rest,
-    tables: tables.map(resolveColumnNames),
+    tables,
     tenantSchemas: glob === null ? null : { glob, schemas: tenantSchemas ?? [] },
   };
 }
