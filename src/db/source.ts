@@ -2,11 +2,6 @@ import { relative } from 'node:path';
 import { TenantguardError, UsageError } from '../errors.js';
 import { connectLive } from './connect.js';
 import { findDatabaseUrl } from './env-file.js';
-import { applyMigrations, BatchTimedOut, extensionsCreatedBy } from './migrations/apply.js';
-import { discoverMigrations, displayPath } from './migrations/discover.js';
-import { findMigrationsFolder } from './migrations/find-folder.js';
-import { readSetupFiles } from './migrations/setup.js';
-import { refuseHostAccess } from './migrations/host-access.js';
 import { checkLimits, connection, type TransactionLimits } from './transaction.js';
 import type { OpenedSource, SourceRequest } from './types.js';
 import { describeTarget, parseDatabaseUrl } from './url.js';
@@ -50,6 +45,7 @@ export async function chooseSource(request: Pick<SourceRequest, 'db' | 'migratio
     const origin = setting.origin === 'environment' ? setting.name : `${setting.name} in ${setting.origin}`;
     return { kind: 'database', url: setting.value, origin };
   }
+  const { findMigrationsFolder } = await import('./migrations/find-folder.js');
   const search = await findMigrationsFolder(cwd);
   if (search.found) return { kind: 'migrations', folder: search.found.folder, origin: search.found.reason };
   if (search.several.length > 1) {
@@ -105,6 +101,14 @@ function snapshotMinStatements(env: Record<string, string | undefined>): number 
 
 async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations' }>, request: SourceRequest): Promise<OpenedSource> {
   const limits = limitsOf(request);
+  // A live audit never loads the migration readers and the engine's loaders.
+  const [{ applyMigrations, BatchTimedOut, extensionsCreatedBy }, { discoverMigrations, displayPath }, { readSetupFiles }, { refuseHostAccess }] =
+    await Promise.all([
+      import('./migrations/apply.js'),
+      import('./migrations/discover.js'),
+      import('./migrations/setup.js'),
+      import('./migrations/host-access.js'),
+    ]);
   const found = await discoverMigrations(choice.folder, request.cwd);
   // Setup files run first (after the platform's prelude), as the SQL that made the live database's roles did.
   const setup = await readSetupFiles(request.setup ?? [], request.cwd);

@@ -162,7 +162,21 @@ export async function analyzePolicies(catalog: Catalog, tenancy: Tenancy): Promi
     return { policy, clause: which, fallback, analysis, verdict: analysis?.verdict ?? DENY };
   };
 
+  // A table whose policies are all FOR ALL gives a role the same predicate for every command
+  // (unless a tenant-pinning trigger scopes a write command): built once per table, role and side.
+  const forAllCommands = new Map<Table, Map<string, Partial<Record<'read' | 'check', EffectivePredicate>>>>();
   const predicate = (table: Table, role: string, command: Command, side: 'read' | 'check'): EffectivePredicate => {
+    if (!table.policies.every((p) => p.command === 'ALL') || (side === 'check' && pins.get(table)?.has(command as WriteCommand))) {
+      return predicateFor(table, role, command, side);
+    }
+    let byRole = forAllCommands.get(table);
+    if (!byRole) forAllCommands.set(table, (byRole = new Map()));
+    let sides = byRole.get(role);
+    if (!sides) byRole.set(role, (sides = {}));
+    return (sides[side] ??= predicateFor(table, role, command, side));
+  };
+
+  const predicateFor = (table: Table, role: string, command: Command, side: 'read' | 'check'): EffectivePredicate => {
     const applicable = table.policies.filter(
       (p) => appliesToCommand(p.command, command) && appliesToRole(tenancy, p, role),
     );
