@@ -93,7 +93,10 @@ async function openDatabase(choice: Extract<SourceChoice, { kind: 'database' }>,
   };
 }
 
-/** TENANTGUARD_SNAPSHOT_MIN_STATEMENTS, when it is a whole number (see prefix-snapshots.ts). */
+/**
+ * TENANTGUARD_SNAPSHOT_MIN_STATEMENTS, when it is a whole number: prefix snapshots are taken only when it
+ * is set, since restoring one does not yet cost less than applying the files again (docs/offline.md).
+ */
 function snapshotMinStatements(env: Record<string, string | undefined>): number | undefined {
   const value = env.TENANTGUARD_SNAPSHOT_MIN_STATEMENTS;
   return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
@@ -116,7 +119,9 @@ async function openMigrations(choice: Extract<SourceChoice, { kind: 'migrations'
   refuseHostAccess(discovered);
   const [{ openEmbedded }, { embeddedCacheDir }] = await Promise.all([import('./embedded.js'), import('./embedded-cache.js')]);
   const cacheDir = embeddedCacheDir(request.env);
-  const snapshots = cacheDir ? await (await import('./migrations/prefix-snapshots.js')).prefixSnapshots(cacheDir, discovered, snapshotMinStatements(request.env)) : null;
+  const minStatements = snapshotMinStatements(request.env);
+  const snapshots =
+    cacheDir && minStatements !== undefined ? await (await import('./migrations/prefix-snapshots.js')).prefixSnapshots(cacheDir, discovered, minStatements) : null;
   const oneByOne = new Set<string>();
   for (;;) {
     request.onProgress?.('starting the embedded PostgreSQL engine (PGlite)');

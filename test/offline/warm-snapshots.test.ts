@@ -171,7 +171,7 @@ describe('snapshots of the migration history', () => {
     }
   }, TIMEOUT);
 
-  it('TENANTGUARD_CACHE_DIR=off writes nothing, and small histories are not snapshotted by default', async () => {
+  it('TENANTGUARD_CACHE_DIR=off writes nothing, and nothing is snapshotted unless TENANTGUARD_SNAPSHOT_MIN_STATEMENTS is set', async () => {
     const cwd = await dirWith(FOLDER);
     temporary.push(cwd);
     const home = await emptyTemporaryDir();

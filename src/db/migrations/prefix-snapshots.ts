@@ -23,15 +23,14 @@ export interface PrefixSnapshots {
 }
 
 /**
- * Statements a prefix must hold for a snapshot of it to be saved. Applying a
- * statement costs about 2 ms of CPU, saving a snapshot about what starting
- * the engine costs, and restoring one a little more than starting from the
- * pristine data directory: below a few hundred statements, applying again is
- * cheaper. TENANTGUARD_SNAPSHOT_MIN_STATEMENTS changes it.
+ * `minStatements`: statements a prefix must hold for a snapshot of it to be
+ * saved. Applying a statement costs about 2 ms of CPU, saving a snapshot
+ * about what starting the engine costs, and restoring one a little more than
+ * starting from the pristine data directory: below a few hundred statements,
+ * applying again is cheaper (TENANTGUARD_SNAPSHOT_MIN_STATEMENTS, which also
+ * turns snapshots on).
  */
-export const SNAPSHOT_MIN_STATEMENTS = 300;
-
-export async function prefixSnapshots(cacheDir: string, migrations: DiscoveredMigrations, minStatements = SNAPSHOT_MIN_STATEMENTS): Promise<PrefixSnapshots> {
+export async function prefixSnapshots(cacheDir: string, migrations: DiscoveredMigrations, minStatements: number): Promise<PrefixSnapshots> {
   const [keys, cached] = await Promise.all([engineBuild().then((build) => prefixKeys(migrations, build)), cachedSnapshotKeys(cacheDir)]);
   const total = migrations.files.length;
   const statementsBefore = [0];
